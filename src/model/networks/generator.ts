@@ -1,0 +1,82 @@
+/**
+ * SPADEGenerator (generator.py). The input is either a style code z through a Linear `fc`
+ * (VAE mode) or the segmap shrunk to the latent grid through a 3x3 conv `fc`; then
+ * head_0, G_middle_0/1 and up_0..up_3 (up_4 for 'most'), doubling the grid between blocks.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Ctx } from '../nn/context';
+import type { ParamSpec } from '../nn/params';
+import { Conv2d, Linear } from '../nn/conv';
+import { leakyRelu, resizeNearest, upsample2x } from '../nn/ops';
+import { SPADEResnetBlock } from './resblock';
+import { latentSize, parseNormG, semanticNc, type SpadeConfig } from '../config';
+import { SpadeInputError } from '../errors';
+
+export class SPADEGenerator {
+  readonly sw: number;
+  readonly sh: number;
+  readonly fc: Linear | Conv2d;
+  readonly blocks: SPADEResnetBlock[];
+  readonly conv_img: Conv2d;
+
+  constructor(readonly cfg: SpadeConfig) {
+    const nf = cfg.ngf;
+    const norm = parseNormG(cfg.norm_G);
+    const sem = semanticNc(cfg);
+    const hidden = cfg.spade_hidden;
+    ({ sw: this.sw, sh: this.sh } = latentSize(cfg));
+
+    this.fc = cfg.use_vae ? new Linear('fc', cfg.z_dim, 16 * nf * this.sw * this.sh) : new Conv2d('fc', sem, 16 * nf, 3);
+    const block = (key: string, fin: number, fout: number) => new SPADEResnetBlock(key, fin, fout, norm, sem, hidden);
+    this.blocks = [
+      block('head_0', 16 * nf, 16 * nf),
+      block('G_middle_0', 16 * nf, 16 * nf),
+      block('G_middle_1', 16 * nf, 16 * nf),
+      block('up_0', 16 * nf, 8 * nf),
+      block('up_1', 8 * nf, 4 * nf),
+      block('up_2', 4 * nf, 2 * nf),
+      block('up_3', 2 * nf, nf),
+    ];
+    let finalNc = nf;
+    if (cfg.num_upsampling_layers === 'most') {
+      finalNc = Math.floor(nf / 2);
+      this.blocks.push(block('up_4', nf, finalNc));
+    }
+    this.conv_img = new Conv2d('conv_img', finalNc, 3, 3);
+  }
+
+  specs(): ParamSpec[] {
+    return [this.fc, ...this.blocks, this.conv_img].flatMap((m) => m.specs());
+  }
+
+  /** seg: one-hot semantic map (N, H, W, semantic_nc). z: (N, z_dim), required in VAE mode. */
+  forward(ctx: Ctx, seg: tf.Tensor4D, z?: tf.Tensor2D): tf.Tensor4D {
+    const n = seg.shape[0];
+    let x: tf.Tensor4D;
+    if (this.fc instanceof Linear) {
+      if (!z) throw new SpadeInputError('this generator was trained with use_vae: it needs a style code z');
+      const flat = this.fc.forward(ctx, z);
+      ctx.tap('fc', flat);
+      // PyTorch views fc's output as NCHW: flat index = c*sh*sw + h*sw + w.
+      x = tf.transpose(tf.reshape(flat, [n, -1, this.sh, this.sw]), [0, 2, 3, 1]);
+    } else {
+      const fcIn = resizeNearest(seg, this.sh, this.sw);
+      ctx.tap('fc_in', fcIn);
+      x = this.fc.forward(ctx, fcIn);
+      ctx.tap('fc', x);
+    }
+    ctx.tap('head_0_in', x);
+
+    const [head_0, G_middle_0, G_middle_1, ...ups] = this.blocks;
+    x = head_0.forward(ctx, x, seg);
+    x = upsample2x(x);
+    x = G_middle_0.forward(ctx, x, seg);
+    if (this.cfg.num_upsampling_layers !== 'normal') x = upsample2x(x);
+    x = G_middle_1.forward(ctx, x, seg);
+    for (const up of ups) x = up.forward(ctx, upsample2x(x), seg);
+
+    x = this.conv_img.forward(ctx, leakyRelu(x));
+    ctx.tap('conv_img', x);
+    return tf.tanh(x);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * BatchNorm2d and InstanceNorm2d as PyTorch defines them (eps 1e-5, momentum 0.1).
+ * BatchNorm train mode normalises with the biased batch variance and updates the running
+ * variance with the unbiased one; eval mode uses the running statistics.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Ctx } from './context';
+import type { ParamSpec } from './params';
+import { stopGradient } from './ops';
+import { SpadeInputError } from '../errors';
+
+const EPS = 1e-5;
+const MOMENTUM = 0.1;
+
+export interface Norm {
+  specs(): ParamSpec[];
+  forward(ctx: Ctx, x: tf.Tensor4D): tf.Tensor4D;
+}
+
+export class BatchNorm2d implements Norm {
+  constructor(
+    readonly key: string,
+    readonly nc: number,
+    readonly affine: boolean,
+  ) {}
+
+  specs(): ParamSpec[] {
+    const k = this.key;
+    const s: ParamSpec[] = [];
+    if (this.affine) {
+      s.push({ key: `${k}.weight`, shape: [this.nc], trainable: true, init: { kind: 'ones' } });
+      s.push({ key: `${k}.bias`, shape: [this.nc], trainable: true, init: { kind: 'zeros' } });
+    }
+    s.push({ key: `${k}.running_mean`, shape: [this.nc], trainable: false, init: { kind: 'zeros' } });
+    s.push({ key: `${k}.running_var`, shape: [this.nc], trainable: false, init: { kind: 'ones' } });
+    s.push({ key: `${k}.num_batches_tracked`, shape: [], trainable: false, init: { kind: 'zeros' } });
+    return s;
+  }
+
+  forward(ctx: Ctx, x: tf.Tensor4D): tf.Tensor4D {
+    const k = this.key;
+    let y: tf.Tensor4D;
+    if (ctx.training) {
+      const [n, h, w] = x.shape;
+      const count = n * h * w;
+      if (count < 2) {
+        throw new SpadeInputError(`BatchNorm ${k} needs more than one value per channel in train mode (batch ${n}, ${h}x${w})`);
+      }
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS)));
+      const m = stopGradient(mean);
+      const unbiased = tf.mul(stopGradient(variance), count / (count - 1));
+      ctx.setBuffer(`${k}.running_mean`, tf.add(tf.mul(ctx.p(`${k}.running_mean`), 1 - MOMENTUM), tf.mul(m, MOMENTUM)));
+      ctx.setBuffer(`${k}.running_var`, tf.add(tf.mul(ctx.p(`${k}.running_var`), 1 - MOMENTUM), tf.mul(unbiased, MOMENTUM)));
+      ctx.setBuffer(`${k}.num_batches_tracked`, tf.add(ctx.p(`${k}.num_batches_tracked`), 1));
+    } else {
+      y = tf.mul(tf.sub(x, ctx.p(`${k}.running_mean`)), tf.rsqrt(tf.add(ctx.p(`${k}.running_var`), EPS)));
+    }
+    if (this.affine) y = tf.add(tf.mul(y, ctx.p(`${k}.weight`)), ctx.p(`${k}.bias`));
+    return y;
+  }
+}
+
+/** InstanceNorm2d(affine=False, track_running_stats=False): the same in both modes. */
+export class InstanceNorm2d implements Norm {
+  specs(): ParamSpec[] {
+    return [];
+  }
+
+  forward(_ctx: Ctx, x: tf.Tensor4D): tf.Tensor4D {
+    const { mean, variance } = tf.moments(x, [1, 2], true);
+    return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS)));
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Small tensor helpers that pin down PyTorch semantics where TF.js differs.
+ * Activations are NHWC throughout.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+// Gradients are registered separately from tfjs-core's ops; training needs them everywhere.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+
+/** Identity forward, zero gradient: PyTorch's `.detach()` / no_grad for a value. */
+const stopGradientOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const x = args[0] as tf.Tensor;
+  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.zerosLike(dy as tf.Tensor) };
+});
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  return stopGradientOp(x) as T;
+}
+
+/** nn.Conv2d with symmetric zero padding `pad` (not TF's 'same', which pads asymmetrically). */
+export function conv2d(x: tf.Tensor4D, kernelHWIO: tf.Tensor, stride: number, pad: number, bias?: tf.Tensor): tf.Tensor4D {
+  const padding: 'valid' | [[0, 0], [number, number], [number, number], [0, 0]] =
+    pad === 0 ? 'valid' : [[0, 0], [pad, pad], [pad, pad], [0, 0]];
+  const y = tf.conv2d(x, kernelHWIO as tf.Tensor4D, stride, padding);
+  return bias ? tf.add(y, bias) : y;
+}
+
+export function leakyRelu(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.leakyRelu(x, 0.2);
+}
+
+/**
+ * Source indices of PyTorch's legacy `F.interpolate(mode='nearest')`:
+ * src = min(floor(dst * (in/out)), in-1), computed in float32 as ATen does, so that
+ * float rounding picks the same pixel on every backend.
+ */
+export function nearestIndices(inSize: number, outSize: number): Int32Array {
+  const scale = Math.fround(inSize / outSize);
+  const idx = new Int32Array(outSize);
+  for (let d = 0; d < outSize; d++) idx[d] = Math.min(Math.floor(Math.fround(d * scale)), inSize - 1);
+  return idx;
+}
+
+/** `F.interpolate(x, size=(h, w), mode='nearest')` as gathers: exact on every backend. */
+export function resizeNearest(x: tf.Tensor4D, h: number, w: number): tf.Tensor4D {
+  const [, inH, inW] = x.shape;
+  if (inH === h && inW === w) return x;
+  return tf.tidy(() => {
+    const rows = tf.gather(x, tf.tensor1d(nearestIndices(inH, h), 'int32'), 1);
+    return tf.gather(rows, tf.tensor1d(nearestIndices(inW, w), 'int32'), 2) as tf.Tensor4D;
+  });
+}
+
+/** nn.Upsample(scale_factor=2): nearest-neighbour pixel duplication. */
+export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  return tf.image.resizeNearestNeighbor(x, [h * 2, w * 2], false, false);
+}
+
+/** NHWC -> NCHW flatten, as PyTorch's `x.view(N, -1)` reads an NCHW tensor. */
+export function flattenNCHW(x: tf.Tensor4D): tf.Tensor2D {
+  return tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [x.shape[0], -1]);
+}
+
+/** `x @ W + b` with W stored (in, out). */
+export function linear(x: tf.Tensor2D, w: tf.Tensor, b?: tf.Tensor): tf.Tensor2D {
+  const y = tf.matMul(x, w as tf.Tensor2D) as tf.Tensor2D;
+  return b ? (tf.add(y, b) as tf.Tensor2D) : y;
+}

@@ -1,0 +1,54 @@
+/**
+ * Pix2PixModel.preprocess_input: label ids -> one-hot semantic map (+ instance edges).
+ * Works on host arrays so the same code serves the CLI, the trainer and the webview worker.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { semanticNc, type SpadeConfig } from './config';
+import { SpadeInputError } from './errors';
+
+/**
+ * get_edges: 1 where the right, left, lower or upper neighbour has another instance id
+ * (both pixels of a differing pair are marked).
+ */
+export function instanceEdges(inst: Int32Array, h: number, w: number): Float32Array {
+  const e = new Float32Array(h * w);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (x + 1 < w && inst[i] !== inst[i + 1]) e[i] = e[i + 1] = 1;
+      if (y + 1 < h && inst[i] !== inst[i + w]) e[i] = e[i + w] = 1;
+    }
+  }
+  return e;
+}
+
+export interface LabelBatch {
+  /** Model channel ids (dontcare already mapped to label_nc), N*H*W row-major. */
+  ids: Int32Array;
+  n: number;
+  h: number;
+  w: number;
+  /** Instance ids, same layout; required unless no_instance. */
+  instances?: Int32Array;
+}
+
+/** The generator's and discriminator's semantic input, (N, H, W, semantic_nc) float32. */
+export function semanticInput(cfg: SpadeConfig, batch: LabelBatch, source = 'label map'): tf.Tensor4D {
+  const { ids, n, h, w } = batch;
+  const nc = cfg.label_nc + (cfg.contain_dontcare_label ? 1 : 0);
+  for (let i = 0; i < ids.length; i++) {
+    if (ids[i] < 0 || ids[i] >= nc) {
+      throw new SpadeInputError(`label id ${ids[i]} is outside 0..${nc - 1} (label_nc ${cfg.label_nc}${cfg.contain_dontcare_label ? ' + dontcare' : ''})`, source);
+    }
+  }
+  return tf.tidy(() => {
+    const onehot = tf.reshape(tf.oneHot(tf.tensor1d(ids, 'int32'), nc), [n, h, w, nc]) as tf.Tensor4D;
+    if (cfg.no_instance) return onehot;
+    if (!batch.instances) throw new SpadeInputError('this model uses instance maps (no_instance is false): give an instance map', source);
+    const edges = new Float32Array(n * h * w);
+    for (let b = 0; b < n; b++) edges.set(instanceEdges(batch.instances.subarray(b * h * w, (b + 1) * h * w), h, w), b * h * w);
+    const out = tf.concat([onehot, tf.tensor4d(edges, [n, h, w, 1])], 3) as tf.Tensor4D;
+    if (out.shape[3] !== semanticNc(cfg)) throw new Error('internal: semantic_nc mismatch');
+    return out;
+  });
+}
