@@ -25,7 +25,8 @@ export function parseOptTxt(text: string, fileName: string): SpadeConfig {
   const partial: Partial<Record<ConfigKey, unknown>> = {};
   for (const key of CONFIG_KEYS) {
     const v = values.get(key);
-    if (v !== undefined) partial[key] = coerce(key, v, fileName);
+    // Python's None (an option the run did not use, e.g. n_layers_D for a G-only run) = default.
+    if (v !== undefined && v !== 'None') partial[key] = coerce(key, v, fileName);
   }
   return makeConfig(partial as Partial<SpadeConfig>, fileName);
 }

@@ -42,7 +42,7 @@ export function semanticInput(cfg: SpadeConfig, batch: LabelBatch, source = 'lab
     }
   }
   return tf.tidy(() => {
-    const onehot = tf.reshape(tf.oneHot(tf.tensor1d(ids, 'int32'), nc), [n, h, w, nc]) as tf.Tensor4D;
+    const onehot = tf.reshape(tf.cast(tf.oneHot(tf.tensor1d(ids, 'int32'), nc), 'float32'), [n, h, w, nc]) as tf.Tensor4D;
     if (cfg.no_instance) return onehot;
     if (!batch.instances) throw new SpadeInputError('this model uses instance maps (no_instance is false): give an instance map', source);
     const edges = new Float32Array(n * h * w);

@@ -49,10 +49,22 @@ export function resizeNearest(x: tf.Tensor4D, h: number, w: number): tf.Tensor4D
   });
 }
 
-/** nn.Upsample(scale_factor=2): nearest-neighbour pixel duplication. */
-export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
+/**
+ * nn.Upsample(scale_factor=2): nearest-neighbour pixel duplication.
+ * The gradient is the sum over each 2x2 block. It is given here because TF.js 4.22's own
+ * ResizeNearestNeighborGrad (cpu) returns wrong values for this case (checked against the
+ * reference gradients and against a gather-based upsample).
+ */
+const upsample2xOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const x = args[0] as tf.Tensor4D;
   const [, h, w] = x.shape;
-  return tf.image.resizeNearestNeighbor(x, [h * 2, w * 2], false, false);
+  return {
+    value: tf.image.resizeNearestNeighbor(x, [h * 2, w * 2], false, false),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.mul(tf.avgPool(dy as tf.Tensor4D, 2, 2, 'valid'), 4),
+  };
+});
+export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
+  return upsample2xOp(x) as tf.Tensor4D;
 }
 
 /** NHWC -> NCHW flatten, as PyTorch's `x.view(N, -1)` reads an NCHW tensor. */

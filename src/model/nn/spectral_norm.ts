@@ -43,8 +43,9 @@ export function spectralWeight(ctx: Ctx, key: string): tf.Tensor {
   let u = ctx.p(`${key}.weight_u`);
   let v = ctx.p(`${key}.weight_v`);
   if (ctx.training) {
-    v = stopGradient(normalize(tf.squeeze(tf.matMul(wMat, tf.reshape(u, [-1, 1]), true, false))));
-    u = stopGradient(normalize(tf.squeeze(tf.matMul(wMat, tf.reshape(v, [-1, 1])))));
+    // reshape, not squeeze: a 1-channel conv has u of shape [1], which squeeze would drop.
+    v = stopGradient(normalize(tf.reshape(tf.matMul(wMat, tf.reshape(u, [-1, 1]), true, false), [-1])));
+    u = stopGradient(normalize(tf.reshape(tf.matMul(wMat, tf.reshape(v, [-1, 1])), [-1])));
     ctx.setBuffer(`${key}.weight_u`, u);
     ctx.setBuffer(`${key}.weight_v`, v);
   }
