@@ -132,9 +132,8 @@ function crc32(b: Uint8Array, start: number, end: number): number {
  * proportional to the image, so callers can refuse huge images before decoding.
  */
 export function readPngHeader(bytes: Uint8Array, fileName: string): PngHeader {
-  if (bytes.length < 8 || PNG_SIGNATURE.some((v, i) => bytes[i] !== v)) {
-    fail(fileName, bytes.length === 0 ? 'file is empty, expected a PNG' : 'not a PNG file (bad signature)');
-  }
+  if (bytes.length === 0) fail(fileName, 'file is empty, expected a PNG');
+  if (PNG_SIGNATURE.some((v, i) => i < bytes.length && bytes[i] !== v)) fail(fileName, 'not a PNG file (bad signature)');
   if (bytes.length < 33) fail(fileName, `truncated PNG: ${bytes.length} bytes, too short for a PNG header`);
   const len = u32(bytes, 8);
   const type = chunkType(bytes, 12);
@@ -516,6 +515,7 @@ export function encodeLabelMap(map: LabelMap): Uint8Array {
       if (hi > 255) throw new RangeError(`id ${hi} does not fit a palette PNG (max 255); use a grayscale encoding`);
       const palette: number[][] = [];
       const size = Math.max(encoding.palette.length, hi + 1);
+      if (size > 256) throw new RangeError(`a PNG palette holds at most 256 colours, this one has ${size}`);
       for (let i = 0; i < size; i++) {
         const c = encoding.palette[i];
         palette.push(c ? [c[0], c[1], c[2]] : [0, 0, 0]);

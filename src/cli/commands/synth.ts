@@ -1,0 +1,60 @@
+/** spade synth: label map (+ instance map, + style) -> synthesized image. */
+import * as tf from '@tensorflow/tfjs-core';
+import { SpadeInputError } from '../../model/errors';
+import { readNpy } from '../../model/io/npy';
+import { outputSize } from '../../model/config';
+import { configFrom, loadModel, readLabels } from '../load';
+import { readInput, writeFileAtomic } from '../files';
+import { decodeStyleImage, encodeOutput } from '../image_io';
+import type { CommandContext } from '../main';
+
+export async function synth(ctx: CommandContext): Promise<void> {
+  const v = ctx.values;
+  const checkpoint = ctx.required('checkpoint');
+  const label = ctx.required('label');
+  const out = ctx.required('out');
+  const styles = ['z', 'seed', 'style'].filter((k) => v[k] !== undefined);
+  if (styles.length > 1) throw new SpadeInputError(`give only one of --z, --seed and --style (got ${styles.map((s) => `--${s}`).join(', ')})`);
+
+  const model = loadModel(checkpoint, configFrom(v));
+  try {
+    const labels = readLabels(model, label, v.instance as string | undefined);
+    const cfg = model.config;
+    let z: tf.Tensor2D | undefined;
+    if (v.z !== undefined) {
+      if (!cfg.use_vae) throw new SpadeInputError('--z needs a model trained with use_vae; this one has no style input', checkpoint);
+      const file = v.z as string;
+      const a = readNpy(readInput(file, 'style code'), file, { finite: true });
+      if (a.data.length !== cfg.z_dim || !(a.shape.length === 1 || (a.shape.length === 2 && a.shape[0] === 1))) {
+        throw new SpadeInputError(`style code must have shape (${cfg.z_dim},) or (1, ${cfg.z_dim}), got (${a.shape.join(', ')})`, file);
+      }
+      z = tf.tensor2d(a.data, [1, cfg.z_dim]);
+    } else if (v.style !== undefined) {
+      const file = v.style as string;
+      const img = decodeStyleImage(readInput(file, 'style image'), file);
+      // The mode of the style distribution (mu): deterministic, unlike NVlabs' test-time sample.
+      const { mu, logvar } = model.encode(img);
+      logvar.dispose();
+      img.dispose();
+      z = mu;
+    }
+    const seed = v.seed === undefined ? 0 : parseSeed(v.seed as string);
+    const t0 = performance.now();
+    const img = model.synthesize(labels, { z, seed }, label);
+    const bytes = await encodeOutput(img, out);
+    const ms = performance.now() - t0;
+    writeFileAtomic(out, bytes);
+    const { height, width } = outputSize(cfg);
+    ctx.log(`wrote ${out} (${width}x${height}, ${ctx.backend}, ${ms.toFixed(0)} ms)`);
+    img.dispose();
+    z?.dispose();
+  } finally {
+    model.dispose();
+  }
+}
+
+function parseSeed(s: string): number {
+  const n = Number(s);
+  if (!Number.isSafeInteger(n) || n < 0) throw new SpadeInputError(`--seed must be a non-negative integer, got '${s}'`);
+  return n;
+}

@@ -1,0 +1,117 @@
+/**
+ * The `spade` command line. Exit codes: 0 success, 2 bad input (one line naming the file
+ * and the problem), 1 internal error (set SPADE_DEBUG=1 for the stack).
+ */
+import { parseArgs } from 'node:util';
+import { SpadeInputError } from '../model/errors';
+import { selectBackend } from './backend';
+import { configFlagSpecs } from './load';
+import { synth } from './commands/synth';
+import { convert } from './commands/convert';
+import { info } from './commands/info';
+
+type OptionSpec = { type: 'string' | 'boolean'; short?: string };
+
+export interface CommandContext {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  backend: string;
+  required(name: string): string;
+  positional(i: number, what: string): string;
+  log(msg: string): void;
+}
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: Record<string, OptionSpec>;
+  run(ctx: CommandContext): Promise<void>;
+  /** Loads a model, so it needs a TF.js backend. */
+  tensors: boolean;
+}
+
+const common: Record<string, OptionSpec> = { backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+const modelOptions = (): Record<string, OptionSpec> => ({ opt: { type: 'string' }, ...configFlagSpecs() });
+
+const COMMANDS: Record<string, Command> = {
+  synth: {
+    summary: 'synthesize an image from a label map',
+    usage:
+      'spade synth --checkpoint <.safetensors|.pth> [--opt opt.txt] --label <png> [--instance <png>]\n' +
+      '            [--z <z.npy> | --seed <n> | --style <png|jpg|npy>] -o <out.png|out.npy> [--backend wasm|cpu]',
+    options: {
+      checkpoint: { type: 'string' }, label: { type: 'string' }, instance: { type: 'string' }, z: { type: 'string' },
+      seed: { type: 'string' }, style: { type: 'string' }, out: { type: 'string', short: 'o' }, ...modelOptions(),
+    },
+    run: synth,
+    tensors: true,
+  },
+  convert: {
+    summary: 'convert an NVlabs .pth checkpoint to safetensors',
+    usage: 'spade convert <G.pth> [--opt opt.txt] [--encoder E.pth] [--discriminator D.pth] [--half] -o <out.safetensors>',
+    options: { encoder: { type: 'string' }, discriminator: { type: 'string' }, half: { type: 'boolean' }, out: { type: 'string', short: 'o' }, ...modelOptions() },
+    run: convert,
+    tensors: true,
+  },
+  info: {
+    summary: 'print the options, parameter counts and label set of a checkpoint',
+    usage: 'spade info <checkpoint> [--opt opt.txt]',
+    options: modelOptions(),
+    run: info,
+    tensors: true,
+  },
+};
+
+function usage(): string {
+  return ['usage: spade <command> [options]', '', ...Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(8)} ${c.summary}`), '', 'spade <command> --help shows its options.'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  try {
+    if (!cmd) throw new SpadeInputError(`unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
+    let parsed: ReturnType<typeof parseArgs>;
+    try {
+      parsed = parseArgs({ args: rest, options: { ...common, ...cmd.options }, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new SpadeInputError(`${(e as Error).message.split('\n')[0]} (see spade ${name} --help)`);
+    }
+    const values = parsed.values as CommandContext['values'];
+    if (values.help) {
+      process.stdout.write(cmd.usage + '\n');
+      return 0;
+    }
+    const backend = cmd.tensors ? await selectBackend(values.backend as string | undefined) : 'none';
+    const ctx: CommandContext = {
+      values,
+      positionals: parsed.positionals,
+      backend,
+      required(opt) {
+        const v = values[opt];
+        if (typeof v !== 'string' || v === '') throw new SpadeInputError(`missing --${opt === 'out' ? 'out/-o' : opt} (see spade ${name} --help)`);
+        return v;
+      },
+      positional(i, what) {
+        const v = parsed.positionals[i];
+        if (!v) throw new SpadeInputError(`missing ${what} (usage: ${cmd.usage})`);
+        return v;
+      },
+      log: (msg) => process.stdout.write(msg + '\n'),
+    };
+    await cmd.run(ctx);
+    return 0;
+  } catch (e) {
+    if (e instanceof SpadeInputError) {
+      process.stderr.write(`spade: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`spade: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    if (process.env.SPADE_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * A loaded SPADE model: config, label set and the networks with their parameters, built
+ * from a checkpoint (or initialised fresh). This is what the CLI, the trainer and the
+ * webview worker hold.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { SpadeConfig } from './config';
+import { SpadeInputError } from './errors';
+import type { LabelSet } from './io/label_sets';
+import { labelSetFor } from './io/label_sets';
+import { Ctx } from './nn/context';
+import { ParamStore } from './nn/params';
+import { SPADEGenerator } from './networks/generator';
+import { ConvEncoder } from './networks/encoder';
+import { MultiscaleDiscriminator } from './networks/discriminator';
+import type { NamedTensors } from './checkpoint/host_tensor';
+import type { SpadeCheckpoint } from './checkpoint/spade_checkpoint';
+import { semanticInput, type LabelBatch } from './preprocess';
+
+export class SpadeModel {
+  readonly G: SPADEGenerator;
+  readonly E?: ConvEncoder;
+  readonly D?: MultiscaleDiscriminator;
+
+  private constructor(
+    readonly config: SpadeConfig,
+    readonly labelSet: LabelSet,
+    readonly params: { G: ParamStore; E?: ParamStore; D?: ParamStore },
+  ) {
+    this.G = new SPADEGenerator(config);
+    if (params.E) this.E = new ConvEncoder(config);
+    if (params.D) this.D = new MultiscaleDiscriminator(config);
+  }
+
+  static fromCheckpoint(ck: SpadeCheckpoint, source: string): SpadeModel {
+    const cfg = ck.config;
+    const load = (specs: ReturnType<SPADEGenerator['specs']>, t: NamedTensors | undefined, net: string) =>
+      t ? ParamStore.fromHost(specs, t, `${source} (${net})`) : undefined;
+    const G = load(new SPADEGenerator(cfg).specs(), ck.nets.G, 'G')!;
+    let E: ParamStore | undefined;
+    let D: ParamStore | undefined;
+    try {
+      if (ck.nets.E && !cfg.use_vae) throw new SpadeInputError('has an encoder (E) but use_vae is off', source);
+      E = load(new ConvEncoder(cfg).specs(), ck.nets.E, 'E');
+      D = load(new MultiscaleDiscriminator(cfg).specs(), ck.nets.D, 'D');
+    } catch (e) {
+      G.dispose();
+      E?.dispose();
+      throw e;
+    }
+    return new SpadeModel(cfg, ck.labelSet, { G, E, D });
+  }
+
+  /** Fresh NVlabs-initialised networks (E only with use_vae; D when asked for). */
+  static initialise(cfg: SpadeConfig, seed: number, opts: { discriminator?: boolean; labelSet?: LabelSet } = {}): SpadeModel {
+    const G = ParamStore.initialise(new SPADEGenerator(cfg).specs(), seed);
+    const E = cfg.use_vae ? ParamStore.initialise(new ConvEncoder(cfg).specs(), seed + 100000) : undefined;
+    const D = opts.discriminator ? ParamStore.initialise(new MultiscaleDiscriminator(cfg).specs(), seed + 200000) : undefined;
+    return new SpadeModel(cfg, opts.labelSet ?? labelSetFor(cfg.label_nc, cfg.contain_dontcare_label), { G, E, D });
+  }
+
+  async toCheckpoint(info: Record<string, string> = {}): Promise<SpadeCheckpoint> {
+    return {
+      config: this.config,
+      labelSet: this.labelSet,
+      nets: { G: await this.params.G.toHost(), E: await this.params.E?.toHost(), D: await this.params.D?.toHost() },
+      extra: new Map(),
+      info,
+    };
+  }
+
+  /**
+   * Eval-mode synthesis: (N, H, W, 3) in [-1, 1]. In VAE mode `z` is the style code;
+   * without one a seeded N(0, I) draw is used, as NVlabs does at test time.
+   */
+  synthesize(labels: LabelBatch, style: { z?: tf.Tensor2D; seed?: number } = {}, source?: string): tf.Tensor4D {
+    return tf.tidy(() => {
+      const seg = semanticInput(this.config, labels, source);
+      let z = style.z;
+      if (this.config.use_vae && !z) z = tf.randomNormal([labels.n, this.config.z_dim], 0, 1, 'float32', style.seed ?? 0);
+      if (z && (z.shape[0] !== labels.n || z.shape[1] !== this.config.z_dim)) {
+        throw new SpadeInputError(`style code has shape [${z.shape}] but the model needs [${labels.n}, ${this.config.z_dim}]`, source);
+      }
+      return this.G.forward(new Ctx(this.params.G, false), seg, z);
+    });
+  }
+
+  /** Eval-mode style encoding of images (N, H, W, 3) in [-1, 1]. */
+  encode(image: tf.Tensor4D): { mu: tf.Tensor2D; logvar: tf.Tensor2D } {
+    if (!this.E || !this.params.E) throw new SpadeInputError('this checkpoint has no style encoder (train or fine-tune with --use_vae to get one)');
+    const E = this.E;
+    const params = this.params.E;
+    const out = tf.tidy(() => {
+      const r = E.forward(new Ctx(params, false), image);
+      return [r.mu, r.logvar];
+    });
+    return { mu: out[0] as tf.Tensor2D, logvar: out[1] as tf.Tensor2D };
+  }
+
+  paramCounts(): { G: number; E?: number; D?: number } {
+    return { G: this.params.G.paramCount(), E: this.params.E?.paramCount(), D: this.params.D?.paramCount() };
+  }
+
+  dispose(): void {
+    this.params.G.dispose();
+    this.params.E?.dispose();
+    this.params.D?.dispose();
+  }
+}
