@@ -13,6 +13,7 @@ export async function synth(ctx: CommandContext): Promise<void> {
   const checkpoint = ctx.required('checkpoint');
   const label = ctx.required('label');
   const out = ctx.required('out');
+  if (!/\.(png|npy)$/i.test(out)) throw new SpadeInputError('output must end in .png or .npy', out);
   const styles = ['z', 'seed', 'style'].filter((k) => v[k] !== undefined);
   if (styles.length > 1) throw new SpadeInputError(`give only one of --z, --seed and --style (got ${styles.map((s) => `--${s}`).join(', ')})`);
 

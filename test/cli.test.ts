@@ -1,0 +1,139 @@
+// The built CLI (dist/cli.js) run as a user would: exit codes, messages, parity through files.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readNpy, writeNpy } from '../src/model/io/npy';
+import { encodeLabelMap } from '../src/model/io/label_png';
+import { FIXTURES, loadCase, ref, relErr } from './helpers/reference';
+
+const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
+const HELDOUT = path.join(__dirname, 'fixtures', 'heldout');
+const BAD = path.join(__dirname, 'fixtures', 'bad');
+const VAE = path.join(FIXTURES, 'gen_normal_vae');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spade-cli-'));
+
+function spade(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Exit 2 with exactly one line that names `file` (no stack trace). */
+function assertBadInput(r: ReturnType<typeof spade>, file: string, re: RegExp) {
+  assert.equal(r.code, 2, `exit code (stderr: ${r.stderr})`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
+  assert.ok(lines[0].includes(file), `names ${file}: ${lines[0]}`);
+  assert.match(lines[0], re);
+  assert.doesNotMatch(r.stderr, /\s+at\s.+:\d+:\d+/, 'no stack trace');
+}
+
+test('held-out configuration (most, instance edges, spadeinstance5x5, z, fp16 legacy .pth) matches NVlabs through the CLI', () => {
+  const out = path.join(tmp, 'heldout.npy');
+  const r = spade('synth', '--checkpoint', path.join(HELDOUT, 'G_legacy.pth'), '--opt', path.join(HELDOUT, 'opt.txt'),
+    '--label', path.join(HELDOUT, 'label.png'), '--instance', path.join(HELDOUT, 'instance.png'), '--z', path.join(HELDOUT, 'z.npy'), '-o', out);
+  assert.equal(r.code, 0, r.stderr);
+  const got = readNpy(new Uint8Array(fs.readFileSync(out)), out);
+  const want = readNpy(new Uint8Array(fs.readFileSync(path.join(HELDOUT, 'expected.npy'))), 'expected.npy');
+  assert.deepEqual(got.shape, [128, 256, 3]);
+  const err = relErr(got.data, { shape: want.shape, data: want.data, sourceDtype: 'F32' });
+  assert.ok(err <= 1e-4, `relative error ${err}`);
+});
+
+test('reference generator through zip .pth, legacy .pth and converted safetensors (F32 and F16)', () => {
+  const c = loadCase('gen_normal_vae');
+  const ids = ref(c, 'label_ids');
+  const [, h, w] = ids.shape;
+  const label = path.join(tmp, 'ids.png');
+  fs.writeFileSync(label, encodeLabelMap({ width: w, height: h, ids: Int32Array.from(ids.data.subarray(0, h * w)), encoding: { kind: 'gray', bitDepth: 8 } }));
+  const z = path.join(tmp, 'z.npy');
+  fs.writeFileSync(z, writeNpy([256], ref(c, 'z').data.slice(0, 256)));
+  const want = ref(c, 'out_eval');
+  const want0 = { shape: [3, h, w], data: want.data.slice(0, 3 * h * w), sourceDtype: 'F32' };
+  const st = path.join(tmp, 'vae.safetensors');
+  const st16 = path.join(tmp, 'vae16.safetensors');
+  const opt = path.join(VAE, 'opt.txt');
+  assert.equal(spade('convert', path.join(VAE, 'G_legacy.pth'), '--opt', opt, '--encoder', path.join(VAE, 'E.pth'), '--discriminator', path.join(VAE, 'D.pth'), '-o', st).code, 0);
+  assert.equal(spade('convert', path.join(VAE, 'G.pth'), '--opt', opt, '--half', '-o', st16).code, 0);
+  const runs: [string[], number][] = [
+    [['--checkpoint', path.join(VAE, 'G.pth'), '--opt', opt], 1e-4],
+    [['--checkpoint', path.join(VAE, 'G_legacy.pth'), '--opt', opt], 1e-4],
+    [['--checkpoint', st], 1e-4],
+    [['--checkpoint', st16], 2e-2],
+  ];
+  for (const [args, tol] of runs) {
+    const out = path.join(tmp, 'vae.npy');
+    const r = spade('synth', ...args, '--label', label, '--z', z, '-o', out);
+    assert.equal(r.code, 0, r.stderr);
+    const got = readNpy(new Uint8Array(fs.readFileSync(out)), out);
+    // ours is (H, W, 3); the reference is (3, H, W)
+    const chw = new Float32Array(3 * h * w);
+    for (let i = 0; i < h * w; i++) for (let ch = 0; ch < 3; ch++) chw[ch * h * w + i] = got.data[i * 3 + ch];
+    const err = relErr(chw, want0);
+    assert.ok(err <= tol, `${args[1]}: relative error ${err}`);
+  }
+  const info = spade('info', st);
+  assert.equal(info.code, 0, info.stderr);
+  assert.match(info.stdout, /parameters: G 574,675, E \d[\d,]*, D \d[\d,]*/);
+  assert.match(info.stdout, /use_vae: true/);
+  const png = path.join(tmp, 'out.png');
+  assert.equal(spade('synth', '--checkpoint', st, '--label', label, '--seed', '7', '-o', png).code, 0);
+  assert.deepEqual([...fs.readFileSync(png).subarray(1, 4)], [0x50, 0x4e, 0x47]);
+});
+
+test('a .pth whose pickle calls os.system is refused with exit 2 and nothing runs', () => {
+  const marker = '/tmp/spade_studio_pth_pwned';
+  fs.rmSync(marker, { force: true });
+  for (const f of ['evil_system.pth', 'evil_system_legacy.pth', 'evil_eval.pth']) {
+    const file = path.join(BAD, f);
+    const r = spade('synth', '--checkpoint', file, '--opt', path.join(VAE, 'opt.txt'), '--label', path.join(HELDOUT, 'label.png'), '-o', path.join(tmp, 'x.png'));
+    assertBadInput(r, f, /non-allow-listed global '(posix\.system|os\.system|builtins\.eval)'/);
+    const c = spade('convert', file, '--opt', path.join(VAE, 'opt.txt'), '-o', path.join(tmp, 'x.safetensors'));
+    assertBadInput(c, f, /non-allow-listed global/);
+  }
+  assert.ok(!fs.existsSync(marker), 'the payload did not run');
+  assert.ok(!fs.existsSync(path.join(tmp, 'x.png')) && !fs.existsSync(path.join(tmp, 'x.safetensors')), 'nothing written');
+});
+
+test('corrupt, truncated and empty checkpoints and label files, and ids outside label_nc, exit 2 with one clear line', () => {
+  const opt = path.join(VAE, 'opt.txt');
+  const G = path.join(VAE, 'G.pth');
+  const label = path.join(HELDOUT, 'label.png');
+  const out = path.join(tmp, 'o.png');
+  const truncatedSt = path.join(tmp, 'truncated.safetensors');
+  const full = fs.readFileSync(path.join(VAE, 'weights.safetensors'));
+  fs.writeFileSync(truncatedSt, full.subarray(0, 5000));
+  const emptyPng = path.join(tmp, 'empty.png');
+  fs.writeFileSync(emptyPng, '');
+  const truncPng = path.join(tmp, 'trunc.png');
+  fs.writeFileSync(truncPng, fs.readFileSync(label).subarray(0, 60));
+  const textPng = path.join(tmp, 'text.png');
+  fs.writeFileSync(textPng, 'hello, not a png');
+  const cases: [string[], string, RegExp][] = [
+    [['--checkpoint', path.join(BAD, 'empty.pth'), '--opt', opt, '--label', label], 'empty.pth', /empty/],
+    [['--checkpoint', path.join(BAD, 'truncated.pth'), '--opt', opt, '--label', label], 'truncated.pth', /truncat|zip/],
+    [['--checkpoint', path.join(BAD, 'truncated_legacy.pth'), '--opt', opt, '--label', label], 'truncated_legacy.pth', /./],
+    [['--checkpoint', path.join(BAD, 'random.pth'), '--opt', opt, '--label', label], 'random.pth', /not a PyTorch checkpoint|./],
+    [['--checkpoint', truncatedSt, '--opt', opt, '--label', label], 'truncated.safetensors', /past the end|not/],
+    [['--checkpoint', G, '--opt', opt, '--label', emptyPng], 'empty.png', /./],
+    [['--checkpoint', G, '--opt', opt, '--label', truncPng], 'trunc.png', /./],
+    [['--checkpoint', G, '--opt', opt, '--label', textPng], 'text.png', /PNG/i],
+    [['--checkpoint', G, '--opt', opt, '--label', path.join(tmp, 'missing.png')], 'missing.png', /not found/],
+    [['--checkpoint', G, '--label', label], 'G.pth', /--opt opt\.txt/],
+    [['--checkpoint', G, '--opt', path.join(HELDOUT, 'label.png'), '--label', label], 'label.png', /./],
+  ];
+  for (const [args, file, re] of cases) assertBadInput(spade('synth', ...args, '-o', out), file, re);
+
+  // ids 0..4 fit gen_normal_vae (label_nc 6 + dontcare) but not gen_more_noinst_novae (label_nc 4, no dontcare)
+  const more = path.join(FIXTURES, 'gen_more_noinst_novae');
+  const r = spade('synth', '--checkpoint', path.join(more, 'G.pth'), '--opt', path.join(more, 'opt.txt'), '--label', label, '-o', out);
+  assertBadInput(r, 'label.png', /label ids outside the model's 4 classes: 4 \(\d+ px\), 255 \(\d+ px\)/);
+  assert.ok(!fs.existsSync(out), 'nothing written on bad input');
+
+  const flag = spade('synth', '--checkpoint', G, '--bogus', '1');
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /bogus/);
+  assert.equal(spade('frobnicate').code, 2);
+});
