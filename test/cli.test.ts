@@ -78,6 +78,18 @@ test('reference generator through zip .pth, legacy .pth and converted safetensor
   assert.equal(info.code, 0, info.stderr);
   assert.match(info.stdout, /parameters: G 574,675, E \d[\d,]*, D \d[\d,]*/);
   assert.match(info.stdout, /use_vae: true/);
+  // --style: the checkpoint's encoder turns an image into the code; another code gives another picture.
+  const styleImg = path.join(tmp, 'style.npy');
+  const img = ref(c, 'image');
+  const hwc = new Float32Array(h * w * 3);
+  for (let i = 0; i < h * w; i++) for (let ch = 0; ch < 3; ch++) hwc[i * 3 + ch] = img.data[ch * h * w + i];
+  fs.writeFileSync(styleImg, writeNpy([h, w, 3], hwc));
+  const styled = path.join(tmp, 'styled.npy');
+  assert.equal(spade('synth', '--checkpoint', st, '--label', label, '--style', styleImg, '-o', styled).code, 0);
+  const a = readNpy(new Uint8Array(fs.readFileSync(styled)), styled).data;
+  const b = readNpy(new Uint8Array(fs.readFileSync(path.join(tmp, 'vae.npy'))), 'vae.npy').data;
+  assert.ok(a.some((v, i) => Math.abs(v - b[i]) > 1e-3), 'style code changes the output');
+  assertBadInput(spade('synth', '--checkpoint', path.join(VAE, 'G.pth'), '--opt', opt, '--label', label, '--style', styleImg, '-o', styled), 'G.pth', /no style encoder|encoder/);
   const png = path.join(tmp, 'out.png');
   assert.equal(spade('synth', '--checkpoint', st, '--label', label, '--seed', '7', '-o', png).code, 0);
   assert.deepEqual([...fs.readFileSync(png).subarray(1, 4)], [0x50, 0x4e, 0x47]);

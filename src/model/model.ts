@@ -86,8 +86,8 @@ export class SpadeModel {
   }
 
   /** Eval-mode style encoding of images (N, H, W, 3) in [-1, 1]. */
-  encode(image: tf.Tensor4D): { mu: tf.Tensor2D; logvar: tf.Tensor2D } {
-    if (!this.E || !this.params.E) throw new SpadeInputError('this checkpoint has no style encoder (train or fine-tune with --use_vae to get one)');
+  encode(image: tf.Tensor4D, source?: string): { mu: tf.Tensor2D; logvar: tf.Tensor2D } {
+    if (!this.E || !this.params.E) throw new SpadeInputError('this checkpoint has no style encoder (train or fine-tune with --use_vae to get one)', source);
     const E = this.E;
     const params = this.params.E;
     const out = tf.tidy(() => {

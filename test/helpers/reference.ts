@@ -88,6 +88,7 @@ export function assertParam(actualTf: tf.Tensor, expected: HostTensor, tol: numb
 }
 
 export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
+  tf.env().set('IS_TEST', true); // quiets tfjs' advice to install tfjs-node
   if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
   else await import('@tensorflow/tfjs-backend-wasm');
   assert.ok(await tf.setBackend(name), `backend ${name} failed to initialise`);

@@ -34,7 +34,7 @@ export async function synth(ctx: CommandContext): Promise<void> {
       const file = v.style as string;
       const img = decodeStyleImage(readInput(file, 'style image'), file);
       // The mode of the style distribution (mu): deterministic, unlike NVlabs' test-time sample.
-      const { mu, logvar } = model.encode(img);
+      const { mu, logvar } = model.encode(img, checkpoint);
       logvar.dispose();
       img.dispose();
       z = mu;
