@@ -5,6 +5,7 @@
  * The header dict is parsed by a small parser for Python literals (strings, ints, True/False/None,
  * tuples, lists, dicts); nothing is evaluated.
  */
+import { halfToFloat } from '../checkpoint/half';
 import { SpadeInputError } from '../errors';
 
 export interface NpyArray {
@@ -165,15 +166,6 @@ export function formatShape(shape: readonly (number | null)[]): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
