@@ -1,0 +1,117 @@
+/**
+ * The messages between the extension host and the label-map webview: one discriminated
+ * union per direction, imported by both sides. The host owns the document (file ids and
+ * edit history); the webview owns pixels, tools and inference. Every message the host
+ * receives goes through `parseWebviewMessage` before it is used.
+ *
+ * Ids in messages are FILE ids (the values stored in the PNG); the webview maps them to
+ * model channels with the label set, as the CLI does.
+ */
+
+export type Rgb = [number, number, number];
+
+export interface LabelSetInfo {
+  name: string;
+  /** Class names; index = model channel id. */
+  names: string[];
+  colors: Rgb[];
+  /** File id meaning dontcare (the eraser paints it), or null when the model has none. */
+  dontcareId: number | null;
+  /** File id = model id + idOffset (ADE20K: 1). */
+  idOffset: number;
+}
+
+export interface DocumentInfo {
+  fileName: string;
+  width: number;
+  height: number;
+  /** File ids, row-major. */
+  ids: Int32Array;
+  /** Human-readable encoding ("8-bit grayscale", "palette", "RGB"). */
+  encoding: string;
+}
+
+export interface CheckpointInfo {
+  /** Shown in the status line. */
+  name: string;
+  bytes: Uint8Array;
+  /** Contents of opt.txt, for official .pth checkpoints. */
+  optTxt?: string;
+}
+
+export type HostToWebview =
+  | { type: 'init'; document: DocumentInfo; labelSet: LabelSetInfo; checkpoint: CheckpointInfo; editable: boolean }
+  /** The whole mask changed (undo, redo, revert, reload from disk). */
+  | { type: 'setIds'; ids: Int32Array; reason: 'undo' | 'redo' | 'revert' | 'reload' }
+  | { type: 'checkpoint'; checkpoint: CheckpointInfo; labelSet: LabelSetInfo }
+  | { type: 'styleImage'; name: string; bytes: Uint8Array }
+  | { type: 'exportRequest'; requestId: number }
+  | { type: 'error'; message: string };
+
+export interface StrokeMessage {
+  type: 'stroke';
+  /** What the user did, for the undo menu ("Brush", "Fill", "Erase"). */
+  label: string;
+  /** Changed pixels (row-major indices, strictly increasing) and the file id painted there. */
+  indices: Uint32Array;
+  value: number;
+}
+
+export interface StatusMessage {
+  type: 'status';
+  backend: string;
+  model: string;
+  /** Last frame, ms from request to pixels; null before the first frame. */
+  latencyMs: number | null;
+  frames: number;
+  /** Set when the last frame failed; the previous image stays on screen. */
+  error?: string;
+}
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | StrokeMessage
+  | StatusMessage
+  | { type: 'pickStyleImage' }
+  | { type: 'exportImage'; requestId: number; png: Uint8Array }
+  | { type: 'log'; message: string };
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const isStr = (v: unknown, max = 10_000): v is string => typeof v === 'string' && v.length <= max;
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+
+/**
+ * Validates a message from the webview against the document's size. Returns null (and the
+ * caller logs it) for anything malformed: the webview is never trusted to be well-behaved.
+ */
+export function parseWebviewMessage(m: unknown, pixelCount: number): WebviewToHost | null {
+  if (!isObj(m) || typeof m.type !== 'string') return null;
+  switch (m.type) {
+    case 'ready':
+    case 'pickStyleImage':
+      return { type: m.type };
+    case 'log':
+      return isStr(m.message) ? { type: 'log', message: m.message } : null;
+    case 'stroke': {
+      if (!isStr(m.label, 40) || !isInt(m.value) || m.value < 0 || m.value > 65535) return null;
+      if (!(m.indices instanceof Uint32Array) || m.indices.length === 0 || m.indices.length > pixelCount) return null;
+      const idx = m.indices;
+      for (let i = 0; i < idx.length; i++) {
+        if (idx[i] >= pixelCount || (i > 0 && idx[i] <= idx[i - 1])) return null;
+      }
+      return { type: 'stroke', label: m.label, indices: idx, value: m.value };
+    }
+    case 'status': {
+      if (!isStr(m.backend, 40) || !isStr(m.model, 200) || !isInt(m.frames)) return null;
+      const lat = m.latencyMs;
+      if (!(lat === null || (typeof lat === 'number' && Number.isFinite(lat) && lat >= 0))) return null;
+      if (m.error !== undefined && !isStr(m.error, 2000)) return null;
+      return { type: 'status', backend: m.backend, model: m.model, latencyMs: lat, frames: m.frames, error: m.error as string | undefined };
+    }
+    case 'exportImage':
+      if (!isInt(m.requestId) || !(m.png instanceof Uint8Array) || m.png.length > 256 * 1024 * 1024) return null;
+      return { type: 'exportImage', requestId: m.requestId, png: m.png };
+    default:
+      return null;
+  }
+}
