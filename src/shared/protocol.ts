@@ -41,8 +41,8 @@ export interface CheckpointInfo {
 
 export type HostToWebview =
   | { type: 'init'; document: DocumentInfo; labelSet: LabelSetInfo; checkpoint: CheckpointInfo; editable: boolean }
-  /** The whole mask changed (undo, redo, revert, reload from disk). */
-  | { type: 'setIds'; ids: Int32Array; reason: 'undo' | 'redo' | 'revert' | 'reload' }
+  /** The whole mask changed (an edit in another panel, undo, redo, revert, reload from disk). */
+  | { type: 'setIds'; ids: Int32Array; reason: 'edit' | 'undo' | 'redo' | 'revert' | 'reload' }
   | { type: 'checkpoint'; checkpoint: CheckpointInfo; labelSet: LabelSetInfo }
   | { type: 'styleImage'; name: string; bytes: Uint8Array }
   | { type: 'exportRequest'; requestId: number }

@@ -1,0 +1,63 @@
+/**
+ * Holds the checkpoint the previews use and tells them when it changes: a new
+ * `spade.checkpoint` setting, or the file itself rewritten (e.g. by a fine-tuning run).
+ */
+import * as vscode from 'vscode';
+import { bundledCheckpointUri, configuredCheckpointUri, loadCheckpoint, type LoadedCheckpoint } from './checkpoint_source';
+
+export class CheckpointService implements vscode.Disposable {
+  private current?: Promise<LoadedCheckpoint>;
+  private watcher?: vscode.FileSystemWatcher;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly _onDidChange = new vscode.EventEmitter<LoadedCheckpoint>();
+  readonly onDidChange = this._onDidChange.event;
+
+  constructor(private readonly extensionUri: vscode.Uri) {
+    this.disposables.push(
+      this._onDidChange,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('spade.checkpoint')) void this.reload();
+      }),
+    );
+  }
+
+  /** The current checkpoint; a bad configured one falls back to the bundled model, with a message. */
+  get(): Promise<LoadedCheckpoint> {
+    this.current ??= this.load();
+    return this.current;
+  }
+
+  async reload(): Promise<void> {
+    this.current = this.load();
+    this._onDidChange.fire(await this.current);
+  }
+
+  private async load(): Promise<LoadedCheckpoint> {
+    const uri = configuredCheckpointUri(this.extensionUri);
+    this.watch(uri);
+    try {
+      return await loadCheckpoint(uri);
+    } catch (e) {
+      const bundled = bundledCheckpointUri(this.extensionUri);
+      const isBundled = uri.toString() === bundled.toString();
+      void vscode.window.showErrorMessage(`SPADE: ${(e as Error).message}${isBundled ? '' : ' — using the bundled model instead.'}`);
+      if (isBundled) throw e;
+      return loadCheckpoint(bundled);
+    }
+  }
+
+  private watch(uri: vscode.Uri): void {
+    this.watcher?.dispose();
+    const dir = vscode.Uri.joinPath(uri, '..');
+    const name = uri.path.split('/').pop() ?? '';
+    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, name));
+    const onChange = () => void this.reload();
+    this.watcher.onDidChange(onChange);
+    this.watcher.onDidCreate(onChange);
+  }
+
+  dispose(): void {
+    this.watcher?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Which checkpoint the previews use: the `spade.checkpoint` setting, else the bundled model.
+ * The host reads the bytes (and opt.txt beside a .pth) and hands them to the webviews; it
+ * parses the file only for the label set, to decode and colour label maps.
+ */
+import * as vscode from 'vscode';
+import { readCheckpoint } from '../model/checkpoint/spade_checkpoint';
+import { parseOptTxt } from '../model/opt_txt';
+import type { LabelSet } from '../model/io/label_sets';
+import type { CheckpointInfo, LabelSetInfo } from '../shared/protocol';
+
+export const BUNDLED_MODEL = ['media', 'models', 'tiny-untrained.safetensors'];
+
+export interface LoadedCheckpoint {
+  uri: vscode.Uri;
+  info: CheckpointInfo;
+  labelSet: LabelSet;
+  hasEncoder: boolean;
+}
+
+export function bundledCheckpointUri(extensionUri: vscode.Uri): vscode.Uri {
+  return vscode.Uri.joinPath(extensionUri, ...BUNDLED_MODEL);
+}
+
+export function configuredCheckpointUri(extensionUri: vscode.Uri): vscode.Uri {
+  const setting = vscode.workspace.getConfiguration('spade').get<string>('checkpoint', '').trim();
+  if (!setting) return bundledCheckpointUri(extensionUri);
+  if (setting.startsWith('/') || /^[A-Za-z]:[\\/]/.test(setting)) return vscode.Uri.file(setting);
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder ? vscode.Uri.joinPath(folder.uri, setting) : vscode.Uri.file(setting);
+}
+
+/** Reads and checks a checkpoint; throws SpadeInputError (naming the file) when it is bad. */
+export async function loadCheckpoint(uri: vscode.Uri): Promise<LoadedCheckpoint> {
+  const name = uri.path.split('/').pop() ?? uri.toString();
+  const bytes = await readOrExplain(uri, 'checkpoint');
+  let optTxt: string | undefined;
+  if (/\.pth?$/i.test(name)) {
+    const optUri = vscode.Uri.joinPath(uri, '..', 'opt.txt');
+    optTxt = new TextDecoder().decode(await readOrExplain(optUri, 'opt.txt (needed beside a .pth checkpoint)'));
+  }
+  const config = optTxt !== undefined ? parseOptTxt(optTxt, 'opt.txt') : undefined;
+  const ck = readCheckpoint(bytes, name, { config });
+  return { uri, info: { name, bytes, optTxt }, labelSet: ck.labelSet, hasEncoder: !!ck.nets.E };
+}
+
+async function readOrExplain(uri: vscode.Uri, what: string): Promise<Uint8Array> {
+  try {
+    return await vscode.workspace.fs.readFile(uri);
+  } catch {
+    throw new Error(`${uri.fsPath}: ${what} not found or not readable`);
+  }
+}
+
+export function labelSetInfo(set: LabelSet): LabelSetInfo {
+  return { name: set.name, names: [...set.names], colors: set.colors.map((c) => [c[0], c[1], c[2]]), dontcareId: set.dontcareId, idOffset: set.idOffset ?? 0 };
+}

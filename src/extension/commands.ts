@@ -1,0 +1,81 @@
+/**
+ * Command palette entries. Each takes optional arguments so tests (and other extensions)
+ * can run it without pickers or dialogs.
+ */
+import * as vscode from 'vscode';
+import type { LabelEditorProvider, Panel } from './label_editor_provider';
+import { VIEW_TYPES } from './label_editor_provider';
+import { writeAtomic } from './fs_atomic';
+
+export function registerCommands(context: vscode.ExtensionContext, provider: LabelEditorProvider): void {
+  const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+
+  reg('spade.openPreview', async (uri?: vscode.Uri) => {
+    const target = uri ?? activeFileUri();
+    if (!target) {
+      const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Label maps': ['png'] }, title: 'Open a label map' });
+      if (!picked?.[0]) return;
+      return vscode.commands.executeCommand('vscode.openWith', picked[0], VIEW_TYPES[0]);
+    }
+    return vscode.commands.executeCommand('vscode.openWith', target, VIEW_TYPES[0]);
+  });
+
+  reg('spade.selectCheckpoint', async (uri?: vscode.Uri) => {
+    let target = uri;
+    if (!target) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        filters: { Checkpoints: ['safetensors', 'pth'] },
+        title: 'SPADE checkpoint (.safetensors, or an NVlabs .pth with opt.txt beside it)',
+      });
+      target = picked?.[0];
+    }
+    if (!target) return;
+    const scope = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await vscode.workspace.getConfiguration('spade').update('checkpoint', target.fsPath, scope);
+  });
+
+  reg('spade.exportImage', async (args?: { uri?: vscode.Uri; overwrite?: boolean }) => {
+    const panel = findPanel(provider, args?.uri);
+    if (!panel) {
+      void vscode.window.showErrorMessage('SPADE: open a label map in the SPADE editor first.');
+      return undefined;
+    }
+    const png = await provider.requestExport(panel);
+    const mask = panel.document.uri;
+    const stem = (mask.path.split('/').pop() ?? 'image').replace(/(\.label)?\.png$/i, '');
+    const target = vscode.Uri.joinPath(mask, '..', `${stem}.synth.png`);
+    if (await exists(target) && !args?.overwrite) {
+      const answer = await vscode.window.showWarningMessage(`${target.path.split('/').pop()} exists. Overwrite it?`, { modal: true }, 'Overwrite');
+      if (answer !== 'Overwrite') return undefined;
+    }
+    await writeAtomic(target, png);
+    void vscode.window.showInformationMessage(`SPADE: wrote ${target.path.split('/').pop()}`);
+    return target;
+  });
+
+  // For integration tests: what each open preview last reported.
+  reg('spade.internal.previewStatus', () =>
+    [...provider.panels].map((p) => ({ file: p.document.uri.toString(), ...(p.status ?? {}) })),
+  );
+}
+
+function activeFileUri(): vscode.Uri | undefined {
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (tab instanceof vscode.TabInputText || tab instanceof vscode.TabInputCustom) return tab.uri;
+  return vscode.window.activeTextEditor?.document.uri;
+}
+
+function findPanel(provider: LabelEditorProvider, uri?: vscode.Uri): Panel | undefined {
+  if (!uri) return provider.activePanel ?? [...provider.panels][0];
+  return [...provider.panels].find((p) => p.document.uri.toString() === uri.toString());
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * A label-map PNG as a custom document. The host owns the ids and the edit history; panels
+ * only display and propose strokes. Saving re-encodes in the file's own encoding
+ * (grayscale stays grayscale, palette stays palette, RGB stays RGB) and writes atomically.
+ */
+import * as vscode from 'vscode';
+import { decodeLabelMap, encodeLabelMap, type LabelMap } from '../model/io/label_png';
+import { filePalette, type LabelSet } from '../model/io/label_sets';
+import { SpadeInputError } from '../model/errors';
+import { writeAtomic } from './fs_atomic';
+
+export interface StrokeEdit {
+  label: string;
+  indices: Uint32Array;
+  before: Int32Array;
+  after: number;
+}
+
+export type IdsChange = { ids: Int32Array; reason: 'edit' | 'undo' | 'redo' | 'revert' | 'reload'; origin?: unknown };
+
+export class LabelMapDocument implements vscode.CustomDocument {
+  private readonly _onDidDispose = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this._onDidDispose.event;
+  /** Fired when the ids change; panels other than `origin` redraw. */
+  private readonly _onDidChangeIds = new vscode.EventEmitter<IdsChange>();
+  readonly onDidChangeIds = this._onDidChangeIds.event;
+  /** Fired for each new stroke, for VS Code's undo stack and dirty state. */
+  private readonly _onDidEdit = new vscode.EventEmitter<StrokeEdit>();
+  readonly onDidEdit = this._onDidEdit.event;
+  /** Bytes we last wrote or read, to tell our own saves from changes made by others. */
+  private diskBytes: Uint8Array;
+
+  private constructor(
+    readonly uri: vscode.Uri,
+    private map: LabelMap,
+    bytes: Uint8Array,
+    private readonly decode: (bytes: Uint8Array, name: string) => LabelMap,
+  ) {
+    this.diskBytes = bytes;
+  }
+
+  static async open(uri: vscode.Uri, backupId: string | undefined, labelSet: LabelSet, maxPixels: number): Promise<LabelMapDocument> {
+    const decode = (bytes: Uint8Array, name: string) => decodeLabelMap(bytes, name, { palette: filePalette(labelSet), maxPixels });
+    const name = uri.path.split('/').pop() ?? uri.toString();
+    const disk = await vscode.workspace.fs.readFile(uri);
+    // A hot-exit backup holds the unsaved PNG; the file itself may have changed since.
+    const source = backupId ? await vscode.workspace.fs.readFile(vscode.Uri.parse(backupId)) : disk;
+    return new LabelMapDocument(uri, decode(source, name), disk, decode);
+  }
+
+  get width(): number {
+    return this.map.width;
+  }
+  get height(): number {
+    return this.map.height;
+  }
+  get ids(): Int32Array {
+    return this.map.ids;
+  }
+  get encodingName(): string {
+    const e = this.map.encoding;
+    return e.kind === 'gray' ? `${e.bitDepth}-bit grayscale` : e.kind === 'palette' ? `${e.bitDepth}-bit palette` : 'RGB';
+  }
+  get fileName(): string {
+    return this.uri.path.split('/').pop() ?? '';
+  }
+
+  /** Applies a stroke proposed by a panel (already validated) and records it for undo. */
+  applyStroke(label: string, indices: Uint32Array, value: number, origin: unknown): void {
+    const ids = this.map.ids;
+    const before = new Int32Array(indices.length);
+    for (let i = 0; i < indices.length; i++) {
+      before[i] = ids[indices[i]];
+      ids[indices[i]] = value;
+    }
+    const edit: StrokeEdit = { label, indices, before, after: value };
+    this._onDidChangeIds.fire({ ids, reason: 'edit', origin });
+    this._onDidEdit.fire(edit);
+  }
+
+  undo(edit: StrokeEdit): void {
+    const ids = this.map.ids;
+    for (let i = 0; i < edit.indices.length; i++) ids[edit.indices[i]] = edit.before[i];
+    this._onDidChangeIds.fire({ ids, reason: 'undo' });
+  }
+
+  redo(edit: StrokeEdit): void {
+    const ids = this.map.ids;
+    for (let i = 0; i < edit.indices.length; i++) ids[edit.indices[i]] = edit.after;
+    this._onDidChangeIds.fire({ ids, reason: 'redo' });
+  }
+
+  encode(): Uint8Array {
+    try {
+      return encodeLabelMap(this.map);
+    } catch (e) {
+      throw new SpadeInputError(`cannot save in this file's encoding: ${(e as Error).message}`, this.fileName);
+    }
+  }
+
+  async save(): Promise<void> {
+    await this.saveAs(this.uri);
+  }
+
+  async saveAs(target: vscode.Uri): Promise<void> {
+    const bytes = this.encode();
+    await writeAtomic(target, bytes);
+    if (target.toString() === this.uri.toString()) this.diskBytes = bytes;
+  }
+
+  async revert(): Promise<void> {
+    const bytes = await vscode.workspace.fs.readFile(this.uri);
+    this.map = this.decode(bytes, this.fileName);
+    this.diskBytes = bytes;
+    this._onDidChangeIds.fire({ ids: this.map.ids, reason: 'revert' });
+  }
+
+  /**
+   * The file changed on disk. A clean document reloads; a dirty one keeps the user's
+   * strokes (VS Code asks on save whether to overwrite). Our own saves are recognised.
+   */
+  async onDiskChange(isDirty: boolean): Promise<void> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await vscode.workspace.fs.readFile(this.uri);
+    } catch {
+      return; // deleted: keep what the user has
+    }
+    if (sameBytes(bytes, this.diskBytes) || isDirty) return;
+    this.map = this.decode(bytes, this.fileName);
+    this.diskBytes = bytes;
+    this._onDidChangeIds.fire({ ids: this.map.ids, reason: 'reload' });
+  }
+
+  async backup(destination: vscode.Uri): Promise<vscode.CustomDocumentBackup> {
+    await writeAtomic(destination, this.encode());
+    return {
+      id: destination.toString(),
+      delete: async () => {
+        try {
+          await vscode.workspace.fs.delete(destination);
+        } catch {
+          // already gone
+        }
+      },
+    };
+  }
+
+  dispose(): void {
+    this._onDidDispose.fire();
+    this._onDidDispose.dispose();
+    this._onDidChangeIds.dispose();
+    this._onDidEdit.dispose();
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,175 @@
+/**
+ * The label-map custom editor: documents and their edit history live here on the host;
+ * each panel is a webview that paints and renders. Undo, redo, save, save-as, revert and
+ * hot-exit backup all go through CustomEditorProvider, as VS Code expects.
+ */
+import * as vscode from 'vscode';
+import { LabelMapDocument, type StrokeEdit } from './label_document';
+import type { CheckpointService } from './checkpoint_service';
+import { labelSetInfo, type LoadedCheckpoint } from './checkpoint_source';
+import { webviewHtml } from './webview_html';
+import { parseWebviewMessage, type HostToWebview, type StatusMessage } from '../shared/protocol';
+
+export const VIEW_TYPES = ['spadeStudio.labelMap', 'spadeStudio.labelMapAnyPng'] as const;
+
+export interface Panel {
+  document: LabelMapDocument;
+  webview: vscode.WebviewPanel;
+  status?: StatusMessage;
+  post(m: HostToWebview): void;
+}
+
+export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMapDocument> {
+  private readonly _onDidChangeCustomDocument = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<LabelMapDocument>>();
+  readonly onDidChangeCustomDocument = this._onDidChangeCustomDocument.event;
+  readonly panels = new Set<Panel>();
+  activePanel?: Panel;
+  private nextRequest = 1;
+  private readonly exports = new Map<number, (png: Uint8Array) => void>();
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly checkpoints: CheckpointService,
+    private readonly log: vscode.OutputChannel,
+  ) {
+    context.subscriptions.push(
+      checkpoints.onDidChange((ck) => {
+        for (const p of this.panels) p.post({ type: 'checkpoint', checkpoint: ck.info, labelSet: labelSetInfo(ck.labelSet) });
+      }),
+    );
+  }
+
+  async openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext): Promise<LabelMapDocument> {
+    const ck = await this.checkpoints.get();
+    const maxPixels = vscode.workspace.getConfiguration('spade').get<number>('maxPixels', 4096 * 4096);
+    let doc: LabelMapDocument;
+    try {
+      doc = await LabelMapDocument.open(uri, openContext.backupId, ck.labelSet, maxPixels);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`SPADE: ${(e as Error).message}`);
+      throw e;
+    }
+    const edits = doc.onDidEdit((edit: StrokeEdit) =>
+      this._onDidChangeCustomDocument.fire({ document: doc, label: edit.label, undo: () => doc.undo(edit), redo: () => doc.redo(edit) }),
+    );
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), doc.fileName));
+    watcher.onDidChange(() => void doc.onDiskChange(this.isDirty(doc)));
+    doc.onDidDispose(() => {
+      edits.dispose();
+      watcher.dispose();
+    });
+    return doc;
+  }
+
+  /** VS Code knows dirtiness; we mirror it from the tab. */
+  private isDirty(doc: LabelMapDocument): boolean {
+    for (const group of vscode.window.tabGroups.all) {
+      for (const tab of group.tabs) {
+        const input = tab.input;
+        if (input instanceof vscode.TabInputCustom && input.uri.toString() === doc.uri.toString() && tab.isDirty) return true;
+      }
+    }
+    return false;
+  }
+
+  async resolveCustomEditor(document: LabelMapDocument, webviewPanel: vscode.WebviewPanel): Promise<void> {
+    const ext = this.context.extensionUri;
+    webviewPanel.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(ext, 'dist'), vscode.Uri.joinPath(ext, 'media'), vscode.Uri.joinPath(document.uri, '..')],
+    };
+    webviewPanel.webview.html = webviewHtml(webviewPanel.webview, ext);
+    const panel: Panel = { document, webview: webviewPanel, post: (m) => void webviewPanel.webview.postMessage(m) };
+    this.panels.add(panel);
+    this.activePanel = panel;
+    const disposables: vscode.Disposable[] = [
+      webviewPanel.onDidChangeViewState(() => {
+        if (webviewPanel.active) this.activePanel = panel;
+      }),
+      document.onDidChangeIds((change) => {
+        if (change.origin !== panel) panel.post({ type: 'setIds', ids: change.ids, reason: change.reason });
+      }),
+      webviewPanel.webview.onDidReceiveMessage((raw) => this.onMessage(panel, raw)),
+    ];
+    webviewPanel.onDidDispose(() => {
+      this.panels.delete(panel);
+      if (this.activePanel === panel) this.activePanel = undefined;
+      for (const d of disposables) d.dispose();
+    });
+  }
+
+  private async onMessage(panel: Panel, raw: unknown): Promise<void> {
+    const doc = panel.document;
+    const m = parseWebviewMessage(raw, doc.width * doc.height);
+    if (!m) {
+      this.log.appendLine(`ignored a malformed message from the ${doc.fileName} webview`);
+      return;
+    }
+    switch (m.type) {
+      case 'ready':
+        return this.sendInit(panel, await this.checkpoints.get());
+      case 'stroke':
+        return doc.applyStroke(m.label, m.indices, m.value, panel);
+      case 'status':
+        panel.status = m;
+        if (m.error) this.log.appendLine(`${doc.fileName}: ${m.error}`);
+        return;
+      case 'pickStyleImage':
+        return this.pickStyleImage(panel);
+      case 'exportImage':
+        this.exports.get(m.requestId)?.(m.png);
+        this.exports.delete(m.requestId);
+        return;
+      case 'log':
+        this.log.appendLine(`${doc.fileName}: ${m.message}`);
+        return;
+    }
+  }
+
+  private sendInit(panel: Panel, ck: LoadedCheckpoint): void {
+    const d = panel.document;
+    panel.post({
+      type: 'init',
+      document: { fileName: d.fileName, width: d.width, height: d.height, ids: Int32Array.from(d.ids), encoding: d.encodingName },
+      labelSet: labelSetInfo(ck.labelSet),
+      checkpoint: ck.info,
+      editable: true,
+    });
+  }
+
+  private async pickStyleImage(panel: Panel): Promise<void> {
+    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Images: ['png', 'jpg', 'jpeg'] }, title: 'Style image' });
+    if (!picked?.[0]) return;
+    const bytes = await vscode.workspace.fs.readFile(picked[0]);
+    panel.post({ type: 'styleImage', name: picked[0].path.split('/').pop() ?? 'style', bytes });
+  }
+
+  /** Asks a panel for its current synthesized image as PNG bytes. */
+  requestExport(panel: Panel, timeoutMs = 60_000): Promise<Uint8Array> {
+    const requestId = this.nextRequest++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.exports.delete(requestId);
+        reject(new Error('the preview did not answer (is a frame rendered yet?)'));
+      }, timeoutMs);
+      this.exports.set(requestId, (png) => {
+        clearTimeout(timer);
+        resolve(png);
+      });
+      panel.post({ type: 'exportRequest', requestId });
+    });
+  }
+
+  saveCustomDocument(document: LabelMapDocument): Thenable<void> {
+    return document.save();
+  }
+  saveCustomDocumentAs(document: LabelMapDocument, destination: vscode.Uri): Thenable<void> {
+    return document.saveAs(destination);
+  }
+  revertCustomDocument(document: LabelMapDocument): Thenable<void> {
+    return document.revert();
+  }
+  backupCustomDocument(document: LabelMapDocument, context: vscode.CustomDocumentBackupContext): Thenable<vscode.CustomDocumentBackup> {
+    return document.backup(context.destination);
+  }
+}
