@@ -3,11 +3,11 @@
  * can run it without pickers or dialogs.
  */
 import * as vscode from 'vscode';
-import type { LabelEditorProvider, Panel } from './label_editor_provider';
+import type { PanelRegistry } from './label_editor_provider';
 import { VIEW_TYPES } from './label_editor_provider';
 import { writeAtomic } from './fs_atomic';
 
-export function registerCommands(context: vscode.ExtensionContext, provider: LabelEditorProvider): void {
+export function registerCommands(context: vscode.ExtensionContext, registry: PanelRegistry): void {
   const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   reg('spade.openPreview', async (uri?: vscode.Uri) => {
@@ -36,12 +36,12 @@ export function registerCommands(context: vscode.ExtensionContext, provider: Lab
   });
 
   reg('spade.exportImage', async (args?: { uri?: vscode.Uri; overwrite?: boolean }) => {
-    const panel = findPanel(provider, args?.uri);
+    const panel = registry.find(args?.uri);
     if (!panel) {
       void vscode.window.showErrorMessage('SPADE: open a label map in the SPADE editor first.');
       return undefined;
     }
-    const png = await provider.requestExport(panel);
+    const png = await panel.provider.requestExport(panel);
     const mask = panel.document.uri;
     const stem = (mask.path.split('/').pop() ?? 'image').replace(/(\.label)?\.png$/i, '');
     const target = vscode.Uri.joinPath(mask, '..', `${stem}.synth.png`);
@@ -54,21 +54,26 @@ export function registerCommands(context: vscode.ExtensionContext, provider: Lab
     return target;
   });
 
-  // For integration tests: what each open preview last reported.
+  // For integration tests, which drive the host the way a webview would (through the same
+  // message validation) and read back what the document holds.
   reg('spade.internal.previewStatus', () =>
-    [...provider.panels].map((p) => ({ file: p.document.uri.toString(), ...(p.status ?? {}) })),
+    [...registry.panels].map((p) => ({ file: p.document.uri.toString(), ...(p.status ?? {}) })),
   );
+  reg('spade.internal.webviewMessage', async (uri: vscode.Uri, message: unknown) => {
+    const panel = registry.find(uri);
+    if (!panel) throw new Error(`no SPADE editor open for ${uri.toString()}`);
+    await panel.provider.receive(panel, message);
+  });
+  reg('spade.internal.documentIds', (uri: vscode.Uri) => {
+    const panel = registry.find(uri);
+    return panel ? Array.from(panel.document.ids) : undefined;
+  });
 }
 
 function activeFileUri(): vscode.Uri | undefined {
   const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   if (tab instanceof vscode.TabInputText || tab instanceof vscode.TabInputCustom) return tab.uri;
   return vscode.window.activeTextEditor?.document.uri;
-}
-
-function findPanel(provider: LabelEditorProvider, uri?: vscode.Uri): Panel | undefined {
-  if (!uri) return provider.activePanel ?? [...provider.panels][0];
-  return [...provider.panels].find((p) => p.document.uri.toString() === uri.toString());
 }
 
 async function exists(uri: vscode.Uri): Promise<boolean> {

@@ -1,20 +1,21 @@
 /** VS Code host entry: the label-map editor, its commands and the checkpoint service. */
 import * as vscode from 'vscode';
 import { CheckpointService } from './checkpoint_service';
-import { LabelEditorProvider, VIEW_TYPES } from './label_editor_provider';
+import { LabelEditorProvider, PanelRegistry, VIEW_TYPES } from './label_editor_provider';
 import { registerCommands } from './commands';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('SPADE Studio');
   const checkpoints = new CheckpointService(context.extensionUri);
-  const provider = new LabelEditorProvider(context, checkpoints, log);
+  const registry = new PanelRegistry();
   context.subscriptions.push(log, checkpoints);
   for (const viewType of VIEW_TYPES) {
+    const provider = new LabelEditorProvider(context, checkpoints, registry, log);
     context.subscriptions.push(
       vscode.window.registerCustomEditorProvider(viewType, provider, { supportsMultipleEditorsPerDocument: true, webviewOptions: { retainContextWhenHidden: false } }),
     );
   }
-  registerCommands(context, provider);
+  registerCommands(context, registry);
 }
 
 export function deactivate(): void {}

@@ -15,26 +15,44 @@ export const VIEW_TYPES = ['spadeStudio.labelMap', 'spadeStudio.labelMapAnyPng']
 export interface Panel {
   document: LabelMapDocument;
   webview: vscode.WebviewPanel;
+  provider: LabelEditorProvider;
   status?: StatusMessage;
   post(m: HostToWebview): void;
 }
 
+/** Every open SPADE panel, whichever view type opened it; commands look panels up here. */
+export class PanelRegistry {
+  readonly panels = new Set<Panel>();
+  active?: Panel;
+
+  find(uri?: vscode.Uri): Panel | undefined {
+    if (!uri) return this.active ?? [...this.panels][0];
+    return [...this.panels].find((p) => p.document.uri.toString() === uri.toString());
+  }
+}
+
+/**
+ * One instance per view type: VS Code routes a provider's edit events to the documents that
+ * view type opened, so two view types must not share one event emitter.
+ */
 export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMapDocument> {
   private readonly _onDidChangeCustomDocument = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<LabelMapDocument>>();
   readonly onDidChangeCustomDocument = this._onDidChangeCustomDocument.event;
-  readonly panels = new Set<Panel>();
-  activePanel?: Panel;
   private nextRequest = 1;
   private readonly exports = new Map<number, (png: Uint8Array) => void>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly checkpoints: CheckpointService,
+    private readonly registry: PanelRegistry,
     private readonly log: vscode.OutputChannel,
   ) {
     context.subscriptions.push(
+      this._onDidChangeCustomDocument,
       checkpoints.onDidChange((ck) => {
-        for (const p of this.panels) p.post({ type: 'checkpoint', checkpoint: ck.info, labelSet: labelSetInfo(ck.labelSet) });
+        for (const p of registry.panels) {
+          if (p.provider === this) p.post({ type: 'checkpoint', checkpoint: ck.info, labelSet: labelSetInfo(ck.labelSet) });
+        }
       }),
     );
   }
@@ -79,12 +97,13 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       localResourceRoots: [vscode.Uri.joinPath(ext, 'dist'), vscode.Uri.joinPath(ext, 'media'), vscode.Uri.joinPath(document.uri, '..')],
     };
     webviewPanel.webview.html = webviewHtml(webviewPanel.webview, ext);
-    const panel: Panel = { document, webview: webviewPanel, post: (m) => void webviewPanel.webview.postMessage(m) };
-    this.panels.add(panel);
-    this.activePanel = panel;
+    const panel: Panel = { document, webview: webviewPanel, provider: this, post: (m) => void webviewPanel.webview.postMessage(m) };
+    const registry = this.registry;
+    registry.panels.add(panel);
+    registry.active = panel;
     const disposables: vscode.Disposable[] = [
       webviewPanel.onDidChangeViewState(() => {
-        if (webviewPanel.active) this.activePanel = panel;
+        if (webviewPanel.active) registry.active = panel;
       }),
       document.onDidChangeIds((change) => {
         if (change.origin !== panel) panel.post({ type: 'setIds', ids: change.ids, reason: change.reason });
@@ -92,10 +111,15 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       webviewPanel.webview.onDidReceiveMessage((raw) => this.onMessage(panel, raw)),
     ];
     webviewPanel.onDidDispose(() => {
-      this.panels.delete(panel);
-      if (this.activePanel === panel) this.activePanel = undefined;
+      registry.panels.delete(panel);
+      if (registry.active === panel) registry.active = undefined;
       for (const d of disposables) d.dispose();
     });
+  }
+
+  /** Handles a message as if the panel's webview had sent it (same validation). For tests. */
+  receive(panel: Panel, raw: unknown): Promise<void> {
+    return this.onMessage(panel, raw);
   }
 
   private async onMessage(panel: Panel, raw: unknown): Promise<void> {

@@ -1,5 +1,31 @@
 /**
- * Webview entry (browser). The painting UI and the inference worker arrive with the
- * editor issue; this bundle exists so the build and the CSP wiring have a target.
+ * Webview entry (browser, iife): styles, toolkit controls, the editor (`App`), the
+ * inference worker, then `ready` to the host, which answers with `init`.
+ *
+ * The host page: <body data-worker-uri="…dist/worker.js" data-nonce="…"><div id="app"></div>
+ * <script nonce="…" src="…dist/webview.js"></script></body>, under a CSP without
+ * 'unsafe-inline' or 'unsafe-eval' (worker-src blob:, connect-src for the worker fetch).
  */
-export {};
+// First: it must run before the toolkit's modules do.
+import './csp_nonce';
+import { App } from './app';
+import { installStyles } from './styles';
+import { registerControls } from './ui';
+import type { UiState } from './ui_state';
+import { connectHost } from './vscode_api';
+
+function boot(): void {
+  installStyles();
+  registerControls();
+  const root = document.getElementById('app') ?? document.body.appendChild(document.createElement('div'));
+  root.id = 'app';
+  const host = connectHost<UiState>();
+  const app = new App(root, host);
+  host.onMessage((m) => app.handle(m));
+  app.startWorker(document.body.dataset.workerUri);
+  // For E2E tests: exercise the GPU fallback without a real driver failure.
+  (globalThis as { __spadeDebug?: unknown }).__spadeDebug = { loseGpu: () => app.debugLoseGpu() };
+  host.post({ type: 'ready' });
+}
+
+boot();

@@ -1,0 +1,143 @@
+/**
+ * The sidebar: a searchable class palette (swatch, name, file id; filter by name or id;
+ * keyboard navigable) and a legend of the classes present in the mask, largest first.
+ */
+import type { LabelPalette, ClassEntry } from './label_palette';
+import { textField, type TextField } from './ui';
+
+export interface ClassListEvents {
+  onPick(fileId: number): void;
+  onFilter(text: string): void;
+}
+
+export class ClassList {
+  readonly el: HTMLElement;
+  private readonly filter: TextField;
+  private readonly list: HTMLElement;
+  private readonly legend: HTMLElement;
+  private palette: LabelPalette | null = null;
+  private selected: number | null = null;
+  private items: { entry: ClassEntry; el: HTMLElement }[] = [];
+
+  constructor(
+    private readonly events: ClassListEvents,
+    filterText: string,
+  ) {
+    this.el = document.createElement('aside');
+    this.el.className = 'sidebar';
+    const h1 = heading('Classes');
+    this.filter = textField({
+      placeholder: 'Filter classes',
+      value: filterText,
+      id: 'class-filter',
+      title: 'Filter by name or id',
+      onInput: (v) => {
+        this.applyFilter(v);
+        this.events.onFilter(v);
+      },
+    });
+    this.list = document.createElement('div');
+    this.list.className = 'class-list';
+    this.list.id = 'class-list';
+    this.list.setAttribute('role', 'listbox');
+    this.list.tabIndex = 0;
+    this.list.addEventListener('keydown', (e) => this.onKey(e));
+    const h2 = heading('In this map');
+    this.legend = document.createElement('div');
+    this.legend.className = 'legend';
+    this.legend.id = 'legend';
+    this.el.append(h1, this.filter.el, this.list, h2, this.legend);
+  }
+
+  setPalette(p: LabelPalette): void {
+    this.palette = p;
+    this.list.replaceChildren();
+    this.items = p.classes.map((entry) => {
+      const el = row(entry, String(entry.fileId));
+      el.setAttribute('role', 'option');
+      el.addEventListener('click', () => this.events.onPick(entry.fileId));
+      this.list.appendChild(el);
+      return { entry, el };
+    });
+    this.applyFilter(this.filter.value);
+    this.setSelected(this.selected);
+  }
+
+  setSelected(fileId: number | null): void {
+    this.selected = fileId;
+    for (const it of this.items) {
+      const on = it.entry.fileId === fileId;
+      it.el.setAttribute('aria-selected', String(on));
+      if (on && !it.el.hidden) it.el.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  /** Legend rows for the mask's histogram; ids that fit no class are flagged. */
+  setHistogram(hist: { id: number; count: number }[], total: number): void {
+    const p = this.palette;
+    if (!p) return;
+    this.legend.replaceChildren();
+    for (const { id, count } of hist) {
+      const entry = p.get(id);
+      const pct = (100 * count) / total;
+      const r = row(entry ?? { fileId: id, name: `#${id} (not in the label set)`, rgb: [255, 0, 255], css: 'rgb(255, 0, 255)' }, pct >= 0.1 ? `${pct.toFixed(1)}%` : '<0.1%');
+      r.title = `${entry?.name ?? 'unknown id'} · id ${id} · ${count} px`;
+      if (!entry) r.classList.add('invalid');
+      else r.addEventListener('click', () => this.events.onPick(id));
+      this.legend.appendChild(r);
+    }
+  }
+
+  private applyFilter(text: string): void {
+    const q = text.trim().toLowerCase();
+    let shown = 0;
+    for (const it of this.items) {
+      const hit = q === '' || it.entry.name.toLowerCase().includes(q) || String(it.entry.fileId) === q;
+      it.el.hidden = !hit;
+      if (hit) shown++;
+    }
+    let note = this.list.querySelector('.empty-note');
+    if (shown === 0 && this.items.length) {
+      if (!note) {
+        note = document.createElement('div');
+        note.className = 'empty-note';
+        note.textContent = 'No class matches';
+        this.list.appendChild(note);
+      }
+    } else note?.remove();
+  }
+
+  /** Up/Down move the selection among the visible classes. */
+  private onKey(e: KeyboardEvent): void {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    e.preventDefault();
+    const visible = this.items.filter((it) => !it.el.hidden);
+    if (!visible.length) return;
+    const i = visible.findIndex((it) => it.entry.fileId === this.selected);
+    const j = i < 0 ? 0 : Math.max(0, Math.min(visible.length - 1, i + (e.key === 'ArrowDown' ? 1 : -1)));
+    this.events.onPick(visible[j].entry.fileId);
+  }
+}
+
+function heading(text: string): HTMLElement {
+  const h = document.createElement('h2');
+  h.textContent = text;
+  return h;
+}
+
+function row(entry: ClassEntry, right: string): HTMLElement {
+  const el = document.createElement('div');
+  el.className = 'class-item';
+  el.dataset.id = String(entry.fileId);
+  const sw = document.createElement('span');
+  sw.className = 'swatch';
+  sw.style.background = entry.css;
+  const name = document.createElement('span');
+  name.className = 'class-name';
+  name.textContent = entry.name;
+  const id = document.createElement('span');
+  id.className = 'class-id';
+  id.textContent = right;
+  el.append(sw, name, id);
+  return el;
+}

@@ -1,0 +1,133 @@
+/**
+ * The main thread's side of the inference worker. A webview may not start a Worker from its
+ * extension-resource URL (cross-origin), so the script is fetched and started from a Blob URL.
+ * Frames are numbered; latency is measured here, from posting a request to receiving its
+ * pixels (requests the worker skipped because a newer one came are simply never answered).
+ */
+import type { MainToWorker, ModelInfo, StyleSpec, WorkerToMain, BackendName } from './worker_protocol';
+
+export interface InferenceEvents {
+  onBackend(backend: BackendName, note?: string, adapter?: string): void;
+  onLoaded(info: ModelInfo): void;
+  onLoadError(message: string): void;
+  onFrame(frame: { rgba: Uint8ClampedArray; width: number; height: number; latencyMs: number; computeMs: number; backend: BackendName; tensors: number }): void;
+  onFrameError(message: string): void;
+  onFatal(message: string): void;
+}
+
+export class InferenceClient {
+  private worker: Worker | null = null;
+  private readonly queued: { m: MainToWorker; transfer: Transferable[] }[] = [];
+  private nextFrame = 1;
+  private nextLoad = 1;
+  private currentLoad = 0;
+  private nextStyle = 1;
+  private readonly sentAt = new Map<number, number>();
+  private latestSent = 0;
+  private latestAnswered = 0;
+  private readonly styleWaiters = new Map<number, { resolve: (z: Float32Array) => void; reject: (e: Error) => void }>();
+
+  constructor(private readonly events: InferenceEvents) {}
+
+  /** Fetches the worker script and starts it. Messages posted before that are queued. */
+  async start(workerUri: string): Promise<void> {
+    const res = await fetch(workerUri);
+    if (!res.ok) throw new Error(`cannot load the inference worker (${res.status} ${res.statusText})`);
+    // The bundle's relative source-map comment would resolve against the blob: URL.
+    const code = (await res.text()).replace(/\/\/# sourceMappingURL=(\S+)\s*$/, (_m, f: string) => `//# sourceMappingURL=${new URL(f, workerUri).href}`);
+    const blobUrl = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
+    const w = new Worker(blobUrl, { name: 'spade-inference' });
+    w.onmessage = (ev: MessageEvent<WorkerToMain>) => this.onMessage(ev.data);
+    w.onerror = (ev) => {
+      ev.preventDefault();
+      this.events.onFatal(`inference worker crashed: ${ev.message || 'unknown error'}`);
+    };
+    this.worker = w;
+    for (const q of this.queued.splice(0)) w.postMessage(q.m, q.transfer);
+  }
+
+  private send(m: MainToWorker, transfer: Transferable[] = []): void {
+    if (this.worker) this.worker.postMessage(m, transfer);
+    else this.queued.push({ m, transfer });
+  }
+
+  /**
+   * Loads a checkpoint. Its buffer is transferred to the worker (checkpoints can be hundreds
+   * of MB): the caller must not use `bytes` afterwards.
+   */
+  load(name: string, bytes: Uint8Array, optTxt?: string): void {
+    this.currentLoad = this.nextLoad++;
+    this.sentAt.clear();
+    this.latestAnswered = this.latestSent;
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+    this.send({ type: 'load', loadId: this.currentLoad, name, bytes: own, optTxt }, [own.buffer as ArrayBuffer]);
+  }
+
+  /** Asks for a frame of these model ids (transferred: the array is the worker's afterwards). */
+  render(ids: Int32Array, width: number, height: number, style: StyleSpec): void {
+    const frameId = this.nextFrame++;
+    this.latestSent = frameId;
+    this.sentAt.set(frameId, performance.now());
+    const style2: StyleSpec = style.kind === 'z' ? { kind: 'z', z: style.z.slice() } : style;
+    const transfer: Transferable[] = [ids.buffer];
+    if (style2.kind === 'z') transfer.push(style2.z.buffer);
+    this.send({ type: 'render', frameId, ids, width, height, style: style2 }, transfer);
+  }
+
+  encodeStyle(name: string, bytes: Uint8Array): Promise<Float32Array> {
+    const requestId = this.nextStyle++;
+    const copy = bytes.slice();
+    return new Promise((resolve, reject) => {
+      this.styleWaiters.set(requestId, { resolve, reject });
+      this.send({ type: 'encodeStyle', requestId, name, bytes: copy }, [copy.buffer]);
+    });
+  }
+
+  /** True while the newest frame request has not been answered (pixels or error). */
+  get busy(): boolean {
+    return this.latestAnswered < this.latestSent;
+  }
+
+  debugLoseGpu(): void {
+    this.send({ type: 'debugLoseGpu' });
+  }
+
+  private onMessage(m: WorkerToMain): void {
+    switch (m.type) {
+      case 'backend':
+        this.events.onBackend(m.backend, m.note, m.adapter);
+        return;
+      case 'loaded':
+        if (m.loadId === this.currentLoad) this.events.onLoaded(m.info);
+        return;
+      case 'loadError':
+        if (m.loadId === this.currentLoad) this.events.onLoadError(m.message);
+        return;
+      case 'frame': {
+        this.latestAnswered = Math.max(this.latestAnswered, m.frameId);
+        const t0 = this.sentAt.get(m.frameId);
+        // Requests up to this one are answered or were skipped.
+        for (const id of this.sentAt.keys()) if (id <= m.frameId) this.sentAt.delete(id);
+        if (t0 === undefined) return; // from before a model change
+        this.events.onFrame({ rgba: m.rgba, width: m.width, height: m.height, latencyMs: performance.now() - t0, computeMs: m.computeMs, backend: m.backend, tensors: m.tensors });
+        return;
+      }
+      case 'frameError':
+        this.latestAnswered = Math.max(this.latestAnswered, m.frameId);
+        for (const id of this.sentAt.keys()) if (id <= m.frameId) this.sentAt.delete(id);
+        this.events.onFrameError(m.message);
+        return;
+      case 'styleEncoded':
+        this.styleWaiters.get(m.requestId)?.resolve(m.z);
+        this.styleWaiters.delete(m.requestId);
+        return;
+      case 'styleError':
+        this.styleWaiters.get(m.requestId)?.reject(new Error(m.message));
+        this.styleWaiters.delete(m.requestId);
+        return;
+      case 'fatal':
+        this.events.onFatal(m.message);
+        return;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * `#status`: "webgpu · <model name> · 42 ms", plus errors and notes. Its attributes are a
+ * contract with the E2E test: data-backend (webgpu|webgl|cpu), data-frames (finished
+ * frames), data-latency (last frame, ms).
+ */
+
+export class StatusLine {
+  readonly el: HTMLElement;
+  backend = '';
+  model = '';
+  latencyMs: number | null = null;
+  frames = 0;
+  /** Shown instead of the latency while set (last frame failed, bad ids, load error). */
+  error: string | null = null;
+  /** A transient note (backend fallback, style image in use). */
+  note: string | null = null;
+  /** Shown while nothing has rendered yet. */
+  phase = 'starting';
+
+  constructor() {
+    this.el = document.createElement('footer');
+    this.el.id = 'status';
+    this.el.setAttribute('role', 'status');
+    this.el.setAttribute('aria-live', 'polite');
+    this.el.dataset.frames = '0';
+    this.render();
+  }
+
+  render(): void {
+    const parts = [this.backend || '…', this.model || 'no model'];
+    if (this.error) parts.push(`error: ${this.error}`);
+    else if (this.latencyMs !== null) parts.push(`${Math.round(this.latencyMs)} ms`);
+    else parts.push(this.phase);
+    if (this.note) parts.push(this.note);
+    this.el.textContent = parts.join(' · ');
+    this.el.title = this.el.textContent;
+    this.el.classList.toggle('error', this.error !== null);
+    if (this.backend) this.el.dataset.backend = this.backend;
+    this.el.dataset.frames = String(this.frames);
+    if (this.latencyMs !== null) this.el.dataset.latency = String(Math.round(this.latencyMs));
+    if (this.error) this.el.dataset.error = this.error;
+    else delete this.el.dataset.error;
+  }
+}

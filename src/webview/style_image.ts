@@ -1,0 +1,62 @@
+/**
+ * Style images for the encoder: PNG or JPEG bytes (recognised by their signature, not by
+ * name) to RGB floats in [-1, 1], as the CLI's `--style` reads them. Worker-side; no DOM.
+ */
+import { convertIndexedToRgb, decode as decodePng } from 'fast-png';
+import jpeg from 'jpeg-js';
+import { readPngHeader } from '../model/io/label_png';
+import { SpadeInputError } from '../model/errors';
+
+const MAX_PIXELS = 4096 * 4096;
+
+export interface RgbImage {
+  width: number;
+  height: number;
+  /** width*height*3 floats in [-1, 1], row-major RGB. */
+  data: Float32Array;
+}
+
+const isPng = (b: Uint8Array) => b.length > 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
+const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
+
+export function decodeStyleImage(bytes: Uint8Array, name: string): RgbImage {
+  if (isJpeg(bytes)) {
+    let d: { width: number; height: number; data: Uint8Array };
+    try {
+      d = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6 });
+    } catch (e) {
+      throw new SpadeInputError(`not a readable JPEG (${(e as Error).message})`, name);
+    }
+    return toFloat(d.width, d.height, d.data, 4, 255, name);
+  }
+  if (isPng(bytes)) {
+    const hdr = readPngHeader(bytes, name);
+    if (hdr.width * hdr.height > MAX_PIXELS) throw new SpadeInputError(`image is ${hdr.width}x${hdr.height}, over the ${MAX_PIXELS} pixel limit`, name);
+    let d: ReturnType<typeof decodePng>;
+    try {
+      d = decodePng(bytes);
+    } catch (e) {
+      throw new SpadeInputError(`not a readable PNG (${(e as Error).message})`, name);
+    }
+    if (d.palette) {
+      // Indexed colour: expand through the palette (entries are RGB or RGBA).
+      const rgb = convertIndexedToRgb(d);
+      return toFloat(d.width, d.height, rgb, d.palette[0]?.length ?? 3, 255, name);
+    }
+    if (d.depth !== 8 && d.depth !== 16) throw new SpadeInputError(`${d.depth}-bit PNGs are not supported as style images`, name);
+    return toFloat(d.width, d.height, d.data as Uint8Array | Uint16Array, d.channels, d.depth === 16 ? 65535 : 255, name);
+  }
+  throw new SpadeInputError('style image must be a PNG or JPEG file', name);
+}
+
+function toFloat(width: number, height: number, px: ArrayLike<number>, channels: number, max: number, name: string): RgbImage {
+  if (width <= 0 || height <= 0) throw new SpadeInputError('image is empty', name);
+  const data = new Float32Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) {
+    for (let c = 0; c < 3; c++) {
+      const v = channels >= 3 ? px[i * channels + c] : px[i * channels]; // gray -> RGB
+      data[i * 3 + c] = (v / max) * 2 - 1;
+    }
+  }
+  return { width, height, data };
+}

@@ -1,0 +1,105 @@
+/**
+ * The webview's stylesheet, themed with VS Code's CSS variables. Installed as a
+ * constructable stylesheet (no CSP nonce needed); where that is missing, as a
+ * `<style nonce>` with the nonce the host put on <body data-nonce>.
+ */
+
+const CSS = /* css */ `
+:root { color-scheme: light dark; }
+html, body { height: 100%; margin: 0; padding: 0; overflow: hidden; }
+body {
+  background: var(--vscode-editor-background, #1e1e1e);
+  color: var(--vscode-foreground, #cccccc);
+  font-family: var(--vscode-font-family, system-ui, sans-serif);
+  font-size: var(--vscode-font-size, 13px);
+}
+#app { display: grid; grid-template-rows: auto 1fr auto; height: 100vh; }
+
+/* toolbar */
+.toolbar {
+  display: flex; flex-wrap: wrap; align-items: center; gap: 6px 14px;
+  padding: 6px 10px; border-bottom: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35));
+}
+.ui-group { display: flex; align-items: center; gap: 4px; }
+.ui-group-label { color: var(--vscode-descriptionForeground, #9d9d9d); margin-right: 2px; user-select: none; }
+.ui-divider { align-self: stretch; width: 1px; background: var(--vscode-panel-border, rgba(128,128,128,.35)); }
+.ui-slider { width: 90px; accent-color: var(--vscode-button-background, #0e639c); }
+.ui-slider:disabled { opacity: .4; }
+.value-label { min-width: 2.5em; font-variant-numeric: tabular-nums; color: var(--vscode-descriptionForeground, #9d9d9d); }
+.style-name { color: var(--vscode-descriptionForeground, #9d9d9d); max-width: 14em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+
+/* body: palette on the left, canvases on the right */
+.main { display: grid; grid-template-columns: minmax(180px, 230px) 1fr; min-height: 0; }
+.sidebar {
+  display: flex; flex-direction: column; min-height: 0; gap: 6px; padding: 8px;
+  border-right: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35));
+}
+.sidebar h2 {
+  font-size: 11px; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; margin: 4px 0 0;
+  color: var(--vscode-descriptionForeground, #9d9d9d);
+}
+.class-list { flex: 1 1 60%; overflow-y: auto; min-height: 80px; outline: none; }
+.legend { flex: 0 1 40%; overflow-y: auto; min-height: 40px; }
+.class-item {
+  display: grid; grid-template-columns: 14px 1fr auto; align-items: center; gap: 6px;
+  padding: 2px 4px; border-radius: 3px; cursor: pointer; user-select: none;
+}
+.class-item:hover { background: var(--vscode-list-hoverBackground, rgba(128,128,128,.15)); }
+.class-item[aria-selected="true"] {
+  background: var(--vscode-list-activeSelectionBackground, #04395e);
+  color: var(--vscode-list-activeSelectionForeground, #ffffff);
+}
+.swatch { width: 12px; height: 12px; border: 1px solid var(--vscode-panel-border, rgba(128,128,128,.6)); box-sizing: border-box; }
+.class-name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.class-id { color: var(--vscode-descriptionForeground, #9d9d9d); font-variant-numeric: tabular-nums; }
+.class-item[aria-selected="true"] .class-id { color: inherit; }
+.invalid .class-name { color: var(--vscode-errorForeground, #f48771); }
+.empty-note { color: var(--vscode-descriptionForeground, #9d9d9d); padding: 2px 4px; }
+
+/* stage */
+.stage { position: relative; min-width: 0; min-height: 0; overflow: hidden; padding: 10px; box-sizing: border-box; }
+.panes { display: flex; gap: 10px; align-items: flex-start; justify-content: center; height: 100%; }
+.pane { position: relative; flex: none; }
+.panes.overlay .pane.output { position: absolute; left: 0; top: 0; pointer-events: none; }
+.panes.overlay { display: block; position: relative; margin: 0 auto; height: auto; }
+.panes.overlay .pane.mask { position: relative; }
+canvas {
+  display: block; image-rendering: pixelated; image-rendering: crisp-edges;
+  background: repeating-conic-gradient(rgba(128,128,128,.25) 0% 25%, transparent 0% 50%) 50% / 16px 16px;
+}
+#mask-canvas { touch-action: none; cursor: crosshair; }
+#mask-canvas.tool-eyedropper { cursor: copy; }
+#mask-canvas.readonly { cursor: not-allowed; }
+.brush-cursor {
+  position: absolute; pointer-events: none; border-radius: 50%; display: none;
+  border: 1px solid rgba(255,255,255,.9); box-shadow: 0 0 0 1px rgba(0,0,0,.7);
+}
+.hover-info {
+  position: absolute; left: 4px; bottom: 4px; padding: 1px 5px; border-radius: 3px; pointer-events: none;
+  background: var(--vscode-editorWidget-background, rgba(30,30,30,.85)); color: var(--vscode-editorWidget-foreground, #ccc);
+  font-size: 11px; display: none; white-space: nowrap;
+}
+
+/* status line */
+#status {
+  padding: 3px 10px; border-top: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35));
+  color: var(--vscode-descriptionForeground, #9d9d9d); white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+  font-variant-numeric: tabular-nums;
+}
+#status.error { color: var(--vscode-errorForeground, #f48771); }
+`;
+
+export function installStyles(): void {
+  const doc = document as Document & { adoptedStyleSheets?: CSSStyleSheet[] };
+  if (Array.isArray(doc.adoptedStyleSheets) && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet];
+    return;
+  }
+  const style = document.createElement('style');
+  const nonce = document.body.dataset.nonce ?? (document.currentScript as HTMLScriptElement | null)?.nonce;
+  if (nonce) style.setAttribute('nonce', nonce);
+  style.textContent = CSS;
+  document.head.appendChild(style);
+}

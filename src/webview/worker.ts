@@ -1,0 +1,261 @@
+/**
+ * Inference worker: holds the SpadeModel on the best TF.js backend and turns label maps
+ * (model ids) into RGBA frames. Only the newest render request matters: while a frame runs,
+ * a newer request replaces any pending one. Protocol: `worker_protocol.ts`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { readCheckpoint, type SpadeCheckpoint } from '../model/checkpoint/spade_checkpoint';
+import { outputSize } from '../model/config';
+import { SpadeInputError } from '../model/errors';
+import { SpadeModel } from '../model/model';
+import { nearestIndices } from '../model/nn/ops';
+import { parseOptTxt } from '../model/opt_txt';
+import type { LabelBatch } from '../model/preprocess';
+import { decodeStyleImage } from './style_image';
+import { BACKEND_ORDER, GpuFailure, abandonBackend, checkGpu, gpuRead, loseGpu, startBackend, type ActiveBackend } from './worker_backend';
+import type { BackendName, MainToWorker, ModelInfo, StyleSpec, WorkerToMain } from './worker_protocol';
+
+type RenderRequest = Extract<MainToWorker, { type: 'render' }>;
+type ControlJob = Exclude<MainToWorker, RenderRequest>;
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (m: WorkerToMain, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
+
+let backend: ActiveBackend | null = null;
+let backendsLeft: BackendName[] = [...BACKEND_ORDER];
+let checkpoint: { ck: SpadeCheckpoint; name: string } | null = null;
+let model: SpadeModel | null = null;
+let info: ModelInfo | null = null;
+
+// ---- scheduling: control jobs in order, then the newest render ----------------------------
+const control: ControlJob[] = [];
+let pendingRender: RenderRequest | null = null;
+let pumping = false;
+
+scope.onmessage = (ev: MessageEvent<MainToWorker>) => {
+  const m = ev.data;
+  if (m.type === 'render') pendingRender = m; // drops any older pending request
+  else control.push(m);
+  if (!pumping) void pump();
+};
+
+async function pump(): Promise<void> {
+  pumping = true;
+  try {
+    if (!backend) await ensureBackend();
+  } catch (e) {
+    post({ type: 'fatal', message: messageOf(e) });
+    control.length = 0;
+    pendingRender = null;
+    pumping = false;
+    return;
+  }
+  try {
+    for (;;) {
+      const job = control.shift();
+      if (job) {
+        await runControl(job);
+        continue;
+      }
+      const req = pendingRender;
+      if (!req) break;
+      pendingRender = null;
+      await render(req);
+    }
+  } finally {
+    pumping = false;
+  }
+}
+
+async function ensureBackend(note?: string): Promise<void> {
+  backend = await startBackend(backendsLeft);
+  if (!backend) throw new Error('no TF.js backend could start');
+  backendsLeft = backendsLeft.slice(backendsLeft.indexOf(backend.name));
+  post({ type: 'backend', backend: backend.name, note, adapter: backend.adapter });
+}
+
+async function runControl(job: ControlJob): Promise<void> {
+  switch (job.type) {
+    case 'load':
+      return load(job);
+    case 'encodeStyle':
+      return encodeStyle(job);
+    case 'debugLoseGpu':
+      if (backend) loseGpu(backend.name);
+      return;
+  }
+}
+
+// ---- model -------------------------------------------------------------------------------------
+function load(job: Extract<MainToWorker, { type: 'load' }>): void {
+  try {
+    const config = job.optTxt !== undefined ? parseOptTxt(job.optTxt, `${job.name} (opt.txt)`) : undefined;
+    const ck = readCheckpoint(job.bytes, job.name, { config });
+    const next = SpadeModel.fromCheckpoint(ck, job.name);
+    model?.dispose();
+    model = next;
+    // Kept on the host so that a backend fallback can upload the weights again.
+    checkpoint = { ck, name: job.name };
+    const cfg = next.config;
+    const { width, height } = outputSize(cfg);
+    info = {
+      name: job.name,
+      labelNc: cfg.label_nc,
+      containDontcare: cfg.contain_dontcare_label,
+      noInstance: cfg.no_instance,
+      useVae: cfg.use_vae,
+      hasEncoder: cfg.use_vae && next.E !== undefined,
+      zDim: cfg.z_dim,
+      width,
+      height,
+    };
+    post({ type: 'loaded', loadId: job.loadId, info });
+  } catch (e) {
+    post({ type: 'loadError', loadId: job.loadId, message: messageOf(e) });
+  }
+}
+
+/** After a backend change: the same checkpoint's weights, uploaded to the new backend. */
+function rebuildModel(): void {
+  model = checkpoint ? SpadeModel.fromCheckpoint(checkpoint.ck, checkpoint.name) : null;
+}
+
+async function fallBack(reason: string): Promise<boolean> {
+  const failed = backend!.name;
+  if (failed === 'cpu') return false;
+  // Free the model's tensors while their backend is still registered (a lost device may
+  // refuse; the engine forgets them either way), then drop the backend.
+  try {
+    model?.dispose();
+  } catch {
+    /* buffers of a lost device */
+  }
+  model = null;
+  abandonBackend(failed);
+  backendsLeft = backendsLeft.filter((b) => b !== failed);
+  backend = null;
+  await ensureBackend(`${failed} failed: ${reason}`);
+  rebuildModel();
+  return true;
+}
+
+// ---- frames ------------------------------------------------------------------------------------
+async function render(req: RenderRequest): Promise<void> {
+  for (;;) {
+    if (!model || !info || !backend) {
+      post({ type: 'frameError', frameId: req.frameId, message: 'no model loaded' });
+      return;
+    }
+    const be = backend.name;
+    try {
+      checkGpu(be); // lost between frames: fall back before starting
+      const t0 = performance.now();
+      const out = await synthesize(model, info, req);
+      checkGpu(be);
+      const computeMs = performance.now() - t0;
+      post(
+        { type: 'frame', frameId: req.frameId, rgba: out, width: info.width, height: info.height, computeMs, backend: be, tensors: tf.memory().numTensors },
+        [out.buffer],
+      );
+      return;
+    } catch (e) {
+      if (e instanceof SpadeInputError) {
+        post({ type: 'frameError', frameId: req.frameId, message: e.message });
+        return;
+      }
+      // A GPU failure: move to the next backend and try this frame again (unless a newer one
+      // is already waiting, which will be rendered next).
+      let moved = false;
+      try {
+        moved = await fallBack(messageOf(e));
+      } catch (e2) {
+        post({ type: 'frameError', frameId: req.frameId, message: `${messageOf(e)}; fallback failed: ${messageOf(e2)}` });
+        return;
+      }
+      if (!moved) {
+        post({ type: 'frameError', frameId: req.frameId, message: messageOf(e) });
+        return;
+      }
+      if (pendingRender) return;
+    }
+  }
+}
+
+async function synthesize(m: SpadeModel, mi: ModelInfo, req: RenderRequest): Promise<Uint8ClampedArray> {
+  let { ids, width: w, height: h } = req;
+  if (ids.length !== w * h) throw new SpadeInputError(`label map has ${ids.length} ids for ${w}x${h}`);
+  // Larger than the output: shrink first (nearest, as the generator's own resizes do), so the
+  // one-hot map stays small. For integer ratios this is exactly what the direct resize gives.
+  if (w * h > mi.width * mi.height) {
+    ids = resizeIds(ids, w, h, mi.width, mi.height);
+    w = mi.width;
+    h = mi.height;
+  }
+  // Models with instance edges get the class map as the instance map (edges at class borders).
+  const batch: LabelBatch = { ids, n: 1, h, w, instances: mi.noInstance ? undefined : ids };
+  const img = tf.tidy(() => {
+    const z = styleTensor(req.style, mi);
+    return m.synthesize(batch, { z, seed: req.style.kind === 'seed' ? req.style.seed : undefined }, 'label map');
+  });
+  try {
+    const data = (await gpuRead(img.data())) as Float32Array;
+    const n = mi.width * mi.height;
+    const rgba = new Uint8ClampedArray(n * 4);
+    for (let i = 0; i < n; i++) {
+      // Same rounding as the CLI's PNG output.
+      rgba[i * 4] = Math.round(((data[i * 3] + 1) / 2) * 255);
+      rgba[i * 4 + 1] = Math.round(((data[i * 3 + 1] + 1) / 2) * 255);
+      rgba[i * 4 + 2] = Math.round(((data[i * 3 + 2] + 1) / 2) * 255);
+      rgba[i * 4 + 3] = 255;
+    }
+    return rgba;
+  } finally {
+    img.dispose();
+  }
+}
+
+function styleTensor(style: StyleSpec, mi: ModelInfo): tf.Tensor2D | undefined {
+  if (style.kind !== 'z' || !mi.useVae) return undefined;
+  if (style.z.length !== mi.zDim) throw new SpadeInputError(`style code has ${style.z.length} values but the model needs ${mi.zDim}`);
+  return tf.tensor2d(style.z, [1, mi.zDim]);
+}
+
+function resizeIds(ids: Int32Array, w: number, h: number, ow: number, oh: number): Int32Array {
+  const rows = nearestIndices(h, oh);
+  const cols = nearestIndices(w, ow);
+  const out = new Int32Array(ow * oh);
+  for (let y = 0; y < oh; y++) {
+    const src = rows[y] * w;
+    for (let x = 0; x < ow; x++) out[y * ow + x] = ids[src + cols[x]];
+  }
+  return out;
+}
+
+// ---- style images ------------------------------------------------------------------------------
+async function encodeStyle(job: Extract<MainToWorker, { type: 'encodeStyle' }>): Promise<void> {
+  try {
+    if (!model) throw new Error('no model loaded');
+    if (!model.E) throw new SpadeInputError('this checkpoint has no style encoder (E)', job.name);
+    const img = decodeStyleImage(job.bytes, job.name);
+    const m = model;
+    const mu = tf.tidy(() => {
+      const x = tf.tensor4d(img.data, [1, img.height, img.width, 3]);
+      const r = m.encode(x, job.name);
+      r.logvar.dispose();
+      return r.mu;
+    });
+    const z = Float32Array.from((await mu.data()) as Float32Array);
+    mu.dispose();
+    post({ type: 'styleEncoded', requestId: job.requestId, name: job.name, z }, [z.buffer]);
+  } catch (e) {
+    post({ type: 'styleError', requestId: job.requestId, message: messageOf(e) });
+  }
+}
+
+function messageOf(e: unknown): string {
+  if (e instanceof GpuFailure || e instanceof Error) return e.message;
+  return String(e);
+}
+
+// Start the backend now, while the host is still preparing `init`.
+void pump();

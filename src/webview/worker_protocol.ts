@@ -1,0 +1,69 @@
+/**
+ * Messages between the webview's main thread and its inference worker (`worker.ts`).
+ * Big arrays travel as transferables: ids and checkpoint bytes in, pixels out.
+ *
+ * Ids here are MODEL ids (generator channels): the main thread maps file ids through the
+ * label set before it asks for a frame, so the worker never sees the host's file ids.
+ */
+
+export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+
+/** What the main thread needs to know about the loaded checkpoint. */
+export interface ModelInfo {
+  name: string;
+  labelNc: number;
+  containDontcare: boolean;
+  /** False: the model wants instance edges; the worker uses the label map as the instance map. */
+  noInstance: boolean;
+  useVae: boolean;
+  /** use_vae and an encoder (E) in the checkpoint: style images can be encoded. */
+  hasEncoder: boolean;
+  zDim: number;
+  /** Generator output size. */
+  width: number;
+  height: number;
+}
+
+export type StyleSpec =
+  /** z ~ N(0, I) drawn from this seed (only used by use_vae models). */
+  | { kind: 'seed'; seed: number }
+  /** An explicit style code (z_dim floats), e.g. an encoded style image's mu. */
+  | { kind: 'z'; z: Float32Array };
+
+export type MainToWorker =
+  /** Replace the model. Renders after this one use it. */
+  | { type: 'load'; loadId: number; name: string; bytes: Uint8Array; optTxt?: string }
+  /**
+   * Synthesize one frame. Only the newest render request matters: while a frame runs the
+   * worker keeps just the latest pending one and drops older ones.
+   */
+  | { type: 'render'; frameId: number; ids: Int32Array; width: number; height: number; style: StyleSpec }
+  /** Encode a style image (PNG or JPEG bytes) to z with the checkpoint's encoder (mu). */
+  | { type: 'encodeStyle'; requestId: number; name: string; bytes: Uint8Array }
+  /** Test hook: make the current GPU backend fail (WebGPU: destroy the device; WebGL: lose the context). */
+  | { type: 'debugLoseGpu' };
+
+export type WorkerToMain =
+  /** The backend in use: sent once it starts, and again after a fallback (`note` says why). */
+  | { type: 'backend'; backend: BackendName; note?: string; adapter?: string }
+  | { type: 'loaded'; loadId: number; info: ModelInfo }
+  | { type: 'loadError'; loadId: number; message: string }
+  | {
+      type: 'frame';
+      frameId: number;
+      /** RGBA, width*height*4, alpha 255. */
+      rgba: Uint8ClampedArray;
+      width: number;
+      height: number;
+      /** Time the worker spent on this frame (ids upload to pixels read back). */
+      computeMs: number;
+      backend: BackendName;
+      /** tf.memory().numTensors after the frame: flat from frame to frame when nothing leaks. */
+      tensors: number;
+    }
+  /** The frame could not be made; the previous image should stay. */
+  | { type: 'frameError'; frameId: number; message: string }
+  | { type: 'styleEncoded'; requestId: number; name: string; z: Float32Array }
+  | { type: 'styleError'; requestId: number; message: string }
+  /** No backend could start: nothing will work in this worker. */
+  | { type: 'fatal'; message: string };

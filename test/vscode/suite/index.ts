@@ -1,0 +1,21 @@
+/**
+ * Entry of the integration-test bundle (`dist/test/suite/index.js`), loaded by VS Code's extension
+ * host through `extensionTestsPath`. Every suite is imported statically into the same bundle;
+ * add new ones below. `mocha-globals` must stay the first import: it defines `describe`/`it`.
+ */
+import { mocha } from './mocha-globals';
+import './smoke.test';
+import './editor.test';
+
+export function run(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    try {
+      mocha.run((failures) => {
+        if (failures > 0) reject(new Error(`${failures} integration test(s) failed.`));
+        else resolve();
+      });
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
