@@ -11,6 +11,8 @@ export class CheckpointService implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly _onDidChange = new vscode.EventEmitter<LoadedCheckpoint>();
   readonly onDidChange = this._onDidChange.event;
+  /** How many times a checkpoint was (re)loaded; tests read it through an internal command. */
+  loads = 0;
 
   constructor(private readonly extensionUri: vscode.Uri) {
     this.disposables.push(
@@ -33,6 +35,7 @@ export class CheckpointService implements vscode.Disposable {
   }
 
   private async load(): Promise<LoadedCheckpoint> {
+    this.loads++;
     const uri = configuredCheckpointUri(this.extensionUri);
     this.watch(uri);
     try {

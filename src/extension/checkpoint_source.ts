@@ -46,10 +46,18 @@ export async function loadCheckpoint(uri: vscode.Uri): Promise<LoadedCheckpoint>
 
 async function readOrExplain(uri: vscode.Uri, what: string): Promise<Uint8Array> {
   try {
-    return await vscode.workspace.fs.readFile(uri);
+    return plainBytes(await vscode.workspace.fs.readFile(uri));
   } catch {
     throw new Error(`${uri.fsPath}: ${what} not found or not readable`);
   }
+}
+
+/**
+ * readFile gives a Node Buffer, whose toJSON turns it into {type, data: [...]} on its way to
+ * a webview; a plain Uint8Array travels as binary.
+ */
+export function plainBytes(b: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(b) === Uint8Array.prototype ? b : new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
 export function labelSetInfo(set: LabelSet): LabelSetInfo {

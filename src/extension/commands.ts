@@ -4,10 +4,11 @@
  */
 import * as vscode from 'vscode';
 import type { PanelRegistry } from './label_editor_provider';
+import type { CheckpointService } from './checkpoint_service';
 import { VIEW_TYPES } from './label_editor_provider';
 import { writeAtomic } from './fs_atomic';
 
-export function registerCommands(context: vscode.ExtensionContext, registry: PanelRegistry): void {
+export function registerCommands(context: vscode.ExtensionContext, registry: PanelRegistry, checkpoints: CheckpointService): void {
   const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   reg('spade.openPreview', async (uri?: vscode.Uri) => {
@@ -56,9 +57,10 @@ export function registerCommands(context: vscode.ExtensionContext, registry: Pan
 
   // For integration tests, which drive the host the way a webview would (through the same
   // message validation) and read back what the document holds.
-  reg('spade.internal.previewStatus', () =>
-    [...registry.panels].map((p) => ({ file: p.document.uri.toString(), ...(p.status ?? {}) })),
-  );
+  reg('spade.internal.previewStatus', () => ({
+    checkpointLoads: checkpoints.loads,
+    panels: [...registry.panels].map((p) => ({ file: p.document.uri.toString(), ...(p.status ?? {}) })),
+  }));
   reg('spade.internal.webviewMessage', async (uri: vscode.Uri, message: unknown) => {
     const panel = registry.find(uri);
     if (!panel) throw new Error(`no SPADE editor open for ${uri.toString()}`);

@@ -15,7 +15,7 @@ export function activate(context: vscode.ExtensionContext): void {
       vscode.window.registerCustomEditorProvider(viewType, provider, { supportsMultipleEditorsPerDocument: true, webviewOptions: { retainContextWhenHidden: false } }),
     );
   }
-  registerCommands(context, registry);
+  registerCommands(context, registry, checkpoints);
 }
 
 export function deactivate(): void {}

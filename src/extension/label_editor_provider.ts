@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { LabelMapDocument, type StrokeEdit } from './label_document';
 import type { CheckpointService } from './checkpoint_service';
-import { labelSetInfo, type LoadedCheckpoint } from './checkpoint_source';
+import { labelSetInfo, plainBytes, type LoadedCheckpoint } from './checkpoint_source';
 import { webviewHtml } from './webview_html';
 import { parseWebviewMessage, type HostToWebview, type StatusMessage } from '../shared/protocol';
 
@@ -164,7 +164,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
   private async pickStyleImage(panel: Panel): Promise<void> {
     const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Images: ['png', 'jpg', 'jpeg'] }, title: 'Style image' });
     if (!picked?.[0]) return;
-    const bytes = await vscode.workspace.fs.readFile(picked[0]);
+    const bytes = plainBytes(await vscode.workspace.fs.readFile(picked[0]));
     panel.post({ type: 'styleImage', name: picked[0].path.split('/').pop() ?? 'style', bytes });
   }
 

@@ -32,6 +32,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri): 
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta property="csp-nonce" content="${nonce}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>SPADE Label Map</title>
 </head>

@@ -16,6 +16,7 @@ import { MultiscaleDiscriminator } from './networks/discriminator';
 import type { NamedTensors } from './checkpoint/host_tensor';
 import type { SpadeCheckpoint } from './checkpoint/spade_checkpoint';
 import { semanticInput, type LabelBatch } from './preprocess';
+import { seededNormal } from './random';
 
 export class SpadeModel {
   readonly G: SPADEGenerator;
@@ -77,7 +78,7 @@ export class SpadeModel {
     return tf.tidy(() => {
       const seg = semanticInput(this.config, labels, source);
       let z = style.z;
-      if (this.config.use_vae && !z) z = tf.randomNormal([labels.n, this.config.z_dim], 0, 1, 'float32', style.seed ?? 0);
+      if (this.config.use_vae && !z) z = tf.tensor2d(seededNormal(labels.n * this.config.z_dim, style.seed ?? 0), [labels.n, this.config.z_dim]);
       if (z && (z.shape[0] !== labels.n || z.shape[1] !== this.config.z_dim)) {
         throw new SpadeInputError(`style code has shape [${z.shape}] but the model needs [${labels.n}, ${this.config.z_dim}]`, source);
       }

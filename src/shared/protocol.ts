@@ -77,6 +77,29 @@ export type WebviewToHost =
   | { type: 'log'; message: string };
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/**
+ * Binary payloads cross a realm boundary (webview iframes, the extension host), where
+ * `instanceof Uint8Array` is false for a perfectly good array. These check the brand instead.
+ */
+const tag = (v: unknown) => Object.prototype.toString.call(v);
+
+export function asUint8Array(v: unknown): Uint8Array | null {
+  if (tag(v) === '[object ArrayBuffer]') return new Uint8Array(v as ArrayBuffer);
+  if (tag(v) === '[object Uint8Array]') {
+    const a = v as Uint8Array;
+    return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  }
+  return null;
+}
+
+export function asInt32Array(v: unknown): Int32Array | null {
+  return tag(v) === '[object Int32Array]' ? Int32Array.from(v as Int32Array) : null;
+}
+
+function asUint32Array(v: unknown): Uint32Array | null {
+  return tag(v) === '[object Uint32Array]' ? Uint32Array.from(v as Uint32Array) : null;
+}
 const isStr = (v: unknown, max = 10_000): v is string => typeof v === 'string' && v.length <= max;
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
@@ -94,8 +117,8 @@ export function parseWebviewMessage(m: unknown, pixelCount: number): WebviewToHo
       return isStr(m.message) ? { type: 'log', message: m.message } : null;
     case 'stroke': {
       if (!isStr(m.label, 40) || !isInt(m.value) || m.value < 0 || m.value > 65535) return null;
-      if (!(m.indices instanceof Uint32Array) || m.indices.length === 0 || m.indices.length > pixelCount) return null;
-      const idx = m.indices;
+      const idx = asUint32Array(m.indices);
+      if (!idx || idx.length === 0 || idx.length > pixelCount) return null;
       for (let i = 0; i < idx.length; i++) {
         if (idx[i] >= pixelCount || (i > 0 && idx[i] <= idx[i - 1])) return null;
       }
@@ -109,8 +132,9 @@ export function parseWebviewMessage(m: unknown, pixelCount: number): WebviewToHo
       return { type: 'status', backend: m.backend, model: m.model, latencyMs: lat, frames: m.frames, error: m.error as string | undefined };
     }
     case 'exportImage':
-      if (!isInt(m.requestId) || !(m.png instanceof Uint8Array) || m.png.length > 256 * 1024 * 1024) return null;
-      return { type: 'exportImage', requestId: m.requestId, png: m.png };
+      const png = asUint8Array(m.png);
+      if (!isInt(m.requestId) || !png || png.length > 256 * 1024 * 1024) return null;
+      return { type: 'exportImage', requestId: m.requestId, png };
     default:
       return null;
   }

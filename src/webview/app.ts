@@ -3,6 +3,7 @@
  * mask, the palette, the UI state and the inference worker in step.
  */
 import type { HostToWebview, LabelSetInfo, CheckpointInfo, StatusMessage } from '../shared/protocol';
+import { asInt32Array, asUint8Array } from '../shared/protocol';
 import { mapIdsToModel } from '../model/io/label_sets';
 import { formatIdCounts } from '../model/io/label_png';
 import { ClassList } from './class_list';
@@ -437,17 +438,21 @@ function randomSeed(): number {
   return a[0];
 }
 
-/** Typed arrays survive VS Code's message passing; be lenient with plain arrays anyway. */
+/**
+ * Typed arrays survive VS Code's message passing, but may come from another realm (so
+ * instanceof fails); be lenient with plain arrays too.
+ */
 function toInt32(a: unknown): Int32Array {
-  if (a instanceof Int32Array) return a.slice();
+  const typed = asInt32Array(a);
+  if (typed) return typed;
   if (ArrayBuffer.isView(a) || Array.isArray(a)) return Int32Array.from(a as ArrayLike<number>);
   if (a && typeof a === 'object') return Int32Array.from(Object.values(a as Record<string, number>));
   return new Int32Array(0);
 }
 
 function toUint8(a: unknown): Uint8Array {
-  if (a instanceof Uint8Array) return a;
-  if (a instanceof ArrayBuffer) return new Uint8Array(a);
+  const bytes = asUint8Array(a);
+  if (bytes) return bytes;
   if (ArrayBuffer.isView(a)) return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   if (Array.isArray(a)) return Uint8Array.from(a);
   return new Uint8Array(0);

@@ -31,7 +31,11 @@ function newSignal(): { promise: Promise<string>; resolve: (m: string) => void }
   return { promise, resolve };
 }
 
-function reportFailure(message: string): void {
+/** Bumped on every backend start, so that late events from an abandoned backend are ignored. */
+let generation = 0;
+
+function reportFailure(gen: number, message: string): void {
+  if (gen !== generation) return;
   gpuFailure ??= message;
   failSignal.resolve(message);
 }
@@ -77,7 +81,8 @@ export async function startBackend(order: readonly BackendName[]): Promise<Activ
       if (v !== 3) throw new Error(`probe returned ${v}`);
       gpuFailure = null;
       failSignal = newSignal();
-      return { name, adapter: watchGpu(name) };
+      generation++;
+      return { name, adapter: watchGpu(name, generation) };
     } catch {
       try {
         tf.removeBackend(name);
@@ -90,22 +95,22 @@ export async function startBackend(order: readonly BackendName[]): Promise<Activ
 }
 
 /** Hooks the GPU's loss/error signals; returns an adapter description for WebGPU. */
-function watchGpu(name: BackendName): string | undefined {
+function watchGpu(name: BackendName, gen: number): string | undefined {
   const b = tf.backend();
   if (name === 'webgpu' && b instanceof WebGPUBackend) {
     const device = b.device;
-    void device.lost.then((info) => reportFailure(`WebGPU device lost${info.message ? `: ${info.message}` : ''}`));
+    void device.lost.then((info) => reportFailure(gen, `WebGPU device lost${info.message ? `: ${info.message}` : ''}`));
     device.addEventListener('uncapturederror', (ev) => {
       const e = (ev as GPUUncapturedErrorEvent).error;
       // Validation errors are tfjs bugs we cannot fix here; out-of-memory and internal errors mean
       // this device cannot run the model, so fall back.
-      if (e instanceof GPUOutOfMemoryError || e.constructor.name === 'GPUInternalError') reportFailure(`WebGPU ${e.constructor.name}: ${e.message}`);
+      if (e instanceof GPUOutOfMemoryError || e.constructor.name === 'GPUInternalError') reportFailure(gen, `WebGPU ${e.constructor.name}: ${e.message}`);
     });
     return describeAdapter(b);
   }
   if (name === 'webgl' && b instanceof MathBackendWebGL) {
     const canvas = b.gpgpu.gl.canvas;
-    canvas.addEventListener('webglcontextlost', () => reportFailure('WebGL context lost'));
+    canvas.addEventListener('webglcontextlost', () => reportFailure(gen, 'WebGL context lost'));
   }
   return undefined;
 }
@@ -124,7 +129,7 @@ function describeAdapter(b: WebGPUBackend): string | undefined {
 export function checkGpu(name: BackendName): void {
   if (name === 'webgl') {
     const b = tf.backend();
-    if (b instanceof MathBackendWebGL && b.gpgpu.gl.isContextLost()) reportFailure('WebGL context lost');
+    if (b instanceof MathBackendWebGL && b.gpgpu.gl.isContextLost()) reportFailure(generation, 'WebGL context lost');
   }
   const f = takeGpuFailure();
   if (f) throw new GpuFailure(f);
