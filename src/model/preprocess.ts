@@ -41,8 +41,16 @@ export function semanticInput(cfg: SpadeConfig, batch: LabelBatch, source = 'lab
       throw new SpadeInputError(`label id ${ids[i]} is outside 0..${nc - 1} (label_nc ${cfg.label_nc}${cfg.contain_dontcare_label ? ' + dontcare' : ''})`, source);
     }
   }
+  // The one-hot is built on the host as float32 rather than as cast(oneHot(int32)): on
+  // tfjs-backend-webgpu 4.22 an int32 -> float32 cast is a no-copy identity, so the result
+  // still sits in an int32 buffer, and a conv2d on it whose input channels are a multiple of 3
+  // but not of 4 (e.g. 9 = 8 labels + dontcare, into spade_hidden 16) compiles Conv2DMMProgram
+  // with `vec3<f32>(x[i], ...)` over an array<i32>: invalid WGSL. The whole command buffer is
+  // then dropped and every tensor in it keeps stale pooled data (per-pixel noise on screen).
+  const data = new Float32Array(ids.length * nc);
+  for (let i = 0; i < ids.length; i++) data[i * nc + ids[i]] = 1;
   return tf.tidy(() => {
-    const onehot = tf.reshape(tf.cast(tf.oneHot(tf.tensor1d(ids, 'int32'), nc), 'float32'), [n, h, w, nc]) as tf.Tensor4D;
+    const onehot = tf.tensor4d(data, [n, h, w, nc]);
     if (cfg.no_instance) return onehot;
     if (!batch.instances) throw new SpadeInputError('this model uses instance maps (no_instance is false): give an instance map', source);
     const edges = new Float32Array(n * h * w);

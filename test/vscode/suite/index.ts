@@ -6,7 +6,6 @@
 import { mocha } from './mocha-globals';
 import './smoke.test';
 import './editor.test';
-import './preview.test';
 
 export function run(): Promise<void> {
   return new Promise((resolve, reject) => {
