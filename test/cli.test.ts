@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readNpy, writeNpy } from '../src/model/io/npy';
 import { encodeLabelMap } from '../src/model/io/label_png';
+import { encode as encodePng } from 'fast-png';
 import { FIXTURES, loadCase, ref, relErr } from './helpers/reference';
 
 const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
@@ -89,6 +90,14 @@ test('reference generator through zip .pth, legacy .pth and converted safetensor
   const a = readNpy(new Uint8Array(fs.readFileSync(styled)), styled).data;
   const b = readNpy(new Uint8Array(fs.readFileSync(path.join(tmp, 'vae.npy'))), 'vae.npy').data;
   assert.ok(a.some((v, i) => Math.abs(v - b[i]) > 1e-3), 'style code changes the output');
+  // The same style as an 8-bit PNG goes through the decoder the webview worker uses too.
+  const stylePng = path.join(tmp, 'style.png');
+  fs.writeFileSync(stylePng, encodePng({ width: w, height: h, channels: 3, depth: 8, data: Uint8Array.from(hwc, (v) => Math.round(((v + 1) / 2) * 255)) }));
+  const styledPng = path.join(tmp, 'styled-png.npy');
+  assert.equal(spade('synth', '--checkpoint', st, '--label', label, '--style', stylePng, '-o', styledPng).code, 0);
+  const c8 = readNpy(new Uint8Array(fs.readFileSync(styledPng)), styledPng).data;
+  assert.ok(c8.every((v, i) => Math.abs(v - a[i]) < 0.05), 'PNG style ≈ float style (8-bit rounding only)');
+  assertBadInput(spade('synth', '--checkpoint', st, '--label', label, '--style', label.replace(/\.png$/, '.gif'), '-o', styled), '.gif', /./);
   assertBadInput(spade('synth', '--checkpoint', path.join(VAE, 'G.pth'), '--opt', opt, '--label', label, '--style', styleImg, '-o', styled), 'G.pth', /no style encoder|encoder/);
   const png = path.join(tmp, 'out.png');
   assert.equal(spade('synth', '--checkpoint', st, '--label', label, '--seed', '7', '-o', png).code, 0);

@@ -11,7 +11,7 @@ import { SpadeModel } from '../model/model';
 import { nearestIndices } from '../model/nn/ops';
 import { parseOptTxt } from '../model/opt_txt';
 import type { LabelBatch } from '../model/preprocess';
-import { decodeStyleImage } from './style_image';
+import { decodeStyleImage } from '../model/io/style_image';
 import { BACKEND_ORDER, GpuFailure, abandonBackend, checkGpu, gpuRead, loseGpu, startBackend, type ActiveBackend } from './worker_backend';
 import type { BackendName, MainToWorker, ModelInfo, StyleSpec, WorkerToMain } from './worker_protocol';
 

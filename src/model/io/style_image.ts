@@ -1,11 +1,11 @@
 /**
  * Style images for the encoder: PNG or JPEG bytes (recognised by their signature, not by
- * name) to RGB floats in [-1, 1], as the CLI's `--style` reads them. Worker-side; no DOM.
+ * name) to RGB floats in [-1, 1], shared by the CLI's `--style` and the webview worker. No DOM, no fs.
  */
 import { convertIndexedToRgb, decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
-import { readPngHeader } from '../model/io/label_png';
-import { SpadeInputError } from '../model/errors';
+import { readPngHeader } from './label_png';
+import { SpadeInputError } from '../errors';
 
 const MAX_PIXELS = 4096 * 4096;
 
