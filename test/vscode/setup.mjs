@@ -87,8 +87,11 @@ fs.mkdirSync(paths.cache, { recursive: true });
       name: 'spade-studio-code-server-cache', private: true,
       allowScripts: { 'code-server': true, argon2: true },
     }, null, 2) + '\n');
+    // When setup runs under `npm run`, the outer npm's npm_* variables (npm_config_user_agent
+    // names Node 20, which code-server's postinstall checks) would leak into this install.
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE'));
     const env = {
-      ...process.env,
+      ...inherited,
       PATH: `${path.dirname(paths.node24Bin)}${path.delimiter}${process.env.PATH}`,
       npm_config_nodedir: paths.node24Pkg, // else native modules build against the system Node's headers
       npm_config_update_notifier: 'false',
