@@ -129,6 +129,9 @@ async function runOne(backend) {
     'update.mode': 'none',
     'chat.disableAIFeatures': true,
     'files.hotExit': 'off',
+    // VS Code in a browser defaults to autoSave "afterDelay" (desktop: "off"), which saved the
+    // stroke within a second and made the dirty check flaky; test the desktop flow.
+    'files.autoSave': 'off',
   }, null, 2));
 
   // Install the .vsix with code-server's own CLI.

@@ -65,6 +65,9 @@ async function closeAll(): Promise<void> {
 }
 
 suite('label-map editor', () => {
+  // VS Code in a browser auto-saves after a delay by default (desktop does not); these tests
+  // follow the desktop flow where a stroke stays dirty until saved.
+  suiteSetup(() => vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Global));
   teardown(closeAll);
 
   test('*.label.png opens in the SPADE editor by default; any PNG offers it', async () => {
