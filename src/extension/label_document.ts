@@ -133,6 +133,8 @@ export class LabelMapDocument implements vscode.CustomDocument {
   }
 
   async backup(destination: vscode.Uri): Promise<vscode.CustomDocumentBackup> {
+    // VS Code names the file; its folder may not exist yet.
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(destination, '..'));
     await writeAtomic(destination, this.encode());
     return {
       id: destination.toString(),
