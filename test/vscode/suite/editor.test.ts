@@ -120,6 +120,20 @@ suite('label-map editor', () => {
     assert.strictEqual(disk.encoding.kind, 'palette');
   });
 
+  test('RGB colour-coded maps (read through the model palette) stay RGB on save', async () => {
+    // The bundled model's palette: sky, mountain, grass, water, ...
+    const palette: [number, number, number][] = [[110, 170, 230], [120, 110, 100], [90, 170, 60], [40, 90, 170]];
+    const uri = await writeLabelMap('rgb.label.png', { kind: 'rgb', palette });
+    await open(uri);
+    await stroke(uri, [5, 6], 3);
+    await until('dirty', () => isDirty(uri));
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await until('saved', () => !isDirty(uri));
+    const m = decodeLabelMap(await vscode.workspace.fs.readFile(uri), 'rgb.label.png', { palette });
+    assert.strictEqual(m.encoding.kind, 'rgb');
+    assert.deepStrictEqual([m.ids[4], m.ids[5], m.ids[6]], [2, 3, 3]);
+  });
+
   test('revert drops unsaved strokes', async () => {
     const uri = await writeLabelMap('revert.label.png', { kind: 'gray', bitDepth: 16 });
     await open(uri);
