@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { decode as fastPngDecode, encode as fastPngEncode } from 'fast-png';
 import { zlibSync } from 'fflate';
 import { SpadeInputError } from '../src/model/errors';
+import { throwsInput } from './helpers/throws_input';
 import {
   decodeInstanceMap,
   decodeLabelMap,
@@ -86,15 +87,6 @@ const SIG = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]);
 /** A hand-built PNG: signature, IHDR, optional extra chunks, one IDAT with `raw` zlib'd, IEND. */
 function handPng(width: number, height: number, depth: number, colorType: number, raw: Uint8Array, extra: Uint8Array[] = []): Uint8Array {
   return concat(SIG, ihdr(width, height, depth, colorType), ...extra, chunk('IDAT', zlibSync(raw)), chunk('IEND', new Uint8Array(0)));
-}
-
-function throwsInput(fn: () => unknown, re: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof SpadeInputError, `expected SpadeInputError, got ${String(e)}`);
-    assert.match(e.message, re);
-    assert.ok(!e.message.includes('\n'), 'message must be one line');
-    return true;
-  });
 }
 
 function roundTrip(map: LabelMap, palette?: (RGB | undefined)[]): LabelMap {

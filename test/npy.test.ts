@@ -1,22 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { SpadeInputError } from '../src/model/errors';
+import { throwsInput } from './helpers/throws_input';
 import { readNpy, writeNpy, formatShape } from '../src/model/io/npy';
 
 // Fixtures written by numpy 2.x: see test/fixtures/npy/make_fixtures.py.
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`./fixtures/npy/${name}`, import.meta.url)));
 
 const BASE = [-0.5, -0.25, 0, 0.25, 0.5, 0.75];
-
-function throwsInput(fn: () => unknown, re: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof SpadeInputError, `expected SpadeInputError, got ${String(e)}`);
-    assert.match(e.message, re);
-    assert.ok(!e.message.includes('\n'), 'message must be one line');
-    return true;
-  });
-}
 
 /** A .npy v1.0 file with the given header text (padded like numpy) and data bytes. */
 function handNpy(header: string, data: Uint8Array, major = 1): Uint8Array {
