@@ -57,6 +57,14 @@ export function defaultLoadSize(cropSize: number): number {
   return pyRound((cropSize * 286) / 256);
 }
 
+/** The preprocessing a model trains with: its crop_size and aspect_ratio, plus the data options. */
+export function preprocessFor(
+  cfg: Pick<SpadeConfig, 'crop_size' | 'aspect_ratio'>,
+  o: Pick<PreprocessOptions, 'preprocess_mode' | 'load_size' | 'no_flip'>,
+): PreprocessOptions {
+  return { preprocess_mode: o.preprocess_mode, load_size: o.load_size, no_flip: o.no_flip, crop_size: cfg.crop_size, aspect_ratio: cfg.aspect_ratio };
+}
+
 /** Checks the options, naming the bad one. */
 export function checkPreprocess(opts: PreprocessOptions, source = 'preprocess options'): void {
   if (!PREPROCESS_MODES.includes(opts.preprocess_mode)) {

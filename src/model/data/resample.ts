@@ -110,6 +110,19 @@ export function resampleRgb(
 ): void {
   const ow = cols.first.length;
   const oh = rows.first.length;
+  if (cols.stride === 1 && rows.stride === 1) {
+    // Neither axis is resized (crop modes): a plain gather.
+    for (let y = 0; y < oh; y++) {
+      for (let x = 0; x < ow; x++) {
+        const s = (rows.first[y] * width + cols.first[x]) * 3;
+        const o = offset + (y * ow + x) * 3;
+        out[o] = src[s] / 127.5 - 1;
+        out[o + 1] = src[s + 1] / 127.5 - 1;
+        out[o + 2] = src[s + 2] / 127.5 - 1;
+      }
+    }
+    return;
+  }
   // Source rows any output row reads.
   let y0 = Infinity;
   let y1 = -Infinity;
