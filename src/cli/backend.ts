@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { SpadeInputError } from '../model/errors';
+import { registerWasmTrainingKernels } from '../model/nn/wasm_kernels';
 
 export const CPU_BACKEND_VERSION = version_cpu;
 export const NODE_BACKENDS = ['wasm', 'cpu'] as const;
@@ -34,6 +35,8 @@ export async function selectBackend(requested?: string): Promise<NodeBackend> {
       if (name === 'wasm') setWasmPaths(wasmDir());
       if (await tf.setBackend(name)) {
         await tf.ready();
+        // wasm lacks Conv2DBackpropFilter (and has a slow Conv2DBackpropInput): needed to train.
+        if (name === 'wasm') registerWasmTrainingKernels();
         return name;
       }
     } catch (e) {
