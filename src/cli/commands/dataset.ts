@@ -7,21 +7,33 @@ import type { CommandContext } from '../main';
 
 const GENERATORS = ['landscapes'];
 
-export async function dataset(ctx: CommandContext): Promise<void> {
-  const kind = ctx.positional(0, 'a generator (landscapes)');
+export interface DatasetOptions {
+  out: string;
+  count: number;
+  width: number;
+  height: number;
+  seed: number;
+  force: boolean;
+}
+
+/** Checks the flags; every problem is a one-line SpadeInputError naming the flag. */
+export function datasetOptions(kind: string, v: CommandContext['values']): DatasetOptions {
   if (!GENERATORS.includes(kind)) throw new SpadeInputError(`unknown dataset generator '${kind}' (generators: ${GENERATORS.join(', ')})`);
-  const v = ctx.values;
-  const out = ctx.required('out');
-  const count = intFlag(ctx.required('count'), 'count', 1, 1_000_000);
-  const size = v.size === undefined ? 256 : intFlag(v.size as string, 'size', 16, 4096);
-  const seed = v.seed === undefined ? 0 : intFlag(v.seed as string, 'seed', 0, 2 ** 32 - 1);
+  if (typeof v.out !== 'string' || v.out === '') throw new SpadeInputError('missing --out/-o (see spade dataset --help)');
+  if (typeof v.count !== 'string') throw new SpadeInputError('missing --count (see spade dataset --help)');
+  const count = intFlag(v.count, 'count', 1, 1_000_000);
+  const size = v.size === undefined ? 256 : intFlag(String(v.size), 'size', 16, 4096);
+  const seed = v.seed === undefined ? 0 : intFlag(String(v.seed), 'seed', 0, 2 ** 32 - 1);
   const aspect = v.aspect === undefined ? 1 : Number(v.aspect);
   if (!Number.isFinite(aspect) || aspect < 0.25 || aspect > 4) throw new SpadeInputError(`--aspect must be a number from 0.25 to 4 (width / height), got '${v.aspect}'`);
   // NVlabs' convention: width = crop size, height = round(width / aspect_ratio).
-  const width = size;
   const height = pyRound(size / aspect);
   if (height < 16) throw new SpadeInputError(`--size ${size} with --aspect ${aspect} gives a height of ${height} px; the least is 16`);
+  return { out: v.out, count, width: size, height, seed, force: v.force === true };
+}
 
+export async function dataset(ctx: CommandContext): Promise<void> {
+  const { out, count, width, height, seed, force } = datasetOptions(ctx.positional(0, 'a generator (landscapes)'), ctx.values);
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: '  {bar} {value}/{total} pairs, {eta_formatted} left', hideCursor: true, etaBuffer: 50 },
     cliProgress.Presets.shades_classic,
@@ -29,7 +41,7 @@ export async function dataset(ctx: CommandContext): Promise<void> {
   bar.start(count, 0);
   let r: ReturnType<typeof writeLandscapes>;
   try {
-    r = writeLandscapes({ out, count, width, height, seed, force: v.force === true, progress: (n) => (n % 10 === 0 || n === count) && bar.update(n) });
+    r = writeLandscapes({ out, count, width, height, seed, force, progress: (n) => (n % 10 === 0 || n === count) && bar.update(n) });
   } finally {
     bar.stop();
   }

@@ -57,7 +57,7 @@ const FLOWER_COLOURS: Vec3[] = [
 // By season: lush summer, dry late summer, autumn.
 const SEASON_GRASS: readonly Vec3[] = [[0.26, 0.46, 0.15], [0.42, 0.46, 0.2], [0.36, 0.42, 0.17]];
 const SEASON_GRASS_DRY: readonly Vec3[] = [[0.45, 0.52, 0.22], [0.6, 0.55, 0.3], [0.55, 0.46, 0.24]];
-const SEASON_BROADLEAF: readonly Vec3[] = [[0.12, 0.32, 0.08], [0.18, 0.32, 0.08], [0.55, 0.32, 0.08]];
+const SEASON_BROADLEAF: readonly Vec3[] = [[0.12, 0.32, 0.08], [0.18, 0.32, 0.08], [0.72, 0.38, 0.06]];
 
 function pick(rng: Rng, options: readonly Vec3[]): Vec3 {
   return options[rng.int(0, options.length - 1)];
@@ -159,16 +159,16 @@ export function makeLook(rng: Rng, tod: TimeOfDay): Look {
     haze,
     cloudLit: mix(cloudBase, sun, 0.25),
     cloudShade: mix([0.55, 0.58, 0.66], zenith, 0.3),
-    mountainNear: jitter(rng, pick(rng, [[0.3, 0.32, 0.22], [0.38, 0.33, 0.26], [0.33, 0.3, 0.3]]), 0.1),
+    mountainNear: jitter(rng, pick(rng, [[0.26, 0.3, 0.18], [0.36, 0.3, 0.22], [0.3, 0.27, 0.28]]), 0.1),
     mountainFar: mix(jitter(rng, [0.35, 0.38, 0.48], 0.08), horizon, 0.2),
-    rock: jitter(rng, pick(rng, [[0.55, 0.53, 0.5], [0.6, 0.55, 0.48], [0.5, 0.5, 0.52]]), 0.08),
+    rock: jitter(rng, pick(rng, [[0.68, 0.66, 0.62], [0.72, 0.68, 0.6], [0.62, 0.62, 0.64]]), 0.06),
     snow: [0.96, 0.97, 1.0],
     grass: jitter(rng, grass, 0.1),
     grassDry: jitter(rng, grassDry, 0.1),
     conifer: jitter(rng, [0.07, 0.2, 0.1], 0.12),
     broadleaf: jitter(rng, broadleaf, 0.12),
     trunk: [0.22, 0.15, 0.1],
-    dirt: jitter(rng, pick(rng, [[0.42, 0.3, 0.2], [0.5, 0.38, 0.26], [0.36, 0.27, 0.2]]), 0.08),
+    dirt: jitter(rng, pick(rng, [[0.46, 0.36, 0.27], [0.52, 0.42, 0.32], [0.4, 0.33, 0.27]]), 0.06),
     sand: jitter(rng, pick(rng, [[0.86, 0.78, 0.6], [0.9, 0.82, 0.62], [0.8, 0.74, 0.6]]), 0.05),
     waterDeep: jitter(rng, pick(rng, [[0.06, 0.2, 0.34], [0.05, 0.24, 0.3], [0.08, 0.18, 0.32]]), 0.1),
     flowers,

@@ -184,9 +184,10 @@ export class Materials {
       ag = look.snow[1];
       ab = look.snow[2];
     } else if (cls === ROCK) {
+      // Bare stone: pale, blocky, with dark cracks and crisp light and shade.
       const n = sample(this.fbm2, x * 2 * px + o[8], y * 2 * px + o[9]);
-      const crack = texel(this.white, x * px + o[10], y * 0.5 * px + o[11]);
-      const k = (0.75 + 0.45 * n) * (crack > 0.85 ? 0.7 : 1);
+      const crack = sample(this.ridged, x * 2.5 * px + o[10], y * 1.5 * px + o[11]);
+      const k = (0.7 + 0.6 * n) * (crack > 0.75 ? 0.55 : 1);
       ar = look.rock[0] * k;
       ag = look.rock[1] * k;
       ab = look.rock[2] * k;
