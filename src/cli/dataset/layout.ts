@@ -69,6 +69,8 @@ export interface Scene {
   trees: TreeKind;
   /** Chosen with the layout, since an overcast sky needs its clouds. */
   timeOfDay: TimeOfDay;
+  /** A lake reaches to the horizon. */
+  lake: boolean;
 }
 
 /** Scratch state while a layout is built. */
@@ -114,7 +116,7 @@ export function makeLayout(seed: number, width: number, height: number): Scene {
   ground(b);
   const trees = (['conifer', 'broadleaf', 'mixed'] as const)[rng.weighted([0.4, 0.35, 0.25])];
   sprites(b, trees, sunSide);
-  return { seed, width, height, labels: b.labels, field: b.field, part: b.part, base: b.base, horizon: hz, ranges, sunSide, trees, timeOfDay };
+  return { seed, width, height, labels: b.labels, field: b.field, part: b.part, base: b.base, horizon: hz, ranges, sunSide, trees, timeOfDay, lake: b.lake };
 }
 
 // ---------------------------------------------------------------------------------------------
