@@ -51,8 +51,9 @@ export async function dataset(ctx: CommandContext): Promise<void> {
     [
       `wrote ${count} pairs (${width}x${height}, seed ${seed}) to ${out}: images/, labels/, landscapes.json (${(r.bytes / 2 ** 20).toFixed(1)} MiB)` +
         (r.removed ? `; removed ${r.removed} stale pairs of the previous run` : ''),
-      `throughput: ${((count / r.wallMs) * 60_000).toFixed(0)} pairs/min on one core (${(r.wallMs / 1000).toFixed(1)} s; per pair: layout ${per(layout)} ms, ` +
-        `render ${per(render)} ms, PNG encode ${per(encode)} ms, write ${per(write)} ms)`,
+      `throughput: ${((count / r.wallMs) * 60_000).toFixed(0)} pairs/min in ${(r.wallMs / 1000).toFixed(1)} s on one thread; ` +
+        `CPU ${per(r.cpuMs)} ms a pair = ${((count / r.cpuMs) * 60_000).toFixed(0)} pairs/min per core ` +
+        `(wall time a pair: layout ${per(layout)} ms, render ${per(render)} ms, PNG encode ${per(encode)} ms, write ${per(write)} ms)`,
       'class frequencies (share of pixels, share of scenes that contain the class):',
       r.stats.table(),
     ].join('\n'),

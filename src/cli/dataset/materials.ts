@@ -146,7 +146,7 @@ export class Materials {
       r += (cr - r) * a;
       g += (cg - g) * a;
       b += (cb - b) * a;
-      const hf = 0.5 * (1 - smoothstep(0, 0.3, (this.hz - y) / this.hz));
+      const hf = 0.25 * (1 - smoothstep(0, 0.3, (this.hz - y) / this.hz));
       r += (look.horizon[0] - r) * hf;
       g += (look.horizon[1] - g) * hf;
       b += (look.horizon[2] - b) * hf;
@@ -170,11 +170,13 @@ export class Materials {
     const hgt = Math.max(range.height, 1);
     const depth = (y - range.ridge[x]) / hgt;
     const drift = (sample(this.fbm, x * mf * 0.5 + o[4], y * mf * 0.5 + o[5]) - 0.5) * hgt * 1.6 * depth;
-    const k0 = Math.floor(Math.max(2 - w, Math.min(2 * w - 3, x + drift)) + w);
-    const slope = (range.lift[k0 + 2] - range.lift[k0 - 2]) * 0.25;
+    // The slope is taken over a span that widens downhill: fine notches only near the crest.
+    const span = Math.min(24, 2 + Math.floor(depth * 16));
+    const k0 = Math.floor(Math.max(span - w, Math.min(2 * w - 1 - span, x + drift)) + w);
+    const slope = (range.lift[k0 + span] - range.lift[k0 - span]) / (2 * span);
     const face = Math.max(-1.2, Math.min(1.2, slope)) * Math.exp(-depth * 0.8);
-    const hx = sample(this.ridged, (x + 1) * mf + o[6], y * mf * 0.8 + o[7]) - sample(this.ridged, (x - 1) * mf + o[6], y * mf * 0.8 + o[7]);
-    const l = Math.max(0.03, Math.min(1, 0.5 - (0.6 * face + 1.3 * hx) * this.sunSide));
+    const hx = sample(this.ridged, (x + 1) * mf + o[6], y * mf * 1.2 + o[7]) - sample(this.ridged, (x - 1) * mf + o[6], y * mf * 1.2 + o[7]);
+    const l = Math.max(0.03, Math.min(1, 0.5 - (0.7 * face + 0.9 * hx) * this.sunSide));
     const far = this.rangeFar[p];
     let ar: number;
     let ag: number;
