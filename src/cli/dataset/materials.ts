@@ -134,7 +134,7 @@ export class Materials {
       // Lit where the density falls off towards the sun and upwards.
       const w = this.w;
       const j = i - 2 * w - 2 * this.sunSide;
-      const lj = j >= 0 ? scene.labels[j] : SKY;
+      const lj = j >= 0 ? scene.labels[j] : -1;
       const dn = lj === CLOUD || lj === SKY ? scene.field[j] : d;
       const lit = Math.max(0, Math.min(1, 0.6 + (d - dn) * 7));
       const thick = smoothstep(0, 0.3, d) * 0.3;

@@ -94,7 +94,8 @@ function water(scene: Scene, look: Look, m: Materials, out: Uint8Array, exposure
     for (let y = 0; y < h; y++) {
       const i = y * w + x;
       if (labels[i] !== WATER) {
-        shore = -1;
+        // A boulder in the water does not end the water's view of the far shore.
+        if (labels[i] !== ROCK || scene.part[i] !== PART.boulder) shore = -1;
         continue;
       }
       if (shore < 0) shore = y;
