@@ -38,12 +38,18 @@ export async function dataset(ctx: CommandContext): Promise<void> {
     { stream: process.stderr, format: '  {bar} {value}/{total} pairs, {eta_formatted} left', hideCursor: true, etaBuffer: 50 },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(count, 0);
+  // Started by the first pair, so that a refused output folder prints its error line alone.
+  let started = false;
+  const progress = (n: number) => {
+    if (!started) bar.start(count, 0);
+    started = true;
+    if (n % 10 === 0 || n === count) bar.update(n);
+  };
   let r: ReturnType<typeof writeLandscapes>;
   try {
-    r = writeLandscapes({ out, count, width, height, seed, force, progress: (n) => (n % 10 === 0 || n === count) && bar.update(n) });
+    r = writeLandscapes({ out, count, width, height, seed, force, progress });
   } finally {
-    bar.stop();
+    if (started) bar.stop();
   }
   const per = (ms: number) => (ms / count).toFixed(1);
   const { layout, render, encode, write } = r.stageMs;
