@@ -161,7 +161,7 @@ export function makeLook(rng: Rng, tod: TimeOfDay): Look {
     cloudShade: mix([0.55, 0.58, 0.66], zenith, 0.3),
     mountainNear: jitter(rng, pick(rng, [[0.26, 0.3, 0.18], [0.36, 0.3, 0.22], [0.3, 0.27, 0.28]]), 0.1),
     mountainFar: mix(jitter(rng, [0.35, 0.38, 0.48], 0.08), horizon, 0.2),
-    rock: jitter(rng, pick(rng, [[0.68, 0.66, 0.62], [0.72, 0.68, 0.6], [0.62, 0.62, 0.64]]), 0.06),
+    rock: jitter(rng, pick(rng, [[0.56, 0.54, 0.5], [0.6, 0.56, 0.49], [0.52, 0.52, 0.54]]), 0.06),
     snow: [0.96, 0.97, 1.0],
     grass: jitter(rng, grass, 0.1),
     grassDry: jitter(rng, grassDry, 0.1),

@@ -182,9 +182,13 @@ export class Materials {
     let ag: number;
     let ab: number;
     if (cls === SNOW) {
-      ar = look.snow[0];
-      ag = look.snow[1];
-      ab = look.snow[2];
+      // Snowfields: wind-packed ripples and the odd dark stone, unlike a cloud's smooth puffs.
+      const n = sample(this.fbm2, x * 3 * px + o[8], y * 5 * px + o[9]);
+      const stone = texel(this.white, x * px + o[10], y * px + o[11]);
+      const k = (0.86 + 0.2 * n) * (stone > 0.985 ? 0.7 : 1);
+      ar = look.snow[0] * k;
+      ag = look.snow[1] * k;
+      ab = look.snow[2] * k;
     } else if (cls === ROCK) {
       // Bare stone: pale, blocky, with dark cracks and crisp light and shade.
       const n = sample(this.fbm2, x * 2 * px + o[8], y * 2 * px + o[9]);
