@@ -9,6 +9,7 @@ import { configFlagSpecs } from './load';
 import { synth } from './commands/synth';
 import { convert } from './commands/convert';
 import { info } from './commands/info';
+import { train, TRAIN_FLAGS } from './commands/train';
 import { dataset } from './commands/dataset';
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string };
@@ -52,6 +53,17 @@ const COMMANDS: Record<string, Command> = {
     usage: 'spade convert <G.pth> [--opt opt.txt] [--encoder E.pth] [--discriminator D.pth] [--half] -o <out.safetensors>',
     options: { encoder: { type: 'string' }, discriminator: { type: 'string' }, half: { type: 'boolean' }, out: { type: 'string', short: 'o' }, ...modelOptions() },
     run: convert,
+    tensors: true,
+  },
+  train: {
+    summary: 'train or fine-tune on a dataset folder (images/ + labels/)',
+    usage:
+      'spade train --data <dir> --out <dir> [--checkpoint <init> [--opt opt.txt]] [--steps N] [--batch B]\n' +
+      '            [--backend webgpu|wasm|cpu] [--resume] [--check] [--seed S] [--save_every K] [--sample_every K] [--log_every K]\n' +
+      '            [--lr --beta1 --beta2 --no_TTUR --niter --niter_decay] [--preprocess_mode M --load_size L --no_flip]\n' +
+      '            [--label_set name] [model options for training from scratch: --ngf --crop_size --spade_hidden --use_vae ...]',
+    options: { ...(TRAIN_FLAGS as Record<string, OptionSpec>), ...modelOptions() },
+    run: train,
     tensors: true,
   },
   info: {
