@@ -10,6 +10,7 @@ import { synth } from './commands/synth';
 import { convert } from './commands/convert';
 import { info } from './commands/info';
 import { train, TRAIN_FLAGS } from './commands/train';
+import { dataset } from './commands/dataset';
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string };
 
@@ -71,6 +72,13 @@ const COMMANDS: Record<string, Command> = {
     options: modelOptions(),
     run: info,
     tensors: true,
+  },
+  dataset: {
+    summary: 'generate a training set of procedural landscapes (images/ + labels/)',
+    usage: 'spade dataset landscapes --count <n> --out <dir> [--size 256] [--aspect 1] [--seed 0] [--force]',
+    options: { count: { type: 'string' }, size: { type: 'string' }, aspect: { type: 'string' }, seed: { type: 'string' }, force: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
+    run: dataset,
+    tensors: false,
   },
 };
 
