@@ -32,6 +32,8 @@ export async function selectBackend(requested?: string): Promise<NodeBackend> {
   for (const name of order) {
     try {
       if (name === 'wasm') setWasmPaths(wasmDir());
+      // A live reference: the export above alone is tree-shaken, and the registration with it.
+      if (name === 'cpu' && !version_cpu) throw new Error('@tensorflow/tfjs-backend-cpu is missing');
       if (await tf.setBackend(name)) {
         await tf.ready();
         return name;

@@ -9,6 +9,7 @@ import { configFlagSpecs } from './load';
 import { synth } from './commands/synth';
 import { convert } from './commands/convert';
 import { info } from './commands/info';
+import { bench } from './commands/bench';
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string };
 
@@ -59,6 +60,19 @@ const COMMANDS: Record<string, Command> = {
     options: modelOptions(),
     run: info,
     tensors: true,
+  },
+  bench: {
+    summary: 'measure generator forward latency / train-step time per backend (and PyTorch)',
+    usage:
+      'spade bench [forward|train] [--config toy|toy128|small|coco|all (comma list)] [--backend wasm,cpu,webgpu]\n' +
+      '            [--checkpoint <c> [--opt opt.txt]] [--runs N] [--batch B] [--browser] [--no_torch] [--max_row_s S] [--json <file>]',
+    options: {
+      config: { type: 'string' }, checkpoint: { type: 'string' }, runs: { type: 'string' }, batch: { type: 'string' }, json: { type: 'string' },
+      browser: { type: 'boolean' }, no_torch: { type: 'boolean' }, max_row_s: { type: 'string' }, worker: { type: 'string' }, ...modelOptions(),
+    },
+    run: bench,
+    // Each row runs in its own process with its own backend (--backend is a list here).
+    tensors: false,
   },
 };
 
