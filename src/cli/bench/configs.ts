@@ -3,7 +3,7 @@
  * Weights are random (NVlabs init from a seed) unless a checkpoint is given: speed and memory
  * do not depend on the values.
  */
-import { latentSize, makeConfig, numUpLayers, parseNormG, semanticNc, type SpadeConfig } from '../../model/config';
+import { latentSize, makeConfig, numUpLayers, outputSize, parseNormG, semanticNc, type SpadeConfig } from '../../model/config';
 import { SpadeInputError } from '../../model/errors';
 
 export interface BenchConfig {
@@ -18,7 +18,7 @@ const CONFIGS: BenchConfig[] = [
     name: 'toy',
     // 64² rather than 32²: instance norm over a 1×1 head is undefined (PyTorch refuses it).
     about: '64², label_nc 4, ngf 2, spade_hidden 8 (test size)',
-    options: { label_nc: 4, no_instance: true, ngf: 2, spade_hidden: 8, crop_size: 64, norm_G: 'spectralspadeinstance3x3' },
+    options: { label_nc: 4, no_instance: true, ngf: 2, spade_hidden: 8, crop_size: 64, norm_G: 'spectralspadeinstance3x3', ndf: 8 },
   },
   {
     // TESTING.md §4's 128² toy: about 2.1M generator parameters.
@@ -76,4 +76,34 @@ export function generatorMacs(cfg: SpadeConfig): number {
     macs += block(widths[i], widths[i + 1]);
   }
   return macs + h * w * widths[widths.length - 1] * 3 * 9;
+}
+
+/** MACs of one multiscale discriminator forward for one image (kernel 4, padding 2). */
+export function discriminatorMacs(cfg: SpadeConfig): number {
+  const { height, width } = outputSize(cfg);
+  const inNc = cfg.label_nc + cfg.output_nc + (cfg.contain_dontcare_label ? 1 : 0) + (cfg.no_instance ? 0 : 1);
+  let macs = 0;
+  let [h, w] = [height, width];
+  for (let s = 0; s < cfg.num_D; s++) {
+    let [lh, lw, cin, nf] = [h, w, inNc, cfg.ndf];
+    for (let n = 0; n <= cfg.n_layers_D; n++) {
+      const stride = n < cfg.n_layers_D - 1 ? 2 : 1;
+      const cout = n === cfg.n_layers_D ? 1 : nf;
+      [lh, lw] = [Math.floor(lh / stride) + 1, Math.floor(lw / stride) + 1];
+      macs += lh * lw * cin * cout * 16;
+      cin = cout;
+      if (n < cfg.n_layers_D - 1) nf = Math.min(nf * 2, 512);
+    }
+    [h, w] = [Math.ceil(h / 2), Math.ceil(w / 2)]; // avg_pool 3, stride 2, pad 1
+  }
+  return macs;
+}
+
+/**
+ * MACs of one NVlabs train step for one image: G runs twice (G step and the D step's fresh
+ * fake) and back-propagates once (about 2x its forward); D sees fake and real batches in both
+ * steps and back-propagates in both.
+ */
+export function trainStepMacs(cfg: SpadeConfig): number {
+  return 4 * generatorMacs(cfg) + 12 * discriminatorMacs(cfg);
 }

@@ -10,7 +10,7 @@ import { SpadeInputError } from '../../model/errors';
 import { writeFileAtomic } from '../files';
 import { configFrom } from '../load';
 import type { CommandContext } from '../main';
-import { CONFIG_NAMES, benchConfig, generatorMacs } from '../bench/configs';
+import { CONFIG_NAMES, benchConfig, generatorMacs, trainStepMacs } from '../bench/configs';
 import { rewriteCheckpoint, writeBenchInputs, writeRandomCheckpoint, type BenchInputs } from '../bench/inputs';
 import { runJob, type Job, type JobResult } from '../bench/measure';
 import { runWorker } from '../bench/child';
@@ -23,12 +23,12 @@ import { numel } from '../../model/checkpoint/host_tensor';
 import type { SpadeConfig } from '../../model/config';
 
 /**
- * Rough throughput (GMAC/s of generator forward) per backend on a 2-core machine, used only to
- * skip rows that would take many minutes, with the reason in the row. A train step costs
- * about TRAIN_FACTOR forwards (G twice, backward, D).
+ * Rough throughput (GMAC/s) per backend on this 2-core machine, used only to skip rows that
+ * would take many minutes, with the reason in the row: forward counts the generator's MACs,
+ * train the MACs of a whole NVlabs step (trainStepMacs). Calibrated from measured rows.
  */
-const GMACS_PER_S: Record<string, number> = { wasm: 10, cpu: 0.35, webgpu: 1, pytorch: 8, 'browser-webgpu': 1, 'browser-webgl': 2 };
-const TRAIN_FACTOR = 6;
+const FORWARD_GMACS_PER_S: Record<string, number> = { wasm: 10, cpu: 0.35, webgpu: 1, pytorch: 8, 'browser-webgpu': 1, 'browser-webgl': 2 };
+const TRAIN_GMACS_PER_S: Record<string, number> = { wasm: 3, cpu: 0.05, webgpu: 1.5, pytorch: 10 };
 
 export async function bench(ctx: CommandContext): Promise<void> {
   const v = ctx.values;
@@ -63,10 +63,12 @@ export async function bench(ctx: CommandContext): Promise<void> {
       const gmacs = (generatorMacs(cfg) * batch) / 1e9;
       const paramsG = new SPADEGenerator(cfg).specs().filter((s) => s.trainable).reduce((n, s) => n + numel(s.shape), 0);
       const base = { config: name, kind: mode, runs, gmacs, params_G: paramsG } as const;
-      const estimate = (backend: string) => (gmacs / GMACS_PER_S[backend]) * (mode === 'train' ? TRAIN_FACTOR : 1) * (runs + 1);
+      const rates = mode === 'train' ? TRAIN_GMACS_PER_S : FORWARD_GMACS_PER_S;
+      const work = mode === 'train' ? (trainStepMacs(cfg) * batch) / 1e9 : gmacs;
+      const estimate = (backend: string) => (work / rates[backend]) * (runs + 1);
       const tooSlow = (backend: string): string | null => {
         const s = estimate(backend);
-        return s > maxRowS ? `skipped (about ${Math.round(s)} s at ~${GMACS_PER_S[backend]} GMAC/s; raise --max_row_s to run it)` : null;
+        return s > maxRowS ? `skipped (about ${Math.round(s)} s at ~${rates[backend]} GMAC/s; raise --max_row_s to run it)` : null;
       };
 
       for (const backend of backends) {
@@ -86,11 +88,11 @@ export async function bench(ctx: CommandContext): Promise<void> {
       }
       if (v.browser) {
         for (const backend of BROWSER_BACKENDS) {
-          const slow = tooSlow(backend);
-          if (slow || mode === 'train') rows.push(skippedRow(base, backend, 'tfjs', slow ?? 'skipped (the train bench runs in Node only)'));
+          const slow = mode === 'train' ? 'skipped (the train bench runs in Node only)' : tooSlow(backend);
+          if (slow) rows.push(skippedRow(base, backend, 'tfjs', slow));
         }
-        const want = BROWSER_BACKENDS.filter((b) => !tooSlow(b));
-        if (mode === 'forward' && want.length) {
+        const want = mode === 'train' ? [] : BROWSER_BACKENDS.filter((b) => !tooSlow(b));
+        if (want.length) {
           progress(`${name} × ${want.join(', ')} (headless Chromium)…`);
           rows.push(...(await runBrowserRows(base, want, inputs, runs, cfg)));
         }
