@@ -26,7 +26,11 @@ function wasmDir(): string {
 }
 
 /** Set once the webgpu backend has started: which adapter Dawn found. */
-export let webgpuAdapter: DawnAdapter | undefined;
+let webgpuAdapter: DawnAdapter | undefined;
+
+export function webgpuAdapterInfo(): DawnAdapter | undefined {
+  return webgpuAdapter;
+}
 
 export async function selectBackend(requested?: string): Promise<NodeBackend> {
   const want = requested ?? process.env.SPADE_BACKEND;

@@ -11,6 +11,7 @@ import { convert } from './commands/convert';
 import { info } from './commands/info';
 import { train, TRAIN_FLAGS } from './commands/train';
 import { dataset } from './commands/dataset';
+import { bench } from './commands/bench';
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string };
 
@@ -78,6 +79,19 @@ const COMMANDS: Record<string, Command> = {
     usage: 'spade dataset landscapes --count <n> --out <dir> [--size 256] [--aspect 1] [--seed 0] [--force]',
     options: { count: { type: 'string' }, size: { type: 'string' }, aspect: { type: 'string' }, seed: { type: 'string' }, force: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
     run: dataset,
+    tensors: false,
+  },
+  bench: {
+    summary: 'measure generator forward latency / train-step time per backend (and PyTorch)',
+    usage:
+      'spade bench [forward|train] [--config toy|toy128|small|coco|all (comma list)] [--backend wasm,cpu,webgpu]\n' +
+      '            [--checkpoint <c> [--opt opt.txt]] [--runs N] [--batch B] [--browser] [--no_torch] [--max_row_s S] [--json <file>]',
+    options: {
+      config: { type: 'string' }, checkpoint: { type: 'string' }, runs: { type: 'string' }, batch: { type: 'string' }, json: { type: 'string' },
+      browser: { type: 'boolean' }, no_torch: { type: 'boolean' }, max_row_s: { type: 'string' }, worker: { type: 'string' }, ...modelOptions(),
+    },
+    run: bench,
+    // Each row runs in its own process with its own backend (--backend is a list here).
     tensors: false,
   },
 };
