@@ -28,7 +28,8 @@ interface Command {
   summary: string;
   usage: string;
   options: Record<string, OptionSpec>;
-  run(ctx: CommandContext): Promise<void>;
+  /** Resolves to the exit code when it is not 0 (e.g. 130 after Ctrl-C). */
+  run(ctx: CommandContext): Promise<void | number>;
   /** Loads a model, so it needs a TF.js backend. */
   tensors: boolean;
 }
@@ -137,8 +138,7 @@ export async function main(argv: string[]): Promise<number> {
       },
       log: (msg) => process.stdout.write(msg + '\n'),
     };
-    await cmd.run(ctx);
-    return 0;
+    return (await cmd.run(ctx)) ?? 0;
   } catch (e) {
     if (e instanceof SpadeInputError) {
       process.stderr.write(`spade: ${e.message}\n`);

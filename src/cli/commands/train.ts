@@ -2,7 +2,7 @@
  * spade train: checks the dataset, builds or loads the model, and runs NVlabs' training step
  * (src/model/train) with a progress bar, metrics.jsonl, sample grids and atomic checkpoints.
  * `--resume` continues from <out>/latest.safetensors: weights, optimizer state, the step count
- * and the loader's place in the data. Ctrl-C (or SIGTERM) saves `latest` and exits with 130.
+ * and the loader's place in the data. Ctrl-C (or SIGTERM, SIGHUP) saves `latest` and exits with 130.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -61,7 +61,7 @@ function num(v: unknown, flag: string): number | undefined {
 
 const PREPROCESS_MODES = ['resize_and_crop', 'crop', 'scale_width', 'scale_width_and_crop', 'scale_shortside', 'scale_shortside_and_crop', 'fixed', 'none'];
 
-export async function train(ctx: CommandContext): Promise<void> {
+export async function train(ctx: CommandContext): Promise<number> {
   const v = ctx.values;
   const data = path.resolve(ctx.required('data'));
   const check = v.check === true;
@@ -115,7 +115,7 @@ export async function train(ctx: CommandContext): Promise<void> {
   });
   reportDataset(ctx, report);
   if (report.problems.length) throw new SpadeInputError(`the dataset has ${report.problems.length} problem${report.problems.length > 1 ? 's' : ''} (listed above)`, data);
-  if (check) return;
+  if (check) return 0;
 
   const cfg: SpadeConfig =
     baseConfig ??
@@ -154,9 +154,9 @@ export async function train(ctx: CommandContext): Promise<void> {
     if (stop) process.exit(130); // a second Ctrl-C: the last complete checkpoint is on disk
     stop = sig;
   };
-  const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
-  process.on('SIGINT', handlers.SIGINT);
-  process.on('SIGTERM', handlers.SIGTERM);
+  // SIGHUP: VS Code's "Terminate Task" closes the terminal.
+  const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM'), SIGHUP: onSignal('SIGHUP') };
+  for (const [sig, h] of Object.entries(handlers)) process.on(sig, h);
 
   const save = async (numbered: boolean) => {
     const out = await model.toCheckpoint({ note: 'spade train', step: String(trainer.step) });
@@ -195,6 +195,8 @@ export async function train(ctx: CommandContext): Promise<void> {
         if (!bar) ctx.log(`step ${done}/${steps}  ${speed.toFixed(2)} steps/s  ${formatLosses(losses)}`);
       }
       bar?.update(done, { speed: speed.toFixed(2), losses: formatLosses(losses) });
+      // On wasm/cpu a step never waits on I/O, so without this the signal handlers would not run.
+      await new Promise((resolve) => setImmediate(resolve));
       if (done % sampleEvery === 0 || done === steps) await sample();
       if (done % saveEvery === 0 || done === steps) await save(true);
     }
@@ -202,15 +204,14 @@ export async function train(ctx: CommandContext): Promise<void> {
       await save(false);
       bar?.stop();
       ctx.log(`${stop}: saved ${run!.file(LATEST)} at step ${trainer.step}`);
-      process.exitCode = 130;
-      return;
+      return 130;
     }
     bar?.stop();
     ctx.log(`done: ${trainer.step} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s; checkpoint ${run!.file(LATEST)}`);
+    return 0;
   } finally {
     bar?.stop();
-    process.off('SIGINT', handlers.SIGINT);
-    process.off('SIGTERM', handlers.SIGTERM);
+    for (const [sig, h] of Object.entries(handlers)) process.off(sig, h);
     trainer.dispose();
     model.dispose();
   }
