@@ -74,6 +74,9 @@ export async function fineTune(deps: FineTuneDeps, given?: FineTuneArgs): Promis
   }
   const cwd = folder.uri.fsPath;
   const abs = (p: string) => path.resolve(cwd, p);
+  // The next run's questions start from this one's answers, however it was started.
+  const answers: Answers = { data: abs(def.data), checkpoint: def.checkpoint !== undefined ? abs(def.checkpoint) : null, steps: def.steps, batch: def.batch };
+  await deps.context.workspaceState.update(MEMENTO, answers);
 
   const checked = await checkDataset(deps, def, cwd);
   if (checked) return checked;
@@ -102,7 +105,6 @@ async function ask(deps: FineTuneDeps, folder: string, current: string): Promise
   if (batch === undefined) return undefined;
   const out = await askOut(folder, suggestOut(folder, data));
   if (!out) return undefined;
-  await deps.context.workspaceState.update(MEMENTO, { data, checkpoint, steps, batch } satisfies Answers);
   const ck = checkpoint ?? undefined;
   return stripUndefined({ type: TASK_TYPE, data, out: out.out, checkpoint: ck, opt: optBeside(ck), steps, batch, resume: out.resume || undefined });
 }
