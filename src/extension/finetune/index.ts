@@ -24,7 +24,6 @@ export function registerFineTune(context: vscode.ExtensionContext, log: vscode.O
     vscode.commands.registerCommand('spade.fineTune', (args?: FineTuneArgs) => fineTune(deps, isArgs(args) ? args : undefined)),
     // For integration tests: what the status bar shows for each run.
     vscode.commands.registerCommand('spade.internal.fineTuneStatus', () => deps.runs.snapshots()),
-    vscode.commands.registerCommand('spade.internal.nodeRuntime', () => deps.runtime()),
   );
 }
 

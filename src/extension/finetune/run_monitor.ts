@@ -65,6 +65,7 @@ export class RunMonitor implements vscode.Disposable {
 
   /** Serialised: watcher events and the poll may arrive together. */
   refresh(): Promise<void> {
+    // A failed look (a file replaced mid-read) is retried by the next event or poll.
     this.queue = this.queue.then(() => this.look()).catch(() => undefined);
     return this.queue;
   }
