@@ -1,7 +1,9 @@
 /**
  * TF.js backend choice for Node. Default: wasm (SIMD, about 30x faster than the pure-JS
  * cpu backend on SPADE's convolutions), falling back to cpu if wasm cannot start.
- * `--backend cpu|wasm` (or SPADE_BACKEND) picks one explicitly.
+ * `--backend webgpu|wasm|cpu` (or SPADE_BACKEND) picks one explicitly; webgpu runs on Dawn
+ * (src/cli/webgpu_node.ts) and is never chosen implicitly, since on a machine without a GPU
+ * it falls back to a software rasteriser that is slower than wasm.
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,9 +11,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { SpadeInputError } from '../model/errors';
+import { registerDawnWebGPU, type DawnAdapter } from './webgpu_node';
 
 export const CPU_BACKEND_VERSION = version_cpu;
-export const NODE_BACKENDS = ['wasm', 'cpu'] as const;
+export const NODE_BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
 export type NodeBackend = (typeof NODE_BACKENDS)[number];
 
 /** The .wasm binaries sit beside the bundle (dist/) or in node_modules when run from source. */
@@ -20,6 +23,9 @@ function wasmDir(): string {
   if (path.basename(here) === 'dist') return here + path.sep;
   return path.join(here, '..', '..', 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + path.sep;
 }
+
+/** Set once the webgpu backend has started: which adapter Dawn found. */
+export let webgpuAdapter: DawnAdapter | undefined;
 
 export async function selectBackend(requested?: string): Promise<NodeBackend> {
   const want = requested ?? process.env.SPADE_BACKEND;
@@ -32,12 +38,13 @@ export async function selectBackend(requested?: string): Promise<NodeBackend> {
   for (const name of order) {
     try {
       if (name === 'wasm') setWasmPaths(wasmDir());
+      if (name === 'webgpu') webgpuAdapter = await registerDawnWebGPU();
       if (await tf.setBackend(name)) {
         await tf.ready();
         return name;
       }
     } catch (e) {
-      if (want) throw new Error(`backend ${name} failed to start: ${(e as Error).message}`);
+      if (want) throw new SpadeInputError(`--backend ${name} could not start: ${(e as Error).message}`);
     }
   }
   throw new Error('no TF.js backend could start');
