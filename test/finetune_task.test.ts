@@ -171,6 +171,11 @@ describe('spade train --check output', () => {
     ]);
   });
 
+  it('skips the heading of the problem list', () => {
+    const text = `${root}: 1 problem:\n  ${path.join(root, 'labels', 'a: b.png')}: no matching images/a: b.*\n`;
+    assert.deepEqual(parseCheckOutput(text, [root], exists), [{ file: path.join(root, 'labels', 'a: b.png'), message: 'no matching images/a: b.*' }]);
+  });
+
   it('a name that does not exist is not taken for a file', () => {
     assert.deepEqual(parseCheckOutput('images/gone.png: not found\n', [root], exists), [{ message: 'images/gone.png: not found' }]);
   });

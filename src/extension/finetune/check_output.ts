@@ -17,7 +17,9 @@ export function parseCheckOutput(text: string, bases: string[], exists: (p: stri
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.replace(/^spade: /, '').replace(/^\s*(?:[-*•]\s+)?/, '').trimEnd();
     if (!line) continue;
-    problems.push(splitFile(line, bases, exists));
+    const p = splitFile(line, bases, exists);
+    if (/^\d+ problems?:?$/.test(p.message)) continue; // the list's heading, `<dataset>: 3 problems:`
+    problems.push(p);
   }
   return problems;
 }
