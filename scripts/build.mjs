@@ -9,7 +9,11 @@ const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: ['vscode'] },
   { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' },
   { ...common, entryPoints: ['src/webview/worker.ts'], outfile: 'dist/worker.js', platform: 'browser', format: 'iife' },
-  { ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: ['webgpu'] },
+  // webgpu (Dawn) is an ES module that loads a native addon; playwright-core is only for `bench --browser`.
+  // ESM entries ('module'): the tfjs backends' CJS 'main' files are not in their sideEffects
+  // lists, so esbuild dropped the cpu backend's registration from the bundle.
+  { ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: ['webgpu', 'playwright-core'], mainFields: ['module', 'main'] },
+  { ...common, entryPoints: ['src/webview/bench_page.ts'], outfile: 'dist/bench_page.js', platform: 'browser', format: 'iife' },
   { ...common, entryPoints: ['test/vscode/suite/index.ts'], outfile: 'dist/test/suite/index.js', platform: 'node', format: 'cjs', external: ['vscode', 'mocha'] },
 ];
 

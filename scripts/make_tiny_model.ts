@@ -13,25 +13,19 @@ import '@tensorflow/tfjs-backend-cpu';
 import { makeConfig } from '../src/model/config';
 import { SpadeModel } from '../src/model/model';
 import { writeCheckpoint } from '../src/model/checkpoint/spade_checkpoint';
-import type { LabelSet } from '../src/model/io/label_sets';
+import { LANDSCAPES } from '../src/model/io/label_sets';
 
 const OUT = path.join(__dirname, '..', 'media', 'models', 'tiny-untrained.safetensors');
-
-export const TINY_LABEL_SET: LabelSet = {
-  name: 'landscape-tiny',
-  names: ['sky', 'mountain', 'grass', 'water', 'tree', 'rock', 'sand', 'snow'],
-  colors: [[110, 170, 230], [120, 110, 100], [90, 170, 60], [40, 90, 170], [30, 100, 40], [140, 140, 140], [220, 200, 140], [245, 245, 250]],
-  dontcareId: 255,
-};
 
 async function main(): Promise<void> {
   tf.env().set('IS_TEST', true);
   await tf.setBackend('cpu');
   const cfg = makeConfig(
-    { label_nc: 8, contain_dontcare_label: true, no_instance: true, ngf: 4, spade_hidden: 16, crop_size: 128, aspect_ratio: 2, use_vae: true, z_dim: 64, norm_G: 'spectralspadeinstance3x3' },
+    // The default model's label set (procedural landscapes, 256x256 samples), at 128x128.
+    { label_nc: LANDSCAPES.names.length, contain_dontcare_label: true, no_instance: true, ngf: 4, spade_hidden: 16, crop_size: 128, aspect_ratio: 1, use_vae: true, z_dim: 64, norm_G: 'spectralspadeinstance3x3' },
     'tiny model',
   );
-  const model = SpadeModel.initialise(cfg, 1234, { labelSet: TINY_LABEL_SET });
+  const model = SpadeModel.initialise(cfg, 1234, { labelSet: LANDSCAPES });
   const ck = await model.toCheckpoint({ note: 'untrained stand-in; replaced by the default model' });
   model.dispose();
   let s = 99;

@@ -12,6 +12,7 @@ import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { SpadeInputError } from '../model/errors';
 import { registerDawnWebGPU, type DawnAdapter } from './webgpu_node';
+import { registerWasmTrainingKernels } from '../model/nn/wasm_kernels';
 
 export const CPU_BACKEND_VERSION = version_cpu;
 export const NODE_BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
@@ -25,7 +26,11 @@ function wasmDir(): string {
 }
 
 /** Set once the webgpu backend has started: which adapter Dawn found. */
-export let webgpuAdapter: DawnAdapter | undefined;
+let webgpuAdapter: DawnAdapter | undefined;
+
+export function webgpuAdapterInfo(): DawnAdapter | undefined {
+  return webgpuAdapter;
+}
 
 export async function selectBackend(requested?: string): Promise<NodeBackend> {
   const want = requested ?? process.env.SPADE_BACKEND;
@@ -41,6 +46,8 @@ export async function selectBackend(requested?: string): Promise<NodeBackend> {
       if (name === 'webgpu') webgpuAdapter = await registerDawnWebGPU();
       if (await tf.setBackend(name)) {
         await tf.ready();
+        // wasm lacks Conv2DBackpropFilter (and has a slow Conv2DBackpropInput): needed to train.
+        if (name === 'wasm') registerWasmTrainingKernels();
         return name;
       }
     } catch (e) {

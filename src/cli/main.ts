@@ -9,6 +9,9 @@ import { configFlagSpecs } from './load';
 import { synth } from './commands/synth';
 import { convert } from './commands/convert';
 import { info } from './commands/info';
+import { train, TRAIN_FLAGS } from './commands/train';
+import { dataset } from './commands/dataset';
+import { bench } from './commands/bench';
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string };
 
@@ -53,12 +56,43 @@ const COMMANDS: Record<string, Command> = {
     run: convert,
     tensors: true,
   },
+  train: {
+    summary: 'train or fine-tune on a dataset folder (images/ + labels/)',
+    usage:
+      'spade train --data <dir> --out <dir> [--checkpoint <init> [--opt opt.txt]] [--steps N] [--batch B]\n' +
+      '            [--backend webgpu|wasm|cpu] [--resume] [--check] [--seed S] [--save_every K] [--sample_every K] [--log_every K]\n' +
+      '            [--lr --beta1 --beta2 --no_TTUR --niter --niter_decay] [--preprocess_mode M --load_size L --no_flip]\n' +
+      '            [--label_set name] [model options for training from scratch: --ngf --crop_size --spade_hidden --use_vae ...]',
+    options: { ...(TRAIN_FLAGS as Record<string, OptionSpec>), ...modelOptions() },
+    run: train,
+    tensors: true,
+  },
   info: {
     summary: 'print the options, parameter counts and label set of a checkpoint',
     usage: 'spade info <checkpoint> [--opt opt.txt]',
     options: modelOptions(),
     run: info,
     tensors: true,
+  },
+  dataset: {
+    summary: 'generate a training set of procedural landscapes (images/ + labels/)',
+    usage: 'spade dataset landscapes --count <n> --out <dir> [--size 256] [--aspect 1] [--seed 0] [--force]',
+    options: { count: { type: 'string' }, size: { type: 'string' }, aspect: { type: 'string' }, seed: { type: 'string' }, force: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
+    run: dataset,
+    tensors: false,
+  },
+  bench: {
+    summary: 'measure generator forward latency / train-step time per backend (and PyTorch)',
+    usage:
+      'spade bench [forward|train] [--config toy|toy128|small|coco|all (comma list)] [--backend wasm,cpu,webgpu]\n' +
+      '            [--checkpoint <c> [--opt opt.txt]] [--runs N] [--batch B] [--browser] [--no_torch] [--max_row_s S] [--json <file>]',
+    options: {
+      config: { type: 'string' }, checkpoint: { type: 'string' }, runs: { type: 'string' }, batch: { type: 'string' }, json: { type: 'string' },
+      browser: { type: 'boolean' }, no_torch: { type: 'boolean' }, max_row_s: { type: 'string' }, worker: { type: 'string' }, ...modelOptions(),
+    },
+    run: bench,
+    // Each row runs in its own process with its own backend (--backend is a list here).
+    tensors: false,
   },
 };
 

@@ -20,8 +20,8 @@ import { seededNormal } from './random';
 
 export class SpadeModel {
   readonly G: SPADEGenerator;
-  readonly E?: ConvEncoder;
-  readonly D?: MultiscaleDiscriminator;
+  private e?: ConvEncoder;
+  private d?: MultiscaleDiscriminator;
 
   private constructor(
     readonly config: SpadeConfig,
@@ -29,8 +29,35 @@ export class SpadeModel {
     readonly params: { G: ParamStore; E?: ParamStore; D?: ParamStore },
   ) {
     this.G = new SPADEGenerator(config);
-    if (params.E) this.E = new ConvEncoder(config);
-    if (params.D) this.D = new MultiscaleDiscriminator(config);
+    if (params.E) this.e = new ConvEncoder(config);
+    if (params.D) this.d = new MultiscaleDiscriminator(config);
+  }
+
+  get E(): ConvEncoder | undefined {
+    return this.e;
+  }
+
+  get D(): MultiscaleDiscriminator | undefined {
+    return this.d;
+  }
+
+  /**
+   * Training needs D, and E when use_vae. A generator-only checkpoint (an official
+   * latest_net_G.pth) gets them freshly initialised; returns which ones were.
+   */
+  addTrainingNets(seed: number): Array<'E' | 'D'> {
+    const fresh: Array<'E' | 'D'> = [];
+    if (this.config.use_vae && !this.params.E) {
+      this.params.E = ParamStore.initialise(new ConvEncoder(this.config).specs(), seed + 100000);
+      this.e = new ConvEncoder(this.config);
+      fresh.push('E');
+    }
+    if (!this.params.D) {
+      this.params.D = ParamStore.initialise(new MultiscaleDiscriminator(this.config).specs(), seed + 200000);
+      this.d = new MultiscaleDiscriminator(this.config);
+      fresh.push('D');
+    }
+    return fresh;
   }
 
   static fromCheckpoint(ck: SpadeCheckpoint, source: string): SpadeModel {

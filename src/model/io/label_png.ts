@@ -297,6 +297,18 @@ function readPng(bytes: Uint8Array, fileName: string, maxPixels: number): RawPng
   return { header, data: png.data, palette };
 }
 
+/**
+ * Structural check of any PNG without decoding its pixels: the header, the pixel limit (before
+ * anything is inflated), chunk lengths and CRCs, and image data inflating to exactly the size
+ * the header promises. Photos decoded by fast-png alone would not catch a truncated file.
+ */
+export function checkPng(bytes: Uint8Array, fileName: string, maxPixels = DEFAULT_MAX_PIXELS): PngHeader {
+  const header = readPngHeader(bytes, fileName);
+  checkPixelBudget(header, maxPixels, fileName);
+  checkImageData(bytes, header, scanChunks(bytes, header, fileName), fileName);
+  return header;
+}
+
 /** Sample `i` of a single-channel image as an integer, unpacking 1/2/4-bit rows. */
 function unpackSingleChannel(raw: RawPng): Int32Array {
   const { width, height, bitDepth } = raw.header;

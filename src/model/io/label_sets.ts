@@ -10,6 +10,7 @@
  * - ADE20K: label_nc=150, contain_dontcare_label; file value 0 = "other objects", k = class k-1.
  *   See `ADE20K` below for what NVlabs' loader actually does with that shift.
  * - Cityscapes: label_nc=35 (labelIds 0..33 plus 'license plate'), no dontcare label by default.
+ * - Landscapes (ours): 11 classes, file ids = model ids, 255 = unknown (`LANDSCAPES`).
  *
  * Data sources: COCO-Stuff names from nightrome/cocostuff labels.txt (= NVlabs util/coco.py);
  * COCO-Stuff colours = NVlabs util/util.py labelcolormap(182) (what SPADE's visualiser uses);
@@ -246,6 +247,36 @@ export const CITYSCAPES: LabelSet = freezeSet({
   colors: CITYSCAPES_COLORS.map((c): RGB => [c[0], c[1], c[2]]),
   dontcareId: null,
 });
+
+/**
+ * SPADE Studio's own procedural landscapes (`spade dataset landscapes`), the label set of the
+ * default model. Display colours are chosen to read naturally when painting and to stay apart
+ * (no two closer than about 60 in RGB). File ids are model ids; 255 = unknown.
+ */
+export const LANDSCAPES: LabelSet = freezeSet({
+  name: 'landscapes',
+  names: ['sky', 'cloud', 'mountain', 'snow', 'rock', 'water', 'grass', 'flower', 'tree', 'dirt', 'sand'],
+  colors: [
+    [120, 185, 245], [200, 205, 220], [150, 110, 80], [255, 255, 255], [100, 100, 110], [40, 90, 210],
+    [110, 200, 70], [240, 100, 180], [30, 110, 50], [110, 65, 25], [240, 220, 150],
+  ],
+  dontcareId: 255,
+  dontcareName: 'unknown',
+  dontcareColor: [0, 0, 0],
+});
+
+/** Every label set that ships with the code, by name (NVlabs' datasets and ours). */
+export const LABEL_SETS_BY_NAME: Readonly<Record<string, LabelSet>> = Object.freeze({
+  'coco-stuff': COCO_STUFF,
+  ade20k: ADE20K,
+  cityscapes: CITYSCAPES,
+  landscapes: LANDSCAPES,
+});
+
+/** A shipped label set by name, or undefined. */
+export function labelSetByName(name: string): LabelSet | undefined {
+  return Object.hasOwn(LABEL_SETS_BY_NAME, name) ? LABEL_SETS_BY_NAME[name] : undefined;
+}
 
 export type BuiltinLabelSetName = 'coco-stuff' | 'ade20k' | 'cityscapes';
 

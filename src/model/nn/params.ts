@@ -124,9 +124,10 @@ export class ParamStore {
   async toHost(): Promise<NamedTensors> {
     const out: NamedTensors = new Map();
     for (const spec of this.specs) {
-      const t = tf.tidy(() => toTorchLayout(this.get(spec.key)));
+      const v = this.get(spec.key);
+      const t = tf.tidy(() => toTorchLayout(v));
       const data = (await t.data()) as Float32Array;
-      t.dispose();
+      if (t !== v) t.dispose(); // rank 1 keeps its layout: t is the variable itself
       out.set(spec.key, { shape: [...spec.shape], data: Float32Array.from(data), sourceDtype: 'F32' });
     }
     return out;

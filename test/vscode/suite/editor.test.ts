@@ -7,6 +7,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { decodeLabelMap, encodeLabelMap, type LabelEncoding } from '../../../src/model/io/label_png';
+import { LANDSCAPES } from '../../../src/model/io/label_sets';
 
 const W = 16;
 const H = 8;
@@ -121,8 +122,8 @@ suite('label-map editor', () => {
   });
 
   test('RGB colour-coded maps (read through the model palette) stay RGB on save', async () => {
-    // The bundled model's palette: sky, mountain, grass, water, ...
-    const palette: [number, number, number][] = [[110, 170, 230], [120, 110, 100], [90, 170, 60], [40, 90, 170]];
+    // The bundled model's palette (the landscapes label set): sky, cloud, mountain, snow, ...
+    const palette = LANDSCAPES.colors.slice(0, 4).map((c): [number, number, number] => [c[0], c[1], c[2]]);
     const uri = await writeLabelMap('rgb.label.png', { kind: 'rgb', palette });
     await open(uri);
     await stroke(uri, [5, 6], 3);

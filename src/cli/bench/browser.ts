@@ -1,0 +1,93 @@
+/**
+ * Browser rows of `spade bench --browser`: the generator in headless Chromium (Debian's, via
+ * playwright-core, flags as in TESTING.md §2) on WebGPU (SwiftShader) and WebGL (ANGLE on
+ * SwiftShader). A fresh browser per backend, so the cold figure includes shader compilation.
+ * Files are served from 127.0.0.1 only.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { SpadeConfig } from '../../model/config';
+import type { PageJob, PageResult } from '../../webview/bench_page';
+import type { BenchInputs } from './inputs';
+import { median } from './measure';
+import type { BenchRow } from './rows';
+
+export const BROWSER_BACKENDS = ['browser-webgpu', 'browser-webgl'] as const;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FLAGS = ['--headless=new', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'];
+
+type RowBase = Pick<BenchRow, 'config' | 'kind' | 'runs' | 'gmacs' | 'params_G'>;
+
+/** dist/bench_page.js beside the bundle, or in dist/ of the source tree. */
+function pageScript(): string | null {
+  const here = typeof __dirname === 'string' ? __dirname : process.cwd();
+  for (const p of [path.join(here, 'bench_page.js'), path.join(here, '..', '..', '..', 'dist', 'bench_page.js')]) if (fs.existsSync(p)) return p;
+  return null;
+}
+
+function serve(files: Map<string, string>): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const file = files.get(req.url ?? '');
+    if (req.url === '/') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><script src="/bench_page.js"></script>');
+    } else if (file) {
+      res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'application/octet-stream' });
+      fs.createReadStream(file).pipe(res);
+    } else res.writeHead(404).end();
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+export async function runBrowserRows(base: RowBase, backends: readonly string[], inputs: BenchInputs, runs: number, _cfg: SpadeConfig): Promise<BenchRow[]> {
+  const skip = (backend: string, why: string): BenchRow => ({ ...base, backend, runtime: 'tfjs', fwd_ms_median: null, fwd_ms_cold: null, peak_mb: null, peak_kind: null, ratio_vs_pytorch: null, skipped: why });
+  const script = pageScript();
+  if (!script) return backends.map((b) => skip(b, 'skipped (dist/bench_page.js missing: npm run build)'));
+  if (!fs.existsSync(CHROMIUM)) return backends.map((b) => skip(b, `skipped (${CHROMIUM} not found: apt-get install chromium)`));
+  let chromium: typeof import('playwright-core').chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch {
+    return backends.map((b) => skip(b, 'skipped (playwright-core not installed)'));
+  }
+  const files = new Map<string, string>([['/bench_page.js', script]]);
+  const url = (file: string | undefined) => {
+    if (!file) return undefined;
+    files.set(`/f/${path.basename(file)}`, file);
+    return `/f/${path.basename(file)}`;
+  };
+  const job: Omit<PageJob, 'backend'> = { runs, checkpoint: url(inputs.checkpoint)!, labels: url(inputs.labels)!, instances: url(inputs.instances), z: url(inputs.z) };
+  const server = await serve(files);
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const rows: BenchRow[] = [];
+  try {
+    for (const backend of backends) {
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), 'spade-bench-chromium-'));
+      const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home } as Record<string, string>;
+      // playwright gives every launch a fresh, empty profile of its own.
+      let browser: Awaited<ReturnType<typeof chromium.launch>> | null = null;
+      try {
+        browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS, env });
+        const page = await browser.newPage();
+        await page.goto(`${origin}/`);
+        const name = backend.replace('browser-', '') as PageJob['backend'];
+        const r = (await page.evaluate((j) => (globalThis as unknown as { spadeBench(j: PageJob): Promise<PageResult> }).spadeBench(j), { ...job, backend: name })) as PageResult;
+        rows.push({
+          ...base, backend, runtime: 'tfjs', fwd_ms_median: median(r.ms_all.length ? r.ms_all : [r.ms_cold]), fwd_ms_cold: r.ms_cold,
+          peak_mb: r.tensor_peak_mb, peak_kind: r.tensor_peak_mb === null ? null : 'tensors', tensor_peak_mb: r.tensor_peak_mb, ratio_vs_pytorch: null,
+          note: `Chromium ${browser.version()}: ${r.backend_info}`,
+        });
+      } catch (e) {
+        rows.push(skip(backend, `failed (${((e as Error).message ?? String(e)).split('\n')[0].slice(0, 160)})`));
+      } finally {
+        await browser?.close();
+        fs.rmSync(home, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    server.close();
+  }
+  return rows;
+}

@@ -1,0 +1,59 @@
+/**
+ * PyTorch as a measuring stick: bench/torch_spade.py under Debian's /usr/bin/python3 (or
+ * $SPADE_PYTHON), only when that interpreter has torch. Never a dependency of the product.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const PYTHON = process.env.SPADE_PYTHON ?? '/usr/bin/python3';
+
+/** bench/torch_spade.py beside the bundle's folder (dist/) or the source tree (src/cli/bench/). */
+export function torchScript(): string | null {
+  const here = typeof __dirname === 'string' ? __dirname : process.cwd();
+  for (const up of [['..'], ['..', '..', '..']]) {
+    const p = path.join(here, ...up, 'bench', 'torch_spade.py');
+    if (fs.existsSync(p)) return p;
+  }
+  return null;
+}
+
+/** The torch version, or why PyTorch cannot be used. */
+export function torchStatus(): { ok: true; version: string } | { ok: false; reason: string } {
+  if (!torchScript()) return { ok: false, reason: 'bench/torch_spade.py not found' };
+  const r = spawnSync(PYTHON, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
+  if (r.error) return { ok: false, reason: `${PYTHON} not found` };
+  if (r.status !== 0) return { ok: false, reason: `torch not installed for ${PYTHON} (apt-get install python3-torch)` };
+  return { ok: true, version: r.stdout.trim() };
+}
+
+/** Runs torch_spade.py <mode> with args; resolves to its JSON result. */
+export function runTorch(mode: string, args: string[], timeoutS: number): Promise<Record<string, unknown>> {
+  const script = torchScript();
+  if (!script) return Promise.reject(new Error('bench/torch_spade.py not found'));
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, [script, mode, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutS * 1000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) {
+        try {
+          resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as Record<string, unknown>);
+        } catch {
+          reject(new Error(`torch_spade.py printed no JSON: ${out.slice(-200)}`));
+        }
+        return;
+      }
+      const last = err.trim().split('\n').pop() ?? '';
+      reject(new Error(signal === 'SIGKILL' ? `timed out after ${timeoutS} s` : last.replace(/^torch_spade: /, '') || `exit ${code}`));
+    });
+  });
+}

@@ -1,0 +1,244 @@
+/**
+ * spade train: checks the dataset, builds or loads the model, and runs NVlabs' training step
+ * (src/model/train) with a progress bar, metrics.jsonl, sample grids and atomic checkpoints.
+ * `--resume` continues from <out>/latest.safetensors: weights, optimizer state, the step count
+ * and the loader's place in the data. Ctrl-C (or SIGTERM) saves `latest` and exits with 130.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { SingleBar } from 'cli-progress';
+import { makeConfig, type SpadeConfig } from '../../model/config';
+import { SpadeInputError } from '../../model/errors';
+import { SpadeModel } from '../../model/model';
+import { readCheckpoint, writeCheckpoint, type SpadeCheckpoint } from '../../model/checkpoint/spade_checkpoint';
+import { labelSetFor, type LabelSet } from '../../model/io/label_sets';
+import type { PreprocessMode } from '../../model/data/augment';
+import { SpadeTrainer, type StepLosses } from '../../model/train/trainer';
+import { makeTrainOptions, ratesAt, type TrainOptions } from '../../model/train/options';
+import { configFrom, loadCheckpointFile } from '../load';
+import { readInput } from '../files';
+import { formatDatasetProblems, formatDatasetSummary, scanDataset, type DatasetReport } from '../train/dataset';
+import { DatasetLoader, type LoaderState } from '../train/loader';
+import { LATEST, RunDir, sampleGrid } from '../train/run_dir';
+import { findLabelSet } from '../train/label_set_flag';
+import type { CommandContext } from '../main';
+
+/** What a checkpoint carries (as JSON in its metadata) so that --resume can continue the run. */
+interface TrainState {
+  step: number;
+  steps: number;
+  seed: number;
+  batch: number;
+  loader: LoaderState;
+  options: TrainOptions;
+  preprocess: { preprocess_mode: PreprocessMode; load_size: number; no_flip: boolean };
+  data: string;
+}
+
+export const TRAIN_FLAGS = {
+  data: { type: 'string' }, out: { type: 'string', short: 'o' }, checkpoint: { type: 'string' }, steps: { type: 'string' },
+  batch: { type: 'string' }, resume: { type: 'boolean' }, check: { type: 'boolean' }, seed: { type: 'string' },
+  save_every: { type: 'string' }, sample_every: { type: 'string' }, log_every: { type: 'string' },
+  lr: { type: 'string' }, beta1: { type: 'string' }, beta2: { type: 'string' }, no_TTUR: { type: 'boolean' },
+  niter: { type: 'string' }, niter_decay: { type: 'string' }, preprocess_mode: { type: 'string' }, load_size: { type: 'string' },
+  no_flip: { type: 'boolean' }, label_set: { type: 'string' },
+} as const;
+
+function int(v: unknown, flag: string, min: number, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (typeof v !== 'string' || !/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new SpadeInputError(`--${flag} must be an integer ≥ ${min}, got '${String(v)}'`);
+  return n;
+}
+
+function num(v: unknown, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) throw new SpadeInputError(`--${flag} must be a number, got '${String(v)}'`);
+  return n;
+}
+
+const PREPROCESS_MODES = ['resize_and_crop', 'crop', 'scale_width', 'scale_width_and_crop', 'scale_shortside', 'scale_shortside_and_crop', 'fixed', 'none'];
+
+export async function train(ctx: CommandContext): Promise<void> {
+  const v = ctx.values;
+  const data = path.resolve(ctx.required('data'));
+  const check = v.check === true;
+  const outDir = check ? undefined : path.resolve(ctx.required('out'));
+  const run = outDir ? new RunDir(outDir) : undefined;
+  const resume = v.resume === true;
+  if (!fs.existsSync(data) || !fs.statSync(data).isDirectory()) throw new SpadeInputError('dataset folder does not exist (it needs images/ and labels/)', data);
+  if (run && run.hasLatest() && !resume) {
+    throw new SpadeInputError(`already holds a training run (${LATEST}): pass --resume to continue it, or choose another --out`, outDir);
+  }
+
+  // The model: resumed, from a checkpoint, or fresh from options (label_nc from the data).
+  let ck: SpadeCheckpoint | undefined;
+  let state: TrainState | undefined;
+  if (resume) {
+    if (!run?.hasLatest()) throw new SpadeInputError(`--resume: there is no ${LATEST} to resume`, outDir);
+    const file = run.file(LATEST);
+    ck = readCheckpoint(readInput(file, 'checkpoint'), file);
+    state = parseState(ck, file);
+  } else if (v.checkpoint) {
+    ck = loadCheckpointFile(v.checkpoint as string, configFrom(v));
+  }
+  const flagsConfig = ck ? undefined : configFrom(v);
+  const labelSetFlag = v.label_set !== undefined ? findLabelSet(v.label_set as string) : undefined;
+  const labelSet: LabelSet | undefined = ck?.labelSet ?? labelSetFlag;
+  const preprocess = state?.preprocess ?? {
+    preprocess_mode: (v.preprocess_mode as PreprocessMode | undefined) ?? 'resize_and_crop',
+    load_size: 0,
+    no_flip: v.no_flip === true,
+  };
+  if (!PREPROCESS_MODES.includes(preprocess.preprocess_mode)) throw new SpadeInputError(`--preprocess_mode must be one of ${PREPROCESS_MODES.join(', ')}`);
+
+  // From scratch, what the flags leave open (classes, dontcare, instances) comes from the data.
+  const baseConfig = ck?.config;
+  const given = (k: string) => v[k] !== undefined;
+  const scanConfig = baseConfig
+    ? { label_nc: baseConfig.label_nc, contain_dontcare_label: baseConfig.contain_dontcare_label, no_instance: baseConfig.no_instance }
+    : {
+        label_nc: given('label_nc') ? flagsConfig!.label_nc : labelSet?.names.length,
+        contain_dontcare_label: given('contain_dontcare_label') ? true : labelSet ? labelSet.dontcareId !== null : undefined,
+        no_instance: given('no_instance') ? true : undefined,
+      };
+  ctx.log(`checking ${data} ...`);
+  const provisional = baseConfig ?? makeConfig({ ...(flagsConfig ?? {}), label_nc: scanConfig.label_nc ?? 1 }, 'options');
+  const loadSize = int(v.load_size, 'load_size', 1, state?.preprocess.load_size || provisional.crop_size);
+  preprocess.load_size = loadSize;
+  const report = scanDataset(data, {
+    ...scanConfig,
+    labelSet,
+    preprocess: { ...preprocess, crop_size: provisional.crop_size, aspect_ratio: provisional.aspect_ratio },
+  });
+  reportDataset(ctx, report);
+  if (report.problems.length) throw new SpadeInputError(`the dataset has ${report.problems.length} problem${report.problems.length > 1 ? 's' : ''} (listed above)`, data);
+  if (check) return;
+
+  const cfg: SpadeConfig =
+    baseConfig ??
+    makeConfig({ ...(flagsConfig ?? {}), label_nc: report.label_nc, contain_dontcare_label: report.contain_dontcare_label, no_instance: !report.hasInstances || given('no_instance') }, 'options');
+  const seed = state?.seed ?? int(v.seed, 'seed', 0, 0);
+  const batch = state?.batch ?? int(v.batch, 'batch', 1, 1);
+  const steps = int(v.steps, 'steps', 1, state?.steps ?? 1000);
+  const options =
+    state?.options ??
+    makeTrainOptions(
+      { lr: num(v.lr, 'lr'), beta1: num(v.beta1, 'beta1'), beta2: num(v.beta2, 'beta2'), no_TTUR: v.no_TTUR === true,
+        niter_decay: int(v.niter_decay, 'niter_decay', 0, 0), niter: v.niter !== undefined ? int(v.niter, 'niter', 0, 0) : undefined, batchSize: batch },
+      'training flags',
+    );
+  if (v.niter === undefined && !state) options.niter = Math.max(0, steps - options.niter_decay);
+  const logEvery = int(v.log_every, 'log_every', 1, 10);
+  const saveEvery = int(v.save_every, 'save_every', 1, Math.max(50, Math.ceil(steps / 10)));
+  const sampleEvery = int(v.sample_every, 'sample_every', 1, saveEvery);
+
+  const model = ck ? SpadeModel.fromCheckpoint(ck, resume ? run!.file(LATEST) : (v.checkpoint as string)) : SpadeModel.initialise(cfg, seed, { labelSet: labelSet ?? labelSetFor(cfg.label_nc, cfg.contain_dontcare_label) });
+  const fresh = model.addTrainingNets(seed);
+  if (fresh.length && ck) ctx.log(`note: the checkpoint has no ${fresh.join(' or ')}; ${fresh.join(' and ')} start${fresh.length === 1 ? 's' : ''} from random weights, so the first steps re-learn what a trained discriminator knew`);
+  const loader = new DatasetLoader(report, model.config, { seed, ...preprocess });
+  if (state) loader.restore(state.loader);
+  const trainer = new SpadeTrainer(model, options, { seed });
+  if (state) trainer.restoreState(ck!.extra, run!.file(LATEST));
+  ck = undefined; // the host copy of the weights is not needed any more
+
+  fs.mkdirSync(outDir!, { recursive: true });
+  if (!resume) run!.writeJson('run.json', { data, checkpoint: v.checkpoint ?? null, steps, batch, backend: ctx.backend, seed, options, preprocess, config: model.config, started: new Date().toISOString() });
+  // A fixed set of pairs for the sample grids: the first draw of a loader of their own.
+  const sampleBatch = new DatasetLoader(report, model.config, { seed, ...preprocess, no_flip: true }).next(Math.min(batch * 2, 4, report.pairs.length));
+
+  let stop: string | undefined;
+  const onSignal = (sig: string) => () => {
+    if (stop) process.exit(130); // a second Ctrl-C: the last complete checkpoint is on disk
+    stop = sig;
+  };
+  const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
+  process.on('SIGINT', handlers.SIGINT);
+  process.on('SIGTERM', handlers.SIGTERM);
+
+  const save = async (numbered: boolean) => {
+    const out = await model.toCheckpoint({ note: 'spade train', step: String(trainer.step) });
+    out.extra = await trainer.stateToHost();
+    const st: TrainState = { step: trainer.step, steps, seed, batch, loader: loader.state(), options, preprocess, data };
+    out.info.train_state = JSON.stringify(st);
+    run!.writeCheckpoint(writeCheckpoint(out), trainer.step, numbered);
+  };
+  const sample = async () => {
+    const fake = tf.tidy(() => {
+      let z: tf.Tensor2D | undefined;
+      if (model.E) z = model.encode(tf.tensor4d(sampleBatch.images, [sampleBatch.labels.n, sampleBatch.labels.h, sampleBatch.labels.w, 3])).mu;
+      return model.synthesize(sampleBatch.labels, { z, seed });
+    });
+    const pixels = (await fake.data()) as Float32Array;
+    fake.dispose();
+    const { n, h, w, ids } = sampleBatch.labels;
+    run!.writeSample(trainer.step, sampleGrid(ids, sampleBatch.images, pixels, n, h, w, model.labelSet));
+  };
+
+  const bar = process.stderr.isTTY ? new SingleBar({ format: 'train [{bar}] {value}/{total} | {speed} steps/s | ETA {eta_formatted} | {losses}', hideCursor: true }) : undefined;
+  const startStep = trainer.step;
+  const t0 = Date.now();
+  bar?.start(steps, startStep, { speed: '-', losses: '' });
+  ctx.log(`training ${steps - startStep} step${steps - startStep === 1 ? '' : 's'} on ${ctx.backend} (batch ${batch}, ${report.pairs.length} pairs, ${model.config.crop_size}px), writing to ${outDir}`);
+  try {
+    while (trainer.step < steps && !stop) {
+      const b = loader.next(batch);
+      const losses = await trainer.trainStep({ labels: b.labels, images: b.images }, data);
+      const done = trainer.step;
+      const elapsed = (Date.now() - t0) / 1000;
+      const speed = (done - startStep) / Math.max(elapsed, 1e-6);
+      if (done % logEvery === 0 || done === steps) {
+        const rates = ratesAt(options, done - 1);
+        run!.appendMetrics({ step: done, steps_total: steps, elapsed_s: round(elapsed), steps_per_s: round(speed), eta_s: round((steps - done) / Math.max(speed, 1e-9)), lr_G: rates.lrG, lr_D: rates.lrD, ...roundLosses(losses) });
+        if (!bar) ctx.log(`step ${done}/${steps}  ${speed.toFixed(2)} steps/s  ${formatLosses(losses)}`);
+      }
+      bar?.update(done, { speed: speed.toFixed(2), losses: formatLosses(losses) });
+      if (done % sampleEvery === 0 || done === steps) await sample();
+      if (done % saveEvery === 0 || done === steps) await save(true);
+    }
+    if (stop) {
+      await save(false);
+      bar?.stop();
+      ctx.log(`${stop}: saved ${run!.file(LATEST)} at step ${trainer.step}`);
+      process.exitCode = 130;
+      return;
+    }
+    bar?.stop();
+    ctx.log(`done: ${trainer.step} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s; checkpoint ${run!.file(LATEST)}`);
+  } finally {
+    bar?.stop();
+    process.off('SIGINT', handlers.SIGINT);
+    process.off('SIGTERM', handlers.SIGTERM);
+    trainer.dispose();
+    model.dispose();
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function roundLosses(l: StepLosses): Record<string, number> {
+  return Object.fromEntries(Object.entries(l).map(([k, v]) => [k, Math.round((v as number) * 1e6) / 1e6]));
+}
+
+function formatLosses(l: StepLosses): string {
+  return Object.entries(l).map(([k, v]) => `${k} ${(v as number).toFixed(3)}`).join('  ');
+}
+
+function reportDataset(ctx: CommandContext, report: DatasetReport): void {
+  ctx.log(formatDatasetSummary(report));
+  if (report.problems.length) process.stderr.write(formatDatasetProblems(report) + '\n');
+}
+
+function parseState(ck: SpadeCheckpoint, file: string): TrainState {
+  try {
+    const s = JSON.parse(ck.info.train_state ?? 'null') as TrainState | null;
+    if (!s || !Number.isInteger(s.step) || !Number.isInteger(s.steps) || typeof s.loader !== 'object' || typeof s.options !== 'object') throw new Error('missing');
+    return s;
+  } catch {
+    throw new SpadeInputError('is not a resumable training checkpoint (no train_state in its metadata)', file);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Calls a backend's own registered kernels from inside another kernel, the way tfjs backends
+ * compose kernels (not through tf ops, which would go back through the engine and its tape),
+ * and frees every intermediate when the composite kernel is done.
+ */
+import {
+  getKernel,
+  type DataType,
+  type KernelBackend,
+  type NamedAttrMap,
+  type NamedTensorInfoMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+
+type Pads = [number, number][];
+
+export class KernelScope {
+  private readonly temps: TensorInfo[] = [];
+
+  constructor(
+    readonly backend: KernelBackend,
+    readonly backendName: string,
+  ) {}
+
+  run(kernelName: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
+    const k = getKernel(kernelName, this.backendName);
+    if (!k) throw new Error(`internal: no '${kernelName}' kernel for backend '${this.backendName}'`);
+    const out = k.kernelFunc({ inputs, backend: this.backend, attrs });
+    const info = Array.isArray(out) ? out[0] : out;
+    this.temps.push(info);
+    return info;
+  }
+
+  /** A host array as a tensor on this backend. */
+  fromHost(values: Float32Array, shape: number[], dtype: DataType = 'float32'): TensorInfo {
+    const info: TensorInfo = { dataId: this.backend.write(values, shape, dtype), shape, dtype };
+    this.temps.push(info);
+    return info;
+  }
+
+  read(t: TensorInfo): Float32Array {
+    return this.backend.readSync(t.dataId) as Float32Array;
+  }
+
+  zeros(shape: number[]): TensorInfo {
+    return this.run('Fill', {}, { shape, value: 0, dtype: 'float32' });
+  }
+
+  reshape(x: TensorInfo, shape: number[]): TensorInfo {
+    return this.run('Reshape', { x }, { shape });
+  }
+
+  transpose(x: TensorInfo, perm: number[]): TensorInfo {
+    return this.run('Transpose', { x }, { perm });
+  }
+
+  pad(x: TensorInfo, paddings: Pads): TensorInfo {
+    return this.run('PadV2', { x }, { paddings, constantValue: 0 });
+  }
+
+  /** A copy in a new buffer (PadV2 always writes a fresh output; Identity would share x's). */
+  copy(x: TensorInfo): TensorInfo {
+    return this.pad(x, x.shape.map((): [number, number] => [0, 0]));
+  }
+
+  slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+    return this.run('Slice', { x }, { begin, size });
+  }
+
+  concat(xs: TensorInfo[], axis: number): TensorInfo {
+    // The engine hands Concat its inputs as an array (kernels call inputs.map), so do the same.
+    return this.run('Concat', xs as unknown as NamedTensorInfoMap, { axis });
+  }
+
+  /** Stride-1, dilation-1 NHWC conv2d with explicit [before, after] padding of H and W. */
+  conv2d(x: TensorInfo, filter: TensorInfo, padH: [number, number], padW: [number, number]): TensorInfo {
+    return this.run(
+      'Conv2D',
+      { x, filter },
+      { strides: [1, 1], pad: [[0, 0], padH, padW, [0, 0]], dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: 'floor' },
+    );
+  }
+
+  matMul(a: TensorInfo, b: TensorInfo): TensorInfo {
+    return this.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
+  }
+
+  /** Frees every intermediate except `result`, which the caller hands to the engine. */
+  finish(result: TensorInfo): TensorInfo {
+    for (const t of this.temps) if (t !== result) this.backend.disposeData(t.dataId);
+    this.temps.length = 0;
+    return result;
+  }
+
+  /** Frees everything (on an error path). */
+  dispose(): void {
+    for (const t of this.temps) this.backend.disposeData(t.dataId);
+    this.temps.length = 0;
+  }
+}

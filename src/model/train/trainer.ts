@@ -1,0 +1,228 @@
+/**
+ * One SPADE training step as NVlabs' Pix2PixTrainer runs it (trainers/pix2pix_trainer.py,
+ * models/pix2pix_model.py): a generator update, then a discriminator update.
+ *
+ * G step: [E: mu, logvar -> z] -> G(seg, z) -> D on [fake; real] (one call, batch 2N) ->
+ *   hinge G loss + feature matching * lambda_feat + KLD * lambda_kld (use_vae);
+ *   G and E move together under the G optimizer.
+ * D step: a fresh fake (G and E in train mode, no gradient) -> D on [fake; real] ->
+ *   hinge D loss on fake and real; D moves.
+ * Every forward is in train mode, so BatchNorm running stats and spectral-norm u/v update
+ * on each call, as they do in PyTorch. No VGG loss: NVlabs' default needs VGG19 weights we
+ * do not ship (the equivalent of --no_vgg_loss).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { SpadeModel } from '../model';
+import { SpadeInputError } from '../errors';
+import { Ctx } from '../nn/context';
+import { stopGradient } from '../nn/ops';
+import type { ParamStore } from '../nn/params';
+import { reparameterize } from '../networks/encoder';
+import { featureMatchingLoss, ganLoss, kldLoss, type GanMode } from '../losses';
+import { semanticInput, type LabelBatch } from '../preprocess';
+import { seededNormal } from '../random';
+import type { NamedTensors } from '../checkpoint/host_tensor';
+import { Adam } from './adam';
+import { ratesAt, type TrainOptions } from './options';
+
+export interface TrainBatch {
+  labels: LabelBatch;
+  /** Real images, NHWC float32 in [-1, 1], N*H*W*3. */
+  images: Float32Array;
+}
+
+/** The losses NVlabs logs, by its names. G_KLD only with use_vae, G_GAN_Feat unless disabled. */
+export interface StepLosses {
+  G_GAN: number;
+  G_GAN_Feat?: number;
+  G_KLD?: number;
+  D_Fake: number;
+  D_real: number;
+}
+
+type DOut = tf.Tensor[][];
+
+/**
+ * Where the reparameterization noise comes from: by default a seeded generator keyed by the
+ * step, so a resumed run draws what an uninterrupted one would. Tests inject the reference's
+ * noise and look at the gradients (keys `G.<param>`, `E.<param>`, `D.<param>`) before they are applied.
+ */
+export interface TrainerHooks {
+  seed: number;
+  draw?: (step: number, call: 0 | 1, count: number) => Float32Array;
+  onGradients?: (step: number, grads: ReadonlyMap<string, tf.Tensor>) => void;
+}
+
+/** Pix2PixModel.divide_pred: the first half of each map is the fake batch, the second the real. */
+function dividePred(pred: DOut, n: number): { fake: DOut; real: DOut } {
+  const half = (t: tf.Tensor, start: number) => tf.slice(t, [start], [n]);
+  return { fake: pred.map((s) => s.map((t) => half(t, 0))), real: pred.map((s) => s.map((t) => half(t, n))) };
+}
+
+export class SpadeTrainer {
+  private readonly optG: Adam;
+  private readonly optE?: Adam;
+  private readonly optD: Adam;
+  /** Steps completed (the next step's index). */
+  step = 0;
+
+  constructor(
+    readonly model: SpadeModel,
+    readonly options: TrainOptions,
+    readonly hooks: TrainerHooks = { seed: 0 },
+  ) {
+    const { params } = model;
+    if (!model.D || !params.D) throw new Error('internal: SpadeTrainer needs a discriminator (call addTrainingNets)');
+    if (model.config.use_vae && (!model.E || !params.E)) throw new Error('internal: use_vae needs an encoder (call addTrainingNets)');
+    this.optG = new Adam('G', params.G);
+    if (params.E) this.optE = new Adam('E', params.E);
+    this.optD = new Adam('D', params.D);
+  }
+
+  /** Runs one G step and one D step on the batch; returns the losses of that step. */
+  async trainStep(batch: TrainBatch, source = 'training batch'): Promise<StepLosses> {
+    const { labels, images } = batch;
+    const { n, h, w } = labels;
+    if (images.length !== n * h * w * 3) throw new SpadeInputError(`image batch has ${images.length} values, expected ${n}x${h}x${w}x3`, source);
+    const rates = ratesAt(this.options, this.step);
+    const seg = semanticInput(this.model.config, labels, source);
+    const real = tf.tensor4d(images, [n, h, w, 3]);
+    try {
+      const g = this.generatorStep(seg, real, rates.lrG, rates.beta1, rates.beta2);
+      const d = this.discriminatorStep(seg, real, rates.lrD, rates.beta1, rates.beta2);
+      const values = await Promise.all([...g, ...d].map(async ([name, t]) => [name, (await t.data())[0]] as const));
+      for (const [, t] of [...g, ...d]) t.dispose();
+      this.step++;
+      const losses = Object.fromEntries(values) as unknown as StepLosses;
+      for (const [name, v] of values) {
+        if (!Number.isFinite(v)) throw new Error(`training diverged at step ${this.step}: ${name} is ${v}`);
+      }
+      return losses;
+    } finally {
+      seg.dispose();
+      real.dispose();
+    }
+  }
+
+  private get gan(): GanMode {
+    return this.model.config.gan_mode as GanMode;
+  }
+
+  /** Noise for the reparameterization trick: distinct per step and per call (0: G step, 1: D step). */
+  private eps(n: number, call: 0 | 1): tf.Tensor2D {
+    const zDim = this.model.config.z_dim;
+    const { seed, draw } = this.hooks;
+    const values = draw ? draw(this.step, call, n * zDim) : seededNormal(n * zDim, (seed * 7919 + this.step * 2 + call) >>> 0);
+    if (values.length !== n * zDim) throw new Error(`internal: noise source gave ${values.length} values, expected ${n * zDim}`);
+    return tf.tensor2d(values, [n, zDim]);
+  }
+
+  /** Encodes the real image (train mode) to z and, for the G loss, the weighted KLD. */
+  private styleCode(ctxE: Ctx | undefined, real: tf.Tensor4D, call: 0 | 1): { z?: tf.Tensor2D; kld?: tf.Scalar } {
+    if (!ctxE || !this.model.E) return {};
+    const { mu, logvar } = this.model.E.forward(ctxE, real);
+    const z = reparameterize(mu, logvar, this.eps(real.shape[0], call));
+    return { z, kld: tf.mul(kldLoss(mu, logvar), this.model.config.lambda_kld) as tf.Scalar };
+  }
+
+  private discriminate(ctxD: Ctx, seg: tf.Tensor4D, fake: tf.Tensor4D, real: tf.Tensor4D): { fake: DOut; real: DOut } {
+    const input = tf.concat([tf.concat([seg, fake], 3), tf.concat([seg, real], 3)], 0) as tf.Tensor4D;
+    return dividePred(this.model.D!.forward(ctxD, input), seg.shape[0]);
+  }
+
+  private generatorStep(seg: tf.Tensor4D, real: tf.Tensor4D, lr: number, beta1: number, beta2: number): Array<[string, tf.Scalar]> {
+    const { params, config } = this.model;
+    const ctxG = new Ctx(params.G, true);
+    const ctxE = params.E ? new Ctx(params.E, true) : undefined;
+    const ctxD = new Ctx(params.D!, true);
+    const kept: Array<[string, tf.Scalar]> = [];
+    const vars = [...params.G.trainableVariables(), ...(params.E?.trainableVariables() ?? [])];
+    const { value, grads } = tf.variableGrads(() => {
+      const { z, kld } = this.styleCode(ctxE, real, 0);
+      const fake = this.model.G.forward(ctxG, seg, z);
+      const pred = this.discriminate(ctxD, seg, fake, real);
+      const terms: tf.Scalar[] = [];
+      const add = (name: string, t: tf.Scalar) => {
+        terms.push(t);
+        kept.push([name, tf.keep(t.clone())]);
+      };
+      add('G_GAN', ganLoss(pred.fake, true, false, this.gan));
+      if (!config.no_ganFeat_loss) add('G_GAN_Feat', featureMatchingLoss(pred.fake, pred.real.map((s) => s.map(stopGradient)), config.lambda_feat));
+      if (kld) add('G_KLD', kld);
+      return tf.addN(terms) as tf.Scalar;
+    }, vars);
+    value.dispose();
+    const gradsG = byKey(params.G, grads);
+    const gradsE = params.E ? byKey(params.E, grads) : undefined;
+    this.inspect([['G', gradsG], ['E', gradsE]]);
+    this.optG.apply(gradsG, lr, beta1, beta2);
+    if (this.optE && gradsE) this.optE.apply(gradsE, lr, beta1, beta2);
+    for (const ctx of [ctxG, ctxE, ctxD]) if (ctx) ctx.params.applyUpdates(ctx.updates);
+    return kept;
+  }
+
+  private discriminatorStep(seg: tf.Tensor4D, real: tf.Tensor4D, lr: number, beta1: number, beta2: number): Array<[string, tf.Scalar]> {
+    const { params } = this.model;
+    const ctxG = new Ctx(params.G, true);
+    const ctxE = params.E ? new Ctx(params.E, true) : undefined;
+    const ctxD = new Ctx(params.D!, true);
+    // NVlabs generates this fake under torch.no_grad(): train-mode forwards, no gradient.
+    const fake = tf.tidy(() => this.model.G.forward(ctxG, seg, this.styleCode(ctxE, real, 1).z));
+    for (const ctx of [ctxG, ctxE]) if (ctx) ctx.params.applyUpdates(ctx.updates);
+    const kept: Array<[string, tf.Scalar]> = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const pred = this.discriminate(ctxD, seg, fake, real);
+      const dFake = ganLoss(pred.fake, false, true, this.gan);
+      const dReal = ganLoss(pred.real, true, true, this.gan);
+      kept.push(['D_Fake', tf.keep(dFake.clone())], ['D_real', tf.keep(dReal.clone())]);
+      return tf.add(dFake, dReal) as tf.Scalar;
+    }, params.D!.trainableVariables());
+    value.dispose();
+    fake.dispose();
+    const gradsD = byKey(params.D!, grads);
+    this.inspect([['D', gradsD]]);
+    this.optD.apply(gradsD, lr, beta1, beta2);
+    params.D!.applyUpdates(ctxD.updates);
+    return kept;
+  }
+
+  private inspect(nets: Array<[string, Map<string, tf.Tensor> | undefined]>): void {
+    if (!this.hooks.onGradients) return;
+    const all = new Map<string, tf.Tensor>();
+    for (const [net, grads] of nets) for (const [k, g] of grads ?? []) all.set(`${net}.${k}`, g);
+    this.hooks.onGradients(this.step, all);
+  }
+
+  /** Optimizer state and the step count, as checkpoint tensors (`optim.*`, `step`). */
+  async stateToHost(): Promise<NamedTensors> {
+    const out: NamedTensors = new Map();
+    for (const opt of [this.optG, this.optE, this.optD]) if (opt) for (const [k, v] of await opt.toHost()) out.set(k, v);
+    out.set('step', { shape: [1], data: Float32Array.of(this.step), sourceDtype: 'F32' });
+    return out;
+  }
+
+  /** Restores what stateToHost wrote (a resumed run). */
+  restoreState(extra: NamedTensors, source: string): void {
+    const step = extra.get('step');
+    if (!step || !Number.isInteger(step.data[0]) || step.data[0] < 0) throw new SpadeInputError('has no valid training step count (step): it is not a resumable training checkpoint', source);
+    for (const opt of [this.optG, this.optE, this.optD]) opt?.restore(extra, source);
+    this.step = step.data[0];
+  }
+
+  dispose(): void {
+    this.optG.dispose();
+    this.optE?.dispose();
+    this.optD.dispose();
+  }
+}
+
+/** variableGrads keys gradients by tf.Variable name; the optimizers key by parameter name. */
+function byKey(store: ParamStore, grads: tf.NamedTensorMap): Map<string, tf.Tensor> {
+  const out = new Map<string, tf.Tensor>();
+  for (const spec of store.specs) {
+    if (!spec.trainable) continue;
+    const g = grads[store.get(spec.key).name];
+    if (g) out.set(spec.key, g);
+  }
+  return out;
+}

@@ -1,0 +1,68 @@
+/**
+ * The in-browser half of `spade bench --browser`: loaded into a blank page by headless
+ * Chromium, it runs the same generator on WebGPU or WebGL (the webview worker's backend
+ * start-up) and reports cold and warm latency. Files come from the bench's local server.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { readCheckpoint } from '../model/checkpoint/spade_checkpoint';
+import { readNpy } from '../model/io/npy';
+import { SpadeModel } from '../model/model';
+import type { LabelBatch } from '../model/preprocess';
+import { startBackend } from './worker_backend';
+import type { BackendName } from './worker_protocol';
+
+export interface PageJob {
+  backend: BackendName;
+  runs: number;
+  checkpoint: string;
+  labels: string;
+  instances?: string;
+  z?: string;
+}
+
+export interface PageResult {
+  backend_info: string;
+  ms_cold: number;
+  ms_all: number[];
+  tensor_peak_mb: number | null;
+}
+
+async function get(url: string): Promise<Uint8Array> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`GET ${url}: ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+async function run(job: PageJob): Promise<PageResult> {
+  const active = await startBackend([job.backend]);
+  if (!active) throw new Error(`${job.backend} did not start in this browser`);
+  const model = SpadeModel.fromCheckpoint(readCheckpoint(await get(job.checkpoint), 'checkpoint'), 'checkpoint');
+  const a = readNpy(await get(job.labels), 'labels');
+  const [n, h, w] = a.shape;
+  const labels: LabelBatch = { ids: Int32Array.from(a.data), n, h, w };
+  if (job.instances) labels.instances = Int32Array.from(readNpy(await get(job.instances), 'instances').data);
+  const z = job.z ? tf.tensor2d(readNpy(await get(job.z), 'z').data, [n, model.config.z_dim]) : undefined;
+  const once = async (): Promise<number> => {
+    const t0 = performance.now();
+    const out = model.synthesize(labels, { z });
+    await out.data();
+    const ms = performance.now() - t0;
+    out.dispose();
+    return ms;
+  };
+  const cold = await once();
+  const all: number[] = [];
+  for (let i = 0; i < job.runs; i++) all.push(await once());
+  const mem = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number; numBytesAllocatedInGPU?: number };
+  const gpuBytes = mem.numBytesAllocatedInGPU ?? mem.numBytesInGPUAllocated; // webgpu's name, webgl's name
+  z?.dispose();
+  model.dispose();
+  return {
+    backend_info: `${active.name}${active.adapter ? ` (${active.adapter})` : ''}`,
+    ms_cold: cold,
+    ms_all: all,
+    tensor_peak_mb: gpuBytes === undefined ? null : gpuBytes / 2 ** 20,
+  };
+}
+
+(globalThis as unknown as { spadeBench: typeof run }).spadeBench = run;
