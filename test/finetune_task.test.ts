@@ -171,8 +171,8 @@ describe('spade train --check output', () => {
     ]);
   });
 
-  it('skips the heading of the problem list', () => {
-    const text = `${root}: 1 problem:\n  ${path.join(root, 'labels', 'a: b.png')}: no matching images/a: b.*\n`;
+  it('skips the heading and the closing line of the problem list', () => {
+    const text = `${root}: 1 problem:\n  ${path.join(root, 'labels', 'a: b.png')}: no matching images/a: b.*\nspade: ${root}: the dataset has 1 problem (listed above)\n`;
     assert.deepEqual(parseCheckOutput(text, [root], exists), [{ file: path.join(root, 'labels', 'a: b.png'), message: 'no matching images/a: b.*' }]);
   });
 

@@ -1,5 +1,5 @@
 /**
- * Turns what `spade train --check` prints (one problem a line, each naming its file:
+ * Turns what `spade train --check` prints on stderr (one problem a line, each naming its file:
  * `<file>: <problem>`) into problems the Problems panel can show on the offending files.
  * Pure apart from the `exists` probe, so unit tests can feed it any text.
  */
@@ -18,7 +18,8 @@ export function parseCheckOutput(text: string, bases: string[], exists: (p: stri
     const line = raw.replace(/^spade: /, '').replace(/^\s*(?:[-*•]\s+)?/, '').trimEnd();
     if (!line) continue;
     const p = splitFile(line, bases, exists);
-    if (/^\d+ problems?:?$/.test(p.message)) continue; // the list's heading, `<dataset>: 3 problems:`
+    // The list's heading (`<dataset>: 3 problems:`) and its closing line are not problems themselves.
+    if (/^\d+ problems?:$/.test(p.message) || /\b\d+ problems? \(listed above\)$/.test(p.message)) continue;
     problems.push(p);
   }
   return problems;

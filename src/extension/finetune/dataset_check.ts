@@ -31,7 +31,8 @@ export function runDatasetCheck(
         if (opts.token?.isCancellationRequested) return reject(new vscode.CancellationError());
         const code = typeof (err as { code?: unknown } | null)?.code === 'number' ? (err as { code: number }).code : err ? -1 : 0;
         const output = `${stdout}${stderr}`;
-        const problems = code === 2 ? parseCheckOutput(output, [opts.dataDir, opts.cwd], (p) => fs.existsSync(p)) : [];
+        // stdout says what was checked; the problems, one a line, are on stderr.
+        const problems = code === 2 ? parseCheckOutput(String(stderr), [opts.dataDir, opts.cwd], (p) => fs.existsSync(p)) : [];
         resolve({ code, problems, output });
       },
     );

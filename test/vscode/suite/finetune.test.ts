@@ -127,8 +127,8 @@ suite('fine-tune', () => {
 
     const run = watchRun(out);
     try {
-      const args = ['--save_every=2', '--sample_every=2', '--log_every=1', '--seed=1'];
-      const result = await vscode.commands.executeCommand<FineTuneResult>('spade.fineTune', { data, out, steps: 4, batch: 1, args });
+      const args = ['--save_every=1', '--sample_every=1', '--log_every=1', '--seed=1'];
+      const result = await vscode.commands.executeCommand<FineTuneResult>('spade.fineTune', { data, out, steps: 2, batch: 1, args });
       assert.strictEqual(result.started, true, JSON.stringify(result));
       const code = await run.ended;
       assert.strictEqual(code, 0, `spade train exited with ${code}; see the terminal`);
@@ -141,28 +141,29 @@ suite('fine-tune', () => {
 
     // The run's files, per the `spade train` contract.
     assert.ok(fs.statSync(path.join(out, 'latest.safetensors')).size > 0, 'latest.safetensors');
-    assert.ok(fs.existsSync(path.join(out, 'step_000004.safetensors')), 'step_000004.safetensors');
+    assert.ok(fs.existsSync(path.join(out, 'step_000002.safetensors')), 'step_000002.safetensors');
+    assert.ok(fs.existsSync(path.join(out, 'samples', 'step_000002.png')), 'samples/step_000002.png');
     const runJson = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
     assert.strictEqual(path.resolve(ws, runJson.data), data, 'the dataset path reached the CLI verbatim');
     assert.ok(!fs.existsSync(path.join(ws, 'pwned')), 'no shell ran the path');
     const lines = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.strictEqual(lines.at(-1).step, 4);
+    assert.strictEqual(lines.at(-1).step, 2);
 
     // The status bar followed metrics.jsonl.
     const snap = await until('the run monitor saw the end', async () => (await runStatus()).find((r) => r.out === out && r.exitCode !== undefined));
     assert.strictEqual(snap.exitCode, 0);
-    assert.strictEqual(snap.step, 4, snap.text);
-    assert.match(snap.text, /SPADE: fine-tune done · step 4\/4/);
+    assert.strictEqual(snap.step, 2, snap.text);
+    assert.match(snap.text, /SPADE: fine-tune done · step 2\/2/);
 
     // The preview moved from the base checkpoint to the run's latest.safetensors, and reloaded.
     await until('spade.checkpoint points at the run', () => vscode.workspace.getConfiguration('spade').get('checkpoint') === 'runs/it/latest.safetensors');
     await until('the preview reloaded the run\'s checkpoint', async () => {
       const s = await previewStatus();
       return s.checkpointLoads > before.checkpointLoads && s.panels.some((p) => p.model === 'latest.safetensors' && !p.error);
-    }, 60_000);
+    }, 120_000); // the webview rebuilds the model and renders on a software GPU: slow on a busy machine
   });
 
-  // Runs after the test above, whose answers (dataset, steps 4, batch 1) it expects as defaults.
+  // Runs after the test above, whose answers (dataset, steps 2, batch 1) it expects as defaults.
   test('asks with QuickPicks pre-filled from the last run; accepting every default starts it again in a new folder', async function () {
     this.timeout(180_000);
     const ws = workspaceDir();
@@ -188,7 +189,7 @@ suite('fine-tune', () => {
     const def = execution.task.definition;
     assert.deepStrictEqual(
       { data: def.data, checkpoint: def.checkpoint, steps: def.steps, batch: def.batch },
-      { data: path.join(ws, 'datasets', EVIL), checkpoint: path.join(ws, 'runs', 'it', 'latest.safetensors'), steps: 4, batch: 1 },
+      { data: path.join(ws, 'datasets', EVIL), checkpoint: path.join(ws, 'runs', 'it', 'latest.safetensors'), steps: 2, batch: 1 },
       'the last answers, and the checkpoint the preview uses now',
     );
     const ended = new Promise<void>((resolve) => {
