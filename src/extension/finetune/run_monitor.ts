@@ -23,6 +23,8 @@ export interface RunSnapshot {
   latestSaves: number;
   /** The first save was switched to or offered (once per run). */
   offered: boolean;
+  /** What the run told the user (messages and status bar notes), oldest first. */
+  notices: string[];
   exitCode?: number;
 }
 
@@ -38,6 +40,7 @@ export class RunMonitor implements vscode.Disposable {
   private queue: Promise<void> = Promise.resolve();
   private latestSaves = 0;
   private offered = false;
+  private readonly notices: string[] = [];
   exitCode?: number;
 
   constructor(
@@ -102,7 +105,7 @@ export class RunMonitor implements vscode.Disposable {
     const current = configuredCheckpointUri(this.extensionUri).fsPath;
     if (samePath(current, latest.fsPath)) {
       // The checkpoint service's watcher reloads the previews; say so where it does not interrupt.
-      vscode.window.setStatusBarMessage(`SPADE: previews reloaded ${shown}${at}`, 8000);
+      vscode.window.setStatusBarMessage(this.note(`SPADE: previews reloaded ${shown}${at}`), 8000);
       return;
     }
     if (!this.previewSwitch || this.offered) return;
@@ -112,13 +115,13 @@ export class RunMonitor implements vscode.Disposable {
       const previous = vscode.workspace.getConfiguration('spade').inspect<string>('checkpoint')?.workspaceValue;
       await setPreviewCheckpoint(latest.fsPath);
       const back = 'Switch Back';
-      void vscode.window.showInformationMessage(`SPADE: Preview now uses ${shown}${at}`, back).then((a) => {
+      void vscode.window.showInformationMessage(this.note(`SPADE: Preview now uses ${shown}${at}`), back).then((a) => {
         if (a === back) void setPreviewCheckpoint(previous);
       });
     } else {
       // The user moved the previews elsewhere meanwhile (or the run has no base): offer, do not take over.
       const use = 'Use in Preview';
-      void vscode.window.showInformationMessage(`SPADE: ${shown} is ready${at}.`, use).then((a) => {
+      void vscode.window.showInformationMessage(this.note(`SPADE: ${shown} is ready${at}.`), use).then((a) => {
         if (a === use) void setPreviewCheckpoint(latest.fsPath);
       });
     }
@@ -135,7 +138,7 @@ export class RunMonitor implements vscode.Disposable {
     else if (exitCode === 130) this.item.text = `$(debug-stop) SPADE: fine-tune stopped${step}`;
     else this.item.text = `$(error) SPADE: fine-tune failed (exit code ${exitCode ?? 'unknown'})`;
     if (exitCode !== 0 && exitCode !== 130) {
-      void vscode.window.showErrorMessage(`SPADE: fine-tune failed (exit code ${exitCode ?? 'unknown'}); the terminal says why.`);
+      void vscode.window.showErrorMessage(this.note(`SPADE: fine-tune failed (exit code ${exitCode ?? 'unknown'}); the terminal says why.`));
       return;
     }
     const latest = this.latestPath;
@@ -143,9 +146,14 @@ export class RunMonitor implements vscode.Disposable {
     this.offered = true;
     const use = 'Use in Preview';
     const what = exitCode === 0 ? 'finished' : 'stopped';
-    void vscode.window.showInformationMessage(`SPADE: fine-tune ${what}: ${vscode.workspace.asRelativePath(latest, false)}.`, use).then((a) => {
+    void vscode.window.showInformationMessage(this.note(`SPADE: fine-tune ${what}: ${vscode.workspace.asRelativePath(latest, false)}.`), use).then((a) => {
       if (a === use) void setPreviewCheckpoint(latest);
     });
+  }
+
+  private note(message: string): string {
+    this.notices.push(message);
+    return message;
   }
 
   snapshot(): RunSnapshot {
@@ -156,6 +164,7 @@ export class RunMonitor implements vscode.Disposable {
       step: this.metrics?.step,
       latestSaves: this.latestSaves,
       offered: this.offered,
+      notices: [...this.notices],
       exitCode: this.exitCode,
     };
   }

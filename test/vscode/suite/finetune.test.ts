@@ -3,8 +3,8 @@
  * SPADE: Fine-tune inside a real VS Code: the command runs non-interactively (an argument object
  * instead of QuickPicks), checks the dataset with the real CLI, and runs `spade train` as a task
  * in a terminal on a tiny generated dataset. The dataset folder's name holds shell syntax, which
- * must reach the CLI as a path and never run. The run's latest.safetensors must land and the open
- * preview must switch to it and reload.
+ * must reach the CLI as a path and never run. The status bar must follow metrics.jsonl, the run's
+ * latest.safetensors must land, and the open preview must switch to it, say so, and reload.
  */
 import * as assert from 'assert';
 import * as fs from 'node:fs';
@@ -24,6 +24,7 @@ interface RunSnapshot {
   step?: number;
   latestSaves: number;
   exitCode?: number;
+  notices: string[];
 }
 interface PreviewStatus {
   checkpointLoads: number;
@@ -130,7 +131,17 @@ suite('fine-tune', () => {
       const args = ['--save_every=1', '--sample_every=1', '--log_every=1', '--seed=1'];
       const result = await vscode.commands.executeCommand<FineTuneResult>('spade.fineTune', { data, out, steps: 2, batch: 1, args });
       assert.strictEqual(result.started, true, JSON.stringify(result));
+      // What the status bar shows while the run goes on.
+      const texts = new Set<string>();
+      let ended = false;
+      void run.ended.then(() => (ended = true));
+      while (!ended) {
+        for (const r of await runStatus()) if (r.out === out) texts.add(r.text);
+        await new Promise((r) => setTimeout(r, 500));
+      }
       const code = await run.ended;
+      const progress = [...texts].find((t) => /SPADE: step 1\/2 · [\d.]+ (steps\/s|s\/step) · ETA \d+:\d\d$/.test(t));
+      assert.ok(progress, `the status bar showed step 1/2 with rate and ETA; saw ${JSON.stringify([...texts])}`);
       assert.strictEqual(code, 0, `spade train exited with ${code}; see the terminal`);
       // A terminal is named only once its task has started, so look after the run.
       const names = run.terminals.map((t) => t.name);
@@ -154,6 +165,8 @@ suite('fine-tune', () => {
     assert.strictEqual(snap.exitCode, 0);
     assert.strictEqual(snap.step, 2, snap.text);
     assert.match(snap.text, /SPADE: fine-tune done · step 2\/2/);
+    assert.ok(snap.latestSaves >= 1, 'the monitor saw latest.safetensors land');
+    assert.ok(snap.notices.some((n) => /^SPADE: Preview now uses runs\/it\/latest\.safetensors \(step [12]\)$/.test(n)), `the switch was announced: ${JSON.stringify(snap.notices)}`);
 
     // The preview moved from the base checkpoint to the run's latest.safetensors, and reloaded.
     await until('spade.checkpoint points at the run', () => vscode.workspace.getConfiguration('spade').get('checkpoint') === 'runs/it/latest.safetensors');
