@@ -4,7 +4,7 @@
  * parses the file only for the label set, to decode and colour label maps.
  */
 import * as vscode from 'vscode';
-import { readCheckpoint } from '../model/checkpoint/spade_checkpoint';
+import { readCheckpoint, writeCheckpoint } from '../model/checkpoint/spade_checkpoint';
 import { parseOptTxt } from '../model/opt_txt';
 import type { LabelSet } from '../model/io/label_sets';
 import type { CheckpointInfo, LabelSetInfo } from '../shared/protocol';
@@ -41,7 +41,10 @@ export async function loadCheckpoint(uri: vscode.Uri): Promise<LoadedCheckpoint>
   }
   const config = optTxt !== undefined ? parseOptTxt(optTxt, 'opt.txt') : undefined;
   const ck = readCheckpoint(bytes, name, { config });
-  return { uri, info: { name, bytes, optTxt }, labelSet: ck.labelSet, hasEncoder: !!ck.nets.E };
+  // A training run's checkpoint also holds D and the optimizer state, many times the size of G;
+  // the previews need only G (and E), and every reload sends the bytes to each webview.
+  const forPreview = ck.nets.D || ck.extra.size ? writeCheckpoint({ ...ck, nets: { G: ck.nets.G, E: ck.nets.E }, extra: new Map() }) : bytes;
+  return { uri, info: { name, bytes: forPreview, optTxt }, labelSet: ck.labelSet, hasEncoder: !!ck.nets.E };
 }
 
 async function readOrExplain(uri: vscode.Uri, what: string): Promise<Uint8Array> {

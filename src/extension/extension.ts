@@ -1,8 +1,9 @@
-/** VS Code host entry: the label-map editor, its commands and the checkpoint service. */
+/** VS Code host entry: the label-map editor, its commands, the checkpoint service and fine-tuning. */
 import * as vscode from 'vscode';
 import { CheckpointService } from './checkpoint_service';
 import { LabelEditorProvider, PanelRegistry, VIEW_TYPES } from './label_editor_provider';
 import { registerCommands } from './commands';
+import { registerFineTune } from './finetune';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('SPADE Studio');
@@ -16,6 +17,7 @@ export function activate(context: vscode.ExtensionContext): void {
     );
   }
   registerCommands(context, registry, checkpoints);
+  registerFineTune(context, log);
 }
 
 export function deactivate(): void {}

@@ -6,6 +6,7 @@
 import { mocha } from './mocha-globals';
 import './smoke.test';
 import './editor.test';
+import './finetune.test';
 
 export function run(): Promise<void> {
   return new Promise((resolve, reject) => {
