@@ -68,6 +68,8 @@ export async function registerDawnWebGPU(): Promise<DawnAdapter> {
           maxBufferSize: limits.maxBufferSize,
           maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
           maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+          // WebGPU's default is 8; TF.js kernels with many inputs (addN, concat) need more.
+          maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
         },
       });
       return new WebGPUBackend(device, adapter.info);

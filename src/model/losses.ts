@@ -8,6 +8,15 @@ import * as tf from '@tensorflow/tfjs-core';
 export type GanMode = 'hinge' | 'ls' | 'original' | 'w';
 type DOut = tf.Tensor[][];
 
+/**
+ * Σ terms by pairwise adds. tf.addN compiles one WebGPU shader with a storage buffer per input,
+ * and devices may allow as few as 8 per stage: the feature-matching sum of a default
+ * discriminator (2 scales x 4 layers) then failed validation and came out as 0 on WebGPU.
+ */
+export function sumScalars(terms: tf.Scalar[]): tf.Scalar {
+  return terms.reduce((a, b) => tf.add(a, b));
+}
+
 function lossOne(pred: tf.Tensor, targetIsReal: boolean, forD: boolean, mode: GanMode): tf.Scalar {
   switch (mode) {
     case 'hinge':
@@ -27,17 +36,17 @@ function lossOne(pred: tf.Tensor, targetIsReal: boolean, forD: boolean, mode: Ga
 /** GANLoss.__call__ on a multiscale result. */
 export function ganLoss(pred: DOut, targetIsReal: boolean, forDiscriminator: boolean, mode: GanMode = 'hinge'): tf.Scalar {
   const per = pred.map((scale) => lossOne(scale[scale.length - 1], targetIsReal, forDiscriminator, mode));
-  return tf.div(tf.addN(per), per.length);
+  return tf.div(sumScalars(per), per.length);
 }
 
 /** Σ_scales Σ_{j<last} L1(fake_j, real_j.detach()) · lambda_feat / num_D. */
 export function featureMatchingLoss(fake: DOut, real: DOut, lambdaFeat: number): tf.Scalar {
-  const terms: tf.Tensor[] = [];
+  const terms: tf.Scalar[] = [];
   fake.forEach((scale, i) => {
     for (let j = 0; j < scale.length - 1; j++) terms.push(tf.mean(tf.abs(tf.sub(scale[j], real[i][j]))));
   });
   if (terms.length === 0) return tf.scalar(0);
-  return tf.mul(tf.addN(terms), lambdaFeat / fake.length);
+  return tf.mul(sumScalars(terms), lambdaFeat / fake.length);
 }
 
 /** -0.5 · Σ(1 + logvar − mu² − exp(logvar)), summed over batch and dims (unweighted). */

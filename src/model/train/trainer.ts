@@ -18,7 +18,7 @@ import { Ctx } from '../nn/context';
 import { stopGradient } from '../nn/ops';
 import type { ParamStore } from '../nn/params';
 import { reparameterize } from '../networks/encoder';
-import { featureMatchingLoss, ganLoss, kldLoss, type GanMode } from '../losses';
+import { featureMatchingLoss, ganLoss, kldLoss, sumScalars, type GanMode } from '../losses';
 import { semanticInput, type LabelBatch } from '../preprocess';
 import { seededNormal } from '../random';
 import type { NamedTensors } from '../checkpoint/host_tensor';
@@ -149,7 +149,7 @@ export class SpadeTrainer {
       add('G_GAN', ganLoss(pred.fake, true, false, this.gan));
       if (!config.no_ganFeat_loss) add('G_GAN_Feat', featureMatchingLoss(pred.fake, pred.real.map((s) => s.map(stopGradient)), config.lambda_feat));
       if (kld) add('G_KLD', kld);
-      return tf.addN(terms) as tf.Scalar;
+      return sumScalars(terms);
     }, vars);
     value.dispose();
     const gradsG = byKey(params.G, grads);
