@@ -14,6 +14,12 @@ import {
 
 type Pads = [number, number][];
 
+/** What BackendWasm offers beyond KernelBackend: its tensors are views of the wasm heap. */
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+}
+
 export class KernelScope {
   private readonly temps: TensorInfo[] = [];
 
@@ -70,6 +76,21 @@ export class KernelScope {
   concat(xs: TensorInfo[], axis: number): TensorInfo {
     // The engine hands Concat its inputs as an array (kernels call inputs.map), so do the same.
     return this.run('Concat', xs as unknown as NamedTensorInfoMap, { axis });
+  }
+
+  /**
+   * Rows [start, start + count) of a 2-D tensor: one contiguous block. On wasm this copies the
+   * block straight between heap views; wasm's Slice kernel first copies its whole input out of
+   * the heap (readSync), which cost more than the GEMMs it feeds.
+   */
+  rows(x: TensorInfo, start: number, count: number): TensorInfo {
+    const cols = x.shape[1];
+    const heap = this.backend as Partial<HeapBackend>;
+    if (x.dtype !== 'float32' || !heap.typedArrayFromHeap || !heap.makeOutput) return this.slice(x, [start, 0], [count, cols]);
+    const out = heap.makeOutput([count, cols], 'float32');
+    this.temps.push(out);
+    heap.typedArrayFromHeap(out).set(heap.typedArrayFromHeap(x).subarray(start * cols, (start + count) * cols));
+    return out;
   }
 
   /** Stride-1, dilation-1 NHWC conv2d with explicit [before, after] padding of H and W. */
