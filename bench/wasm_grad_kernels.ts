@@ -15,7 +15,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../src/model/nn/wasm_kernels';
-import { makeConfig, type SpadeConfig } from '../src/model/config';
+import { TOY } from './toy_config';
 import { SPADEGenerator } from '../src/model/networks/generator';
 import { ParamStore } from '../src/model/nn/params';
 import { Ctx } from '../src/model/nn/context';
@@ -26,8 +26,6 @@ const args = process.argv.slice(2);
 const REPS = args.includes('--reps') ? Number(args[args.indexOf('--reps') + 1]) : 5;
 const WITH_CPU = args.includes('--cpu');
 
-/** The toy generator: 128², ngf 8, spade_hidden 32, 35 labels + instance edges: 2.06M parameters. */
-export const TOY: SpadeConfig = makeConfig({ label_nc: 35, ngf: 8, ndf: 16, spade_hidden: 32, crop_size: 128, z_dim: 256 });
 
 type Shape4 = [number, number, number, number];
 interface ConvShape {

@@ -207,6 +207,47 @@ test('wasm: registering before the backend starts keeps the original kernel usab
   assert.deepEqual(dw, [4, 4, 6, 6, 4, 4, 6, 6, 9, 9, 6, 6, 4, 4, 6, 6, 4, 4]);
 });
 
+test('wasm: GatherV2 gives exactly what cpu gives, on any axis, with repeated indices (property)', async () => {
+  await ready();
+  const gatherCase = fc
+    .record({
+      shape: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 4 }),
+      axisPick: fc.nat(),
+      picks: fc.array(fc.nat(), { minLength: 0, maxLength: 8 }),
+      dtype: fc.constantFrom('float32' as const, 'int32' as const),
+      seed: fc.nat(1000),
+    })
+    .map((r) => {
+      const axis = r.axisPick % r.shape.length;
+      return { ...r, axis, indices: r.picks.map((p) => p % r.shape[axis]) };
+    });
+  await fc.assert(
+    fc.asyncProperty(gatherCase, async (c) => {
+      const run = async (backend: string) => {
+        await tf.setBackend(backend);
+        const values = Float32Array.from(seededNormal(sizeOf(c.shape), c.seed), (v) => (c.dtype === 'int32' ? Math.round(v * 100) : v));
+        const x = tf.tensor(values, c.shape, c.dtype);
+        const y = tf.gather(x, tf.tensor1d(c.indices, 'int32'), c.axis);
+        const out = { shape: y.shape, data: Array.from(await y.data()) };
+        tf.dispose([x, y]);
+        return out;
+      };
+      assert.deepEqual(await run('wasm'), await run('cpu'));
+    }),
+    { numRuns: 100 },
+  );
+});
+
+test('wasm: GatherV2 still refuses out-of-range indices, and batchDims runs on the original kernel', async () => {
+  await ready();
+  await tf.setBackend('wasm');
+  const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+  assert.throws(() => tf.gather(x, tf.tensor1d([0, 3], 'int32'), 1), /index value 3 is not in \[0, 2\]/);
+  const batched = tf.gather(x, tf.tensor2d([2, 0, 1, 1], [2, 2], 'int32'), 1, 1);
+  assert.deepEqual(Array.from(await batched.data()), [3, 1, 5, 5]);
+  tf.dispose([x, batched]);
+});
+
 /** Compares gradients per tensor, relative to that tensor's largest value, floored at 1e-3 of its network's largest. */
 function compareGrads(got: HostGrads, want: HostGrads, tol: number): { worst: number; name: string } {
   assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), 'the same parameters have gradients');

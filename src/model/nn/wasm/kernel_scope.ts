@@ -15,9 +15,13 @@ import {
 type Pads = [number, number][];
 
 /** What BackendWasm offers beyond KernelBackend: its tensors are views of the wasm heap. */
-interface HeapBackend {
+export interface HeapBackend {
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+export function isHeapBackend(b: object): b is HeapBackend {
+  return typeof (b as Partial<HeapBackend>).typedArrayFromHeap === 'function' && typeof (b as Partial<HeapBackend>).makeOutput === 'function';
 }
 
 export class KernelScope {
@@ -85,11 +89,11 @@ export class KernelScope {
    */
   rows(x: TensorInfo, start: number, count: number): TensorInfo {
     const cols = x.shape[1];
-    const heap = this.backend as Partial<HeapBackend>;
-    if (x.dtype !== 'float32' || !heap.typedArrayFromHeap || !heap.makeOutput) return this.slice(x, [start, 0], [count, cols]);
+    const heap = this.backend;
+    if (x.dtype !== 'float32' || !isHeapBackend(heap)) return this.slice(x, [start, 0], [count, cols]);
     const out = heap.makeOutput([count, cols], 'float32');
     this.temps.push(out);
-    heap.typedArrayFromHeap(out).set(heap.typedArrayFromHeap(x).subarray(start * cols, (start + count) * cols));
+    (heap.typedArrayFromHeap(out) as Float32Array).set(heap.typedArrayFromHeap(x).subarray(start * cols, (start + count) * cols) as Float32Array);
     return out;
   }
 
