@@ -238,6 +238,23 @@ test('wasm: GatherV2 gives exactly what cpu gives, on any axis, with repeated in
   );
 });
 
+test('wasm: GatherV2 is right when its output makes the wasm memory grow (which detaches heap views)', async () => {
+  await ready();
+  await tf.setBackend('wasm');
+  const heapBytes = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
+  const row = 1 << 16; // floats per gathered slice
+  const picks = Math.ceil(heapBytes / (4 * row)) + 1; // more output than the whole heap holds now
+  const x = tf.tensor2d(Float32Array.from({ length: 3 * row }, (_, i) => i % 1009), [3, row]);
+  const indices = Int32Array.from({ length: picks }, (_, i) => (i * 7) % 3);
+  const y = tf.gather(x, tf.tensor1d(indices, 'int32'), 0);
+  const got = (await y.data()) as Float32Array;
+  assert.ok((tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length > heapBytes, 'the heap grew');
+  for (let k = 0; k < picks; k += 97) {
+    for (const c of [0, 1, row - 1]) assert.equal(got[k * row + c], (indices[k] * row + c) % 1009, `slice ${k}, column ${c}`);
+  }
+  tf.dispose([x, y]);
+});
+
 test('wasm: GatherV2 still refuses out-of-range indices, and batchDims runs on the original kernel', async () => {
   await ready();
   await tf.setBackend('wasm');

@@ -15,15 +15,17 @@ import type { HeapBackend } from './kernel_scope';
 export function gatherBlocks(backend: HeapBackend, x: TensorInfo, indices: TensorInfo, attrs: GatherV2Attrs): TensorInfo | null {
   if ((attrs.batchDims ?? 0) !== 0 || (x.dtype !== 'float32' && x.dtype !== 'int32') || indices.dtype !== 'int32') return null;
   const axis = util.parseAxisParam(attrs.axis, x.shape)[0];
-  const idx = backend.typedArrayFromHeap(indices);
   const dim = x.shape[axis];
-  for (let i = 0; i < idx.length; i++) {
+  const given = backend.typedArrayFromHeap(indices);
+  for (let i = 0; i < given.length; i++) {
     // The same check and message as wasm's kernel.
-    util.assert(idx[i] <= dim - 1 && idx[i] >= 0, () => `GatherV2: the index value ${idx[i]} is not in [0, ${dim - 1}]`);
+    util.assert(given[i] <= dim - 1 && given[i] >= 0, () => `GatherV2: the index value ${given[i]} is not in [0, ${dim - 1}]`);
   }
   const info = backend_util.segment_util.collectGatherOpShapeInfo(x, indices, axis, 0);
   const { outerSize, dimSize, sliceSize } = info;
   const out = backend.makeOutput(info.outputShape, x.dtype);
+  // Views only after the allocation: it can grow the wasm memory, which detaches older views.
+  const idx = backend.typedArrayFromHeap(indices);
   const src = backend.typedArrayFromHeap(x);
   const dst = backend.typedArrayFromHeap(out);
   let o = 0;
