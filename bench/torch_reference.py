@@ -8,6 +8,7 @@ the TypeScript ones (G 2063227, D 368162), which checks that both build the same
     /usr/bin/python3 bench/torch_reference.py [--threads 2] [--reps 5]
 """
 import argparse
+import os
 import time
 
 import torch
@@ -30,13 +31,17 @@ SHAPES = [  # name, x NHWC, filter HWIO, stride, pad (as in the TypeScript bench
 
 
 def timed(f, reps):
+    """'wall (cpu) ms', medians after one warm-up. CPU time counts all of this process's threads."""
     f()
-    times = []
+    walls, cpus = [], []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         f()
-        times.append((time.perf_counter() - t0) * 1000)
-    return sorted(times)[len(times) // 2]
+        walls.append((time.perf_counter() - t0) * 1000)
+        cpus.append((time.process_time() - c0) * 1000)
+    med = lambda xs: sorted(xs)[len(xs) // 2]
+    one = lambda ms: f'{ms:.0f}' if ms >= 100 else f'{ms:.1f}'
+    return f'{one(med(walls))} ({one(med(cpus))})'
 
 
 class Spade(nn.Module):
@@ -137,9 +142,9 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    print(f'# PyTorch {torch.__version__} CPU, {torch.get_num_threads()} threads')
+    print(f'# PyTorch {torch.__version__} CPU, {torch.get_num_threads()} threads; load average {os.getloadavg()[0]:.1f} at start')
 
-    print(f'\n## conv kernels (median of {a.reps}, ms)')
+    print(f'\n## conv kernels: wall (CPU) ms, median of {a.reps}')
     print('| layer | forward | dW | dX |')
     print('|---|---|---|---|')
     for name, xs, fs, s, p in SHAPES:
@@ -152,7 +157,7 @@ def main():
         fwd = timed(lambda: F.conv2d(x, wt, stride=s, padding=p), a.reps)
         dW = timed(lambda: torch.nn.grad.conv2d_weight(x, wt.shape, dy, stride=s, padding=p), a.reps)
         dX = timed(lambda: torch.nn.grad.conv2d_input(x.shape, wt, dy, stride=s, padding=p), a.reps)
-        print(f'| {name} | {fwd:.1f} | {dW:.1f} | {dX:.1f} |')
+        print(f'| {name} | {fwd} | {dW} | {dX} |')
 
     G, D = Generator(), MultiscaleD()
     seg = torch.zeros(1, SEM_NC, SIZE, SIZE)
@@ -174,10 +179,10 @@ def main():
         g_fwd_bwd()
         optG.step()
 
-    print(f'\n## toy SPADE generator, 128², batch 1, train mode (median of {a.reps}; G {count(G)} params)')
+    print(f'\n## toy SPADE generator, 128², batch 1, train mode: wall (CPU) ms, median of {a.reps}; G {count(G)} params')
     print('| forward | forward + backward | train step (+ Adam) |')
     print('|---|---|---|')
-    print(f'| {timed(g_fwd, a.reps):.1f} | {timed(g_fwd_bwd, a.reps):.1f} | {timed(g_step, a.reps):.1f} |')
+    print(f'| {timed(g_fwd, a.reps)} | {timed(g_fwd_bwd, a.reps)} | {timed(g_step, a.reps)} |')
 
     optG2 = torch.optim.Adam(G.parameters(), 1e-4, betas=(0, 0.9))
     optD = torch.optim.Adam(D.parameters(), 4e-4, betas=(0, 0.9))
@@ -205,7 +210,7 @@ def main():
         optD.step()
 
     print(f'\n## whole SPADE train step (G step + D step + both Adams; D {count(D)} params, ndf {NDF}, num_D {NUM_D}, n_layers_D {N_LAYERS_D}, batch 1)')
-    print(f'median: {timed(full_step, max(1, a.reps // 2)):.1f} ms')
+    print(f'median: {timed(full_step, max(1, a.reps // 2))} ms')
 
 
 if __name__ == '__main__':

@@ -10,6 +10,7 @@
  *
  *   node --import tsx bench/wasm_grad_kernels.ts [--reps 5] [--cpu] [--skip-step]
  */
+import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
@@ -51,29 +52,41 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Median wall time of `f` over REPS runs after one warm-up; `f` returns what to read and free. */
-async function timeIt(f: () => tf.Tensor | tf.Tensor[], reps = REPS): Promise<number> {
-  const once = async () => {
+/**
+ * Wall time and this process's CPU time of `f` (medians over REPS runs after one warm-up).
+ * wasm runs on one thread, so on a quiet machine the two agree; when other processes share
+ * the cores, CPU time is the steadier figure.
+ */
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+async function timeIt(f: () => tf.Tensor | tf.Tensor[], reps = REPS): Promise<Timing> {
+  const once = async (): Promise<Timing> => {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const out = f();
     const list = Array.isArray(out) ? out : [out];
     for (const t of list) await t.data();
-    const ms = performance.now() - t0;
+    const wall = performance.now() - t0;
+    const c = process.cpuUsage(c0);
     tf.dispose(list);
-    return ms;
+    return { wall, cpu: (c.user + c.system) / 1000 };
   };
   await once();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) times.push(await once());
-  return median(times);
+  const runs: Timing[] = [];
+  for (let i = 0; i < reps; i++) runs.push(await once());
+  return { wall: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpu)) };
 }
 
-function fmt(ms: number): string {
-  return ms >= 100 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(1)} ms`;
+function fmt(t: Timing | number): string {
+  const one = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
+  return typeof t === 'number' ? `${one(t)} ms` : `${one(t.wall)} (${one(t.cpu)}) ms`;
 }
 
 async function kernels(originalInput: tf.KernelConfig | undefined): Promise<void> {
-  console.log(`\n## conv kernels on wasm (median of ${REPS}, ms)`);
+  console.log(`\n## conv kernels on wasm: wall (CPU) ms, median of ${REPS}; wasm's own dX once`);
   console.log('| layer | GMAC | forward | dW (ours) | dX (ours) | dX (wasm 4.22) |');
   console.log('|---|---|---|---|---|---|');
   await tf.setBackend('wasm');
@@ -90,14 +103,14 @@ async function kernels(originalInput: tf.KernelConfig | undefined): Promise<void
     const fwd = await timeIt(() => tf.tidy(() => tf.conv2d(x, tf.add(w, 0) as tf.Tensor4D, s.stride, padding)));
     const dW = await timeIt(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: s.filter }) as tf.Tensor);
     const dX = await timeIt(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: s.x }) as tf.Tensor);
-    let old = NaN;
+    let old: Timing | undefined;
     if (originalInput) {
       old = await timeIt(() => {
         const info2 = originalInput.kernelFunc({ inputs: { dy, filter: w }, backend, attrs: { ...attrs, inputShape: s.x } }) as tf.TensorInfo;
         return tf.engine().makeTensorFromTensorInfo(info2);
       }, 1);
     }
-    console.log(`| ${s.name} | ${gmac.toFixed(3)} | ${fmt(fwd)} | ${fmt(dW)} | ${fmt(dX)} | ${Number.isNaN(old) ? '-' : fmt(old)} |`);
+    console.log(`| ${s.name} | ${gmac.toFixed(3)} | ${fmt(fwd)} | ${fmt(dW)} | ${fmt(dX)} | ${old ? fmt(old) : '-'} |`);
     tf.dispose([x, w, dy]);
   }
 }
@@ -181,9 +194,10 @@ async function main(): Promise<void> {
   await tf.setBackend('wasm');
   const originalInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
   registerWasmTrainingKernels();
-  console.log('# tfjs wasm training kernels (Node, wasm SIMD, 1 thread)');
+  const load = os.loadavg()[0];
+  console.log(`# tfjs wasm training kernels (Node ${process.version}, wasm SIMD, 1 thread; ${os.cpus().length} cores, load average ${load.toFixed(1)} at start)`);
   await kernels(originalInput);
-  console.log(`\n## toy SPADE generator, 128², batch 1, train mode (median of ${REPS})`);
+  console.log(`\n## toy SPADE generator, 128², batch 1, train mode: wall (CPU) ms, median of ${REPS}`);
   console.log('| backend | params | forward | forward + backward | train step (+ Adam) |');
   console.log('|---|---|---|---|---|');
   await generator('wasm', REPS);

@@ -123,7 +123,8 @@ test('wasm: the training kernels are registered once, and Conv2DBackpropFilter e
 });
 
 // The shapes SPADE trains with: SPADE/resblock 3x3 pad 1, the 1x1 shortcut, the discriminator's
-// 4x4 pad 2 at strides 2 and 1, the encoder's 3x3 stride 2 pad 1; with batches of 1 and 2.
+// 4x4 pad 2 at strides 2 and 1, the encoder's 3x3 stride 2 pad 1; with batches of 1 and 2; and
+// wide outputs, which take the filter gradient's other path.
 const SPADE_SHAPES: ConvCase[] = [
   { x: [1, 24, 24, 16], filter: [3, 3, 16, 32], strides: [1, 1], pad: [[0, 0], [1, 1], [1, 1], [0, 0]], seed: 1 },
   { x: [2, 16, 16, 32], filter: [3, 3, 32, 8], strides: [1, 1], pad: [[0, 0], [1, 1], [1, 1], [0, 0]], seed: 2 },
@@ -132,6 +133,8 @@ const SPADE_SHAPES: ConvCase[] = [
   { x: [2, 9, 9, 32], filter: [4, 4, 32, 24], strides: [1, 1], pad: [[0, 0], [2, 2], [2, 2], [0, 0]], seed: 5 },
   { x: [1, 32, 32, 3], filter: [3, 3, 3, 16], strides: [2, 2], pad: [[0, 0], [1, 1], [1, 1], [0, 0]], seed: 6 },
   { x: [1, 17, 15, 5], filter: [3, 3, 5, 9], strides: [2, 2], pad: 'same', seed: 7 },
+  { x: [1, 12, 12, 8], filter: [3, 3, 8, 96], strides: [1, 1], pad: [[0, 0], [1, 1], [1, 1], [0, 0]], seed: 8 },
+  { x: [2, 16, 16, 5], filter: [4, 4, 5, 80], strides: [2, 2], pad: [[0, 0], [2, 2], [2, 2], [0, 0]], seed: 9 },
 ];
 
 test('wasm: Conv2DBackpropFilter and Conv2DBackpropInput on the shapes SPADE trains with', async () => {
@@ -152,7 +155,8 @@ test('wasm: conv backprops match cpu for random shapes, strides and paddings (pr
       h: fc.integer({ min: 1, max: 13 }),
       w: fc.integer({ min: 1, max: 13 }),
       ci: fc.integer({ min: 1, max: 9 }),
-      co: fc.integer({ min: 1, max: 9 }),
+      // Over 64 output channels (and more than in) the filter gradient takes its other path.
+      co: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 65, max: 72 })),
       kh: fc.integer({ min: 1, max: 5 }),
       kw: fc.integer({ min: 1, max: 5 }),
       sh: fc.integer({ min: 1, max: 3 }),

@@ -6,14 +6,14 @@
  *
  * The padded input is split into s×s phases, xpad[:, a::s, b::s, :], each an Hq×Wq "frame".
  * Tap (i, j) = (a + s·u, b + s·v) reads phase (a, b) at the plain offset (u, v), so its
- * gradient is one GEMM:  dW[i, j]ᵀ [Co, Ci] = (dy shifted by (u, v) into the frame) · phase.
- * The phase is XNNPACK's packed B operand, packed once and reused by every tap that reads it
- * (wasm caches the packed B by tensor id, which is why B is always a tensor made here, never a
- * caller's); the shifted dy is a PadV2 copy. No strided gathers (wasm's StridedSlice is slow)
- * and no wasted multiplications for strided convs; frames add (Ho+k−1)(Wo+k−1)/(Ho·Wo) − 1.
+ * gradient is one GEMM over the frame's pixels, between the phase and dy shifted by (u, v).
+ * One of the two is XNNPACK's packed B operand, packed once and reused by every tap (wasm caches
+ * the packed B by tensor id, which is why B is always a tensor made here, never a caller's);
+ * the other is copied per tap. No strided gathers (wasm's StridedSlice is slow) and no wasted
+ * multiplications for strided convs; the frames add (Ho+k−1)(Wo+k−1)/(Ho·Wo) − 1.
  *
- * Alternatives measured (128²×128→16 3x3; forward conv 25 ms): this 40 ms; x as a batch of Ci
- * images convolved with dy as the filter at dilation s, 84 ms; shifting x instead of dy, 90 ms.
+ * Measured on 128²×128→16 3x3 (forward conv 22 ms CPU): this 33 ms; x as a batch of Ci images
+ * convolved with dy as the filter at dilation s (XNNPACK's conv with 1 input channel), 84 ms.
  */
 import { backend_util, type Conv2DBackpropFilterAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelScope } from './kernel_scope';
@@ -55,23 +55,40 @@ export function conv2dBackpropFilterNHWC(scope: KernelScope, x: TensorInfo, dy: 
   xp = scope.pad(xp, [[0, 0], [ah.padBefore, Math.max(0, ah.padAfter)], [aw.padBefore, Math.max(0, aw.padAfter)], [0, 0]]);
   const pixels = n * ah.frame * aw.frame;
   const phases = phaseSplit(scope, xp, n, ah, aw, ci); // [sw·sh·N·Hq·Wq, Ci], phase (a, b) at block b·sh + a
-  const phaseB = new Map<number, TensorInfo>();
-  const dyT = scope.transpose(dy, [3, 0, 1, 2]); // [Co, N, Ho, Wo]
-
-  const outs: TensorInfo[] = [];
+  const nPhases = ah.s * aw.s;
+  const taps: { i: number; j: number; phase: number; u: number; v: number }[] = [];
   for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      const p = (j % aw.s) * ah.s + (i % ah.s);
-      let b = phaseB.get(p);
-      if (!b) {
-        b = ah.s * aw.s === 1 ? phases : scope.rows(phases, p * pixels, pixels);
-        phaseB.set(p, b);
-      }
-      const u = Math.floor(i / ah.s);
-      const v = Math.floor(j / aw.s);
-      const shifted = scope.pad(dyT, [[0, 0], [0, 0], [u, ah.frame - ah.out - u], [v, aw.frame - aw.out - v]]);
-      outs.push(scope.matMul(scope.reshape(shifted, [co, pixels]), b)); // [Co, Ci]
+    for (let j = 0; j < kw; j++) taps.push({ i, j, phase: (j % aw.s) * ah.s + (i % ah.s), u: Math.floor(i / ah.s), v: Math.floor(j / aw.s) });
+  }
+  const outs: TensorInfo[] = [];
+
+  // Which operand XNNPACK packs decides most of the overhead: tfjs passes B as [K, N], and
+  // packing that transposed layout gets slow for wide N (128 and up). Measured: shifting x
+  // wins unless Co is both wider than Ci and wider than 64 (e.g. 128²×32→128: 84 against 61 ms).
+  if (ci >= co || co <= 64) {
+    // M = Ci, N = Co. A = the phase as [Ci, N·Hq·Wq], shifted left by the tap's flat offset
+    // u·Wq + v: one contiguous copy. Entries that wrap into the next frame row, image or channel
+    // meet zeros in B = dy placed in the frame [N·Hq·Wq, Co] (dy fills rows < Ho, columns < Wo).
+    const maxShift = (Math.ceil(kh / ah.s) - 1) * aw.frame + (Math.ceil(kw / aw.s) - 1);
+    const flat = scope.reshape(scope.transpose(scope.reshape(phases, [nPhases, pixels, ci]), [0, 2, 1]), [nPhases, ci * pixels]);
+    const xT = maxShift > 0 ? scope.pad(flat, [[0, 0], [0, maxShift]]) : flat;
+    const rowLen = ci * pixels + maxShift;
+    const b = scope.reshape(scope.pad(dy, [[0, 0], [0, ah.frame - ah.out], [0, aw.frame - aw.out], [0, 0]]), [pixels, co]);
+    for (const t of taps) outs.push(scope.matMul(scope.range(xT, t.phase * rowLen + t.u * aw.frame + t.v, [ci, pixels]), b)); // [Ci, Co]
+    return scope.reshape(scope.concat(outs, 0), [kh, kw, ci, co]);
+  }
+
+  // M = Co, N = Ci. A = dy shifted by (u, v) into the frame [Co, N·Hq·Wq]; B = the phase.
+  const dyT = scope.transpose(dy, [3, 0, 1, 2]); // [Co, N, Ho, Wo]
+  const phaseB = new Map<number, TensorInfo>();
+  for (const t of taps) {
+    let b = phaseB.get(t.phase);
+    if (!b) {
+      b = nPhases === 1 ? phases : scope.range(phases, t.phase * pixels * ci, [pixels, ci]);
+      phaseB.set(t.phase, b);
     }
+    const shifted = scope.pad(dyT, [[0, 0], [0, 0], [t.u, ah.frame - ah.out - t.u], [t.v, aw.frame - aw.out - t.v]]);
+    outs.push(scope.matMul(scope.reshape(shifted, [co, pixels]), b)); // [Co, Ci]
   }
   const stacked = scope.reshape(scope.concat(outs, 0), [kh, kw, co, ci]);
   return scope.transpose(stacked, [0, 1, 3, 2]);

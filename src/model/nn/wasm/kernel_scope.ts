@@ -83,17 +83,20 @@ export class KernelScope {
   }
 
   /**
-   * Rows [start, start + count) of a 2-D tensor: one contiguous block. On wasm this copies the
-   * block straight between heap views; wasm's Slice kernel first copies its whole input out of
-   * the heap (readSync), which cost more than the GEMMs it feeds.
+   * The contiguous run of x's elements from flat `offset`, as a new tensor of `shape`. On wasm
+   * this copies straight between heap views; wasm's Slice kernel first copies its whole input
+   * out of the heap (readSync), which cost more than the GEMMs it fed.
    */
-  rows(x: TensorInfo, start: number, count: number): TensorInfo {
-    const cols = x.shape[1];
+  range(x: TensorInfo, offset: number, shape: number[]): TensorInfo {
+    const size = shape.reduce((a, b) => a * b, 1);
     const heap = this.backend;
-    if (x.dtype !== 'float32' || !isHeapBackend(heap)) return this.slice(x, [start, 0], [count, cols]);
-    const out = heap.makeOutput([count, cols], 'float32');
+    if (x.dtype !== 'float32' || !isHeapBackend(heap)) {
+      return this.reshape(this.slice(this.reshape(x, [-1]), [offset], [size]), shape);
+    }
+    const out = heap.makeOutput(shape, 'float32');
     this.temps.push(out);
-    (heap.typedArrayFromHeap(out) as Float32Array).set(heap.typedArrayFromHeap(x).subarray(start * cols, (start + count) * cols) as Float32Array);
+    // Views only after the allocation: it can grow the wasm memory, which detaches older views.
+    (heap.typedArrayFromHeap(out) as Float32Array).set(heap.typedArrayFromHeap(x).subarray(offset, offset + size) as Float32Array);
     return out;
   }
 
