@@ -56,9 +56,10 @@ export function conv2dBackpropFilterNHWC(scope: KernelScope, x: TensorInfo, dy: 
   const pixels = n * ah.frame * aw.frame;
   const phases = phaseSplit(scope, xp, n, ah, aw, ci); // [sw·sh·N·Hq·Wq, Ci], phase (a, b) at block b·sh + a
   const nPhases = ah.s * aw.s;
-  const taps: { i: number; j: number; phase: number; u: number; v: number }[] = [];
+  // Taps in HWIO order: tap (i, j) = (a + s·u, b + s·v) reads phase (a, b) at offset (u, v).
+  const taps: { phase: number; u: number; v: number }[] = [];
   for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) taps.push({ i, j, phase: (j % aw.s) * ah.s + (i % ah.s), u: Math.floor(i / ah.s), v: Math.floor(j / aw.s) });
+    for (let j = 0; j < kw; j++) taps.push({ phase: (j % aw.s) * ah.s + (i % ah.s), u: Math.floor(i / ah.s), v: Math.floor(j / aw.s) });
   }
   const outs: TensorInfo[] = [];
 

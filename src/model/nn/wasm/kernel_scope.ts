@@ -68,11 +68,6 @@ export class KernelScope {
     return this.run('PadV2', { x }, { paddings, constantValue: 0 });
   }
 
-  /** A copy in a new buffer (PadV2 always writes a fresh output; Identity would share x's). */
-  copy(x: TensorInfo): TensorInfo {
-    return this.pad(x, x.shape.map((): [number, number] => [0, 0]));
-  }
-
   slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
     return this.run('Slice', { x }, { begin, size });
   }
