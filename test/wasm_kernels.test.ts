@@ -123,7 +123,8 @@ test('wasm: the training kernels are registered once, and Conv2DBackpropFilter e
 });
 
 // The shapes SPADE trains with: SPADE/resblock 3x3 pad 1, the 1x1 shortcut, the discriminator's
-// 4x4 pad 2 at strides 2 and 1, the encoder's 3x3 stride 2 pad 1; with batches of 1 and 2.
+// 4x4 pad 2 at strides 2 and 1, the encoder's 3x3 stride 2 pad 1; with batches of 1 and 2; and
+// wide outputs, which take the filter gradient's other path.
 const SPADE_SHAPES: ConvCase[] = [
   { x: [1, 24, 24, 16], filter: [3, 3, 16, 32], strides: [1, 1], pad: [[0, 0], [1, 1], [1, 1], [0, 0]], seed: 1 },
   { x: [2, 16, 16, 32], filter: [3, 3, 32, 8], strides: [1, 1], pad: [[0, 0], [1, 1], [1, 1], [0, 0]], seed: 2 },
@@ -132,6 +133,8 @@ const SPADE_SHAPES: ConvCase[] = [
   { x: [2, 9, 9, 32], filter: [4, 4, 32, 24], strides: [1, 1], pad: [[0, 0], [2, 2], [2, 2], [0, 0]], seed: 5 },
   { x: [1, 32, 32, 3], filter: [3, 3, 3, 16], strides: [2, 2], pad: [[0, 0], [1, 1], [1, 1], [0, 0]], seed: 6 },
   { x: [1, 17, 15, 5], filter: [3, 3, 5, 9], strides: [2, 2], pad: 'same', seed: 7 },
+  { x: [1, 12, 12, 8], filter: [3, 3, 8, 96], strides: [1, 1], pad: [[0, 0], [1, 1], [1, 1], [0, 0]], seed: 8 },
+  { x: [2, 16, 16, 5], filter: [4, 4, 5, 80], strides: [2, 2], pad: [[0, 0], [2, 2], [2, 2], [0, 0]], seed: 9 },
 ];
 
 test('wasm: Conv2DBackpropFilter and Conv2DBackpropInput on the shapes SPADE trains with', async () => {
@@ -152,7 +155,8 @@ test('wasm: conv backprops match cpu for random shapes, strides and paddings (pr
       h: fc.integer({ min: 1, max: 13 }),
       w: fc.integer({ min: 1, max: 13 }),
       ci: fc.integer({ min: 1, max: 9 }),
-      co: fc.integer({ min: 1, max: 9 }),
+      // Over 64 output channels (and more than in) the filter gradient takes its other path.
+      co: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 65, max: 72 })),
       kh: fc.integer({ min: 1, max: 5 }),
       kw: fc.integer({ min: 1, max: 5 }),
       sh: fc.integer({ min: 1, max: 3 }),
@@ -205,6 +209,64 @@ test('wasm: registering before the backend starts keeps the original kernel usab
   assert.deepEqual(dx, [8, 12, 8, 12, 18, 12, 8, 12, 8]);
   // dW: per tap the number of output pixels whose window hits the input there, for both output channels.
   assert.deepEqual(dw, [4, 4, 6, 6, 4, 4, 6, 6, 9, 9, 6, 6, 4, 4, 6, 6, 4, 4]);
+});
+
+test('wasm: GatherV2 gives exactly what cpu gives, on any axis, with repeated indices (property)', async () => {
+  await ready();
+  const gatherCase = fc
+    .record({
+      shape: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 4 }),
+      axisPick: fc.nat(),
+      picks: fc.array(fc.nat(), { minLength: 0, maxLength: 8 }),
+      dtype: fc.constantFrom('float32' as const, 'int32' as const),
+      seed: fc.nat(1000),
+    })
+    .map((r) => {
+      const axis = r.axisPick % r.shape.length;
+      return { ...r, axis, indices: r.picks.map((p) => p % r.shape[axis]) };
+    });
+  await fc.assert(
+    fc.asyncProperty(gatherCase, async (c) => {
+      const run = async (backend: string) => {
+        await tf.setBackend(backend);
+        const values = Float32Array.from(seededNormal(sizeOf(c.shape), c.seed), (v) => (c.dtype === 'int32' ? Math.round(v * 100) : v));
+        const x = tf.tensor(values, c.shape, c.dtype);
+        const y = tf.gather(x, tf.tensor1d(c.indices, 'int32'), c.axis);
+        const out = { shape: y.shape, data: Array.from(await y.data()) };
+        tf.dispose([x, y]);
+        return out;
+      };
+      assert.deepEqual(await run('wasm'), await run('cpu'));
+    }),
+    { numRuns: 100 },
+  );
+});
+
+test('wasm: GatherV2 is right when its output makes the wasm memory grow (which detaches heap views)', async () => {
+  await ready();
+  await tf.setBackend('wasm');
+  const heapBytes = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
+  const row = 1 << 16; // floats per gathered slice
+  const picks = Math.ceil(heapBytes / (4 * row)) + 1; // more output than the whole heap holds now
+  const x = tf.tensor2d(Float32Array.from({ length: 3 * row }, (_, i) => i % 1009), [3, row]);
+  const indices = Int32Array.from({ length: picks }, (_, i) => (i * 7) % 3);
+  const y = tf.gather(x, tf.tensor1d(indices, 'int32'), 0);
+  const got = (await y.data()) as Float32Array;
+  assert.ok((tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length > heapBytes, 'the heap grew');
+  for (let k = 0; k < picks; k += 97) {
+    for (const c of [0, 1, row - 1]) assert.equal(got[k * row + c], (indices[k] * row + c) % 1009, `slice ${k}, column ${c}`);
+  }
+  tf.dispose([x, y]);
+});
+
+test('wasm: GatherV2 still refuses out-of-range indices, and batchDims runs on the original kernel', async () => {
+  await ready();
+  await tf.setBackend('wasm');
+  const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+  assert.throws(() => tf.gather(x, tf.tensor1d([0, 3], 'int32'), 1), /index value 3 is not in \[0, 2\]/);
+  const batched = tf.gather(x, tf.tensor2d([2, 0, 1, 1], [2, 2], 'int32'), 1, 1);
+  assert.deepEqual(Array.from(await batched.data()), [3, 1, 5, 5]);
+  tf.dispose([x, batched]);
 });
 
 /** Compares gradients per tensor, relative to that tensor's largest value, floored at 1e-3 of its network's largest. */

@@ -2,7 +2,9 @@
  * Kernels that a SPADE training step needs on tfjs-backend-wasm 4.22 and that it lacks or
  * runs slowly, built from the backend's own fast XNNPACK Conv2D and MatMul:
  *  - Conv2DBackpropFilter: missing, so no train step ran on wasm at all;
- *  - Conv2DBackpropInput: present, but a plain loop about 27x slower than the forward conv.
+ *  - Conv2DBackpropInput: present, but a plain loop about 27x slower than the forward conv;
+ *  - GatherV2: present, but element by element; SPADE's segmap resizing (two gathers in every
+ *    SPADE layer) took a large share of a wasm forward pass, in inference as in training.
  * Every other kernel of a full step (generator in all norm_G variants, encoder, multiscale
  * discriminator, GAN/feature/KLD losses) exists on wasm; test/wasm_kernels.test.ts checks that.
  *
@@ -16,12 +18,14 @@ import {
   unregisterKernel,
   type Conv2DBackpropFilterAttrs,
   type Conv2DBackpropInputAttrs,
+  type GatherV2Attrs,
   type KernelBackend,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { KernelScope } from './wasm/kernel_scope';
+import { KernelScope, isHeapBackend } from './wasm/kernel_scope';
+import { gatherBlocks } from './wasm/gather';
 import { conv2dBackpropFilterNHWC } from './wasm/conv_backprop_filter';
 import { conv2dBackpropInputNHWC } from './wasm/conv_backprop_input';
 
@@ -55,21 +59,32 @@ function backpropInput(original: KernelConfig | undefined): KernelFunc {
   };
 }
 
-let installedInput: KernelFunc | undefined;
+function gather(original: KernelConfig | undefined): KernelFunc {
+  return (args) => {
+    const out = isHeapBackend(args.backend) ? gatherBlocks(args.backend, args.inputs.x!, args.inputs.indices!, args.attrs as unknown as GatherV2Attrs) : null;
+    if (out) return out;
+    if (!original) throw new Error('internal: wasm has no GatherV2 kernel to fall back to');
+    return original.kernelFunc(args);
+  };
+}
 
-/** Registers the kernels above for 'wasm'. Idempotent. */
+/** Replaces wasm's kernel `name` by `make(original)`, keeping the original's setupFunc. */
+function replace(name: string, make: (original: KernelConfig | undefined) => KernelFunc, installed: Map<string, KernelFunc>): void {
+  const current = getKernel(name, BACKEND);
+  if (current && current.kernelFunc === installed.get(name)) return;
+  // Keep wasm's own kernel as the fallback, and its setupFunc: the backend runs the setupFuncs
+  // of the kernels registered when it initialises, and the original needs its C++ binding.
+  const func = make(current);
+  if (current) unregisterKernel(name, BACKEND);
+  registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: func, setupFunc: current?.setupFunc });
+  installed.set(name, func);
+}
+
+const installed = new Map<string, KernelFunc>();
+
+/** Registers the kernels above for 'wasm' (each falls back to wasm's own where it does not apply). Idempotent. */
 export function registerWasmTrainingKernels(): void {
-  const current = getKernel('Conv2DBackpropInput', BACKEND);
-  if (!installedInput || current?.kernelFunc !== installedInput) {
-    // Keep wasm's own kernel for NCHW, and its setupFunc: the backend runs the setupFuncs of
-    // the kernels registered when it initialises, and that kernel needs its C++ binding.
-    installedInput = backpropInput(current);
-    if (current) unregisterKernel('Conv2DBackpropInput', BACKEND);
-    registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: BACKEND, kernelFunc: installedInput, setupFunc: current?.setupFunc });
-  }
-  const filter = getKernel('Conv2DBackpropFilter', BACKEND);
-  if (filter?.kernelFunc !== backpropFilter) {
-    if (filter) unregisterKernel('Conv2DBackpropFilter', BACKEND);
-    registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: BACKEND, kernelFunc: backpropFilter });
-  }
+  replace('Conv2DBackpropInput', backpropInput, installed);
+  replace('Conv2DBackpropFilter', () => backpropFilter, installed);
+  replace('GatherV2', gather, installed);
 }

@@ -14,6 +14,16 @@ import {
 
 type Pads = [number, number][];
 
+/** What BackendWasm offers beyond KernelBackend: its tensors are views of the wasm heap. */
+export interface HeapBackend {
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+export function isHeapBackend(b: object): b is HeapBackend {
+  return typeof (b as Partial<HeapBackend>).typedArrayFromHeap === 'function' && typeof (b as Partial<HeapBackend>).makeOutput === 'function';
+}
+
 export class KernelScope {
   private readonly temps: TensorInfo[] = [];
 
@@ -58,11 +68,6 @@ export class KernelScope {
     return this.run('PadV2', { x }, { paddings, constantValue: 0 });
   }
 
-  /** A copy in a new buffer (PadV2 always writes a fresh output; Identity would share x's). */
-  copy(x: TensorInfo): TensorInfo {
-    return this.pad(x, x.shape.map((): [number, number] => [0, 0]));
-  }
-
   slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
     return this.run('Slice', { x }, { begin, size });
   }
@@ -70,6 +75,24 @@ export class KernelScope {
   concat(xs: TensorInfo[], axis: number): TensorInfo {
     // The engine hands Concat its inputs as an array (kernels call inputs.map), so do the same.
     return this.run('Concat', xs as unknown as NamedTensorInfoMap, { axis });
+  }
+
+  /**
+   * The contiguous run of x's elements from flat `offset`, as a new tensor of `shape`. On wasm
+   * this copies straight between heap views; wasm's Slice kernel first copies its whole input
+   * out of the heap (readSync), which cost more than the GEMMs it fed.
+   */
+  range(x: TensorInfo, offset: number, shape: number[]): TensorInfo {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const heap = this.backend;
+    if (x.dtype !== 'float32' || !isHeapBackend(heap)) {
+      return this.reshape(this.slice(this.reshape(x, [-1]), [offset], [size]), shape);
+    }
+    const out = heap.makeOutput(shape, 'float32');
+    this.temps.push(out);
+    // Views only after the allocation: it can grow the wasm memory, which detaches older views.
+    (heap.typedArrayFromHeap(out) as Float32Array).set(heap.typedArrayFromHeap(x).subarray(offset, offset + size) as Float32Array);
+    return out;
   }
 
   /** Stride-1, dilation-1 NHWC conv2d with explicit [before, after] padding of H and W. */
