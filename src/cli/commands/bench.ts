@@ -28,7 +28,7 @@ import type { SpadeConfig } from '../../model/config';
  * train the MACs of a whole NVlabs step (trainStepMacs). Calibrated from measured rows.
  */
 const FORWARD_GMACS_PER_S: Record<string, number> = { wasm: 10, cpu: 0.3, webgpu: 0.5, pytorch: 10, 'browser-webgpu': 0.04, 'browser-webgl': 0.4 };
-const TRAIN_GMACS_PER_S: Record<string, number> = { wasm: 3, cpu: 0.05, webgpu: 1, pytorch: 10 };
+const TRAIN_GMACS_PER_S: Record<string, number> = { wasm: 3, cpu: 0.02, webgpu: 0.2, pytorch: 2 };
 
 export async function bench(ctx: CommandContext): Promise<void> {
   const v = ctx.values;
