@@ -9,7 +9,6 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { SpadeConfig } from '../../model/config';
 import type { PageJob, PageResult } from '../../webview/bench_page';
 import type { BenchInputs } from './inputs';
 import { median } from './measure';
@@ -41,7 +40,7 @@ function serve(files: Map<string, string>): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-export async function runBrowserRows(base: RowBase, backends: readonly string[], inputs: BenchInputs, runs: number, _cfg: SpadeConfig): Promise<BenchRow[]> {
+export async function runBrowserRows(base: RowBase, backends: readonly string[], inputs: BenchInputs, runs: number, timeoutS: (backend: string) => number): Promise<BenchRow[]> {
   const skip = (backend: string, why: string): BenchRow => ({ ...base, backend, runtime: 'tfjs', fwd_ms_median: null, fwd_ms_cold: null, peak_mb: null, peak_kind: null, ratio_vs_pytorch: null, skipped: why });
   const script = pageScript();
   if (!script) return backends.map((b) => skip(b, 'skipped (dist/bench_page.js missing: npm run build)'));
@@ -73,7 +72,12 @@ export async function runBrowserRows(base: RowBase, backends: readonly string[],
         const page = await browser.newPage();
         await page.goto(`${origin}/`);
         const name = backend.replace('browser-', '') as PageJob['backend'];
-        const r = (await page.evaluate((j) => (globalThis as unknown as { spadeBench(j: PageJob): Promise<PageResult> }).spadeBench(j), { ...job, backend: name })) as PageResult;
+        let timer: NodeJS.Timeout | undefined;
+        const limit = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`timed out after ${timeoutS(backend)} s`)), timeoutS(backend) * 1000);
+        });
+        const run = page.evaluate((j) => (globalThis as unknown as { spadeBench(j: PageJob): Promise<PageResult> }).spadeBench(j), { ...job, backend: name });
+        const r = (await Promise.race([run, limit]).finally(() => clearTimeout(timer))) as PageResult;
         rows.push({
           ...base, backend, runtime: 'tfjs', fwd_ms_median: median(r.ms_all.length ? r.ms_all : [r.ms_cold]), fwd_ms_cold: r.ms_cold,
           peak_mb: r.tensor_peak_mb, peak_kind: r.tensor_peak_mb === null ? null : 'tensors', tensor_peak_mb: r.tensor_peak_mb, ratio_vs_pytorch: null,

@@ -27,8 +27,8 @@ import type { SpadeConfig } from '../../model/config';
  * would take many minutes, with the reason in the row: forward counts the generator's MACs,
  * train the MACs of a whole NVlabs step (trainStepMacs). Calibrated from measured rows.
  */
-const FORWARD_GMACS_PER_S: Record<string, number> = { wasm: 10, cpu: 0.35, webgpu: 1, pytorch: 8, 'browser-webgpu': 1, 'browser-webgl': 2 };
-const TRAIN_GMACS_PER_S: Record<string, number> = { wasm: 3, cpu: 0.05, webgpu: 1.5, pytorch: 10 };
+const FORWARD_GMACS_PER_S: Record<string, number> = { wasm: 10, cpu: 0.3, webgpu: 0.5, pytorch: 10, 'browser-webgpu': 0.04, 'browser-webgl': 0.4 };
+const TRAIN_GMACS_PER_S: Record<string, number> = { wasm: 3, cpu: 0.02, webgpu: 0.2, pytorch: 2 };
 
 export async function bench(ctx: CommandContext): Promise<void> {
   const v = ctx.values;
@@ -37,7 +37,7 @@ export async function bench(ctx: CommandContext): Promise<void> {
   if (mode !== 'forward' && mode !== 'train') throw new SpadeInputError(`bench mode must be forward or train, got '${mode}'`);
   const runs = intFlag(v.runs, 'runs', 3, 1);
   const batch = intFlag(v.batch, 'batch', 1, 1);
-  const maxRowS = intFlag(v.max_row_s, 'max_row_s', 150, 1);
+  const maxRowS = intFlag(v.max_row_s, 'max_row_s', 300, 1);
   const backends = listFlag(v.backend as string | undefined, 'wasm,webgpu', [...NODE_BENCH_BACKENDS], 'backend');
   const checkpoint = v.checkpoint as string | undefined;
   const defaultConfigs = mode === 'train' ? 'toy128,small' : 'small,coco';
@@ -48,6 +48,15 @@ export async function bench(ctx: CommandContext): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spade-bench-'));
   const rows: BenchRow[] = [];
   const progress = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+  const json = typeof v.json === 'string' ? v.json : undefined;
+  // Written after every row too, so a long run that is stopped keeps what it measured.
+  const save = () => {
+    if (json) writeFileAtomic(json, new TextEncoder().encode(JSON.stringify(document(rows), null, 2) + '\n'));
+  };
+  const record = (...r: BenchRow[]) => {
+    rows.push(...r);
+    save();
+  };
   try {
     for (const name of configs) {
       const ck = path.join(tmp, `${name.replace(/[^\w.-]/g, '_')}.safetensors`);
@@ -74,43 +83,51 @@ export async function bench(ctx: CommandContext): Promise<void> {
       for (const backend of backends) {
         const slow = tooSlow(backend);
         if (slow) {
-          rows.push(skippedRow(base, backend, 'tfjs', slow));
+          record(skippedRow(base, backend, 'tfjs', slow));
           continue;
         }
         progress(`${name} × ${backend} (${mode}, ${runs} runs)…`);
         const job: Job = { kind: mode, backend, inputs, runs };
         try {
           const r = await runWorker(job, path.join(tmp, `job-${name}-${backend}.json`), Math.max(600, estimate(backend) * 4));
-          rows.push(resultRow(base, backend, r));
+          record(resultRow(base, backend, r));
         } catch (e) {
-          rows.push(skippedRow(base, backend, 'tfjs', `failed (${oneLine(e)})`));
+          record(skippedRow(base, backend, 'tfjs', `failed (${oneLine(e)})`));
         }
       }
       if (v.browser) {
         for (const backend of BROWSER_BACKENDS) {
           const slow = mode === 'train' ? 'skipped (the train bench runs in Node only)' : tooSlow(backend);
-          if (slow) rows.push(skippedRow(base, backend, 'tfjs', slow));
+          if (slow) record(skippedRow(base, backend, 'tfjs', slow));
         }
         const want = mode === 'train' ? [] : BROWSER_BACKENDS.filter((b) => !tooSlow(b));
         if (want.length) {
           progress(`${name} × ${want.join(', ')} (headless Chromium)…`);
-          rows.push(...(await runBrowserRows(base, want, inputs, runs, cfg)));
+          record(...(await runBrowserRows(base, want, inputs, runs, (b) => Math.max(600, estimate(b) * 4))));
         }
       }
       if (torch.ok) {
         const slow = tooSlow('pytorch');
-        if (slow) rows.push(skippedRow(base, 'pytorch-cpu', 'pytorch', slow));
+        if (slow) record(skippedRow(base, 'pytorch-cpu', 'pytorch', slow));
         else {
           progress(`${name} × PyTorch ${torch.version} CPU…`);
-          rows.push(await torchRow(base, mode, inputs, runs, estimate('pytorch')));
+          record(await torchRow(base, mode, inputs, runs, estimate('pytorch')));
         }
       }
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+  ctx.log(markdownTable(document(rows).rows));
+  if (json) {
+    save();
+    ctx.log(`wrote ${json}`);
+  }
+}
+
+function document(rows: BenchRow[]): BenchDocument {
   fillRatios(rows);
-  const doc: BenchDocument = {
+  return {
     rows,
     machine: {
       cpus: os.cpus().length,
@@ -120,11 +137,6 @@ export async function bench(ctx: CommandContext): Promise<void> {
       note: 'shared machine: other processes may compete for the cores; numbers are indicative',
     },
   };
-  ctx.log(markdownTable(rows));
-  if (typeof v.json === 'string') {
-    writeFileAtomic(v.json, new TextEncoder().encode(JSON.stringify(doc, null, 2) + '\n'));
-    ctx.log(`wrote ${v.json}`);
-  }
 }
 
 type RowBase = Pick<BenchRow, 'config' | 'kind' | 'runs' | 'gmacs' | 'params_G'>;
