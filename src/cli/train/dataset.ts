@@ -14,7 +14,7 @@ import { decodePhoto, photoSize } from '../../model/data/photo';
 import { SpadeInputError } from '../../model/errors';
 import { findPairs, type DatasetProblem, type PairFiles, type ProblemKind } from './dataset_files';
 import { decodeInstanceIds, decodeLabelIds, readBytes, sizeMismatch, type DecodedPair, type PairReadOptions } from './pair_io';
-import { resolveLabels } from './dataset_labels';
+import { resolveLabels, type LabelFacts } from './dataset_labels';
 
 export type { DatasetProblem, PairFiles, ProblemKind } from './dataset_files';
 
@@ -44,28 +44,13 @@ export interface SizeCount extends Size {
   pairs: number;
 }
 
-export interface DatasetReport {
-  root: string;
-  /** Pairs without problems, in NVlabs' natural order of stems. */
+/** What a scan found. The label fields (LabelFacts: label_nc, dontcare, id counts, problems, notes) are documented there. */
+export interface DatasetReport extends LabelFacts {
+  /** Pairs without problems, in NVlabs' natural order of stems; `problems` is empty when fit for training. */
   pairs: DatasetPair[];
-  /** Every problem found; the dataset is fit for training when this is empty. */
-  problems: DatasetProblem[];
-  /** Things worth knowing that are not problems (an inferred label_nc, ignored files, ...). */
-  notes: string[];
-  /** 0 when it could not be inferred (a 'label_nc' problem says why). */
-  label_nc: number;
-  label_nc_inferred: boolean;
-  contain_dontcare_label: boolean;
-  contain_dontcare_inferred: boolean;
-  /** Pixels holding the dontcare id (255, or the label set's), over all readable label maps. */
-  dontcarePixels: number;
-  totalPixels: number;
   hasInstances: boolean;
   /** Sizes of the pairs, most common first. */
   sizes: SizeCount[];
-  /** File ids with pixel counts over all readable label maps. */
-  idCounts: IdCount[];
-  labelSet: LabelSet;
   maxPixels: number;
 }
 

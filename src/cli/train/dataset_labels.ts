@@ -26,14 +26,19 @@ export interface LabelOptions {
 /** The report fields this step fills in. */
 export interface LabelFacts {
   root: string;
+  /** Every problem found; the dataset is fit for training when this is empty. */
   problems: DatasetProblem[];
+  /** Things worth knowing that are not problems (an inferred label_nc, ignored files, ...). */
   notes: string[];
+  /** 0 when it could not be inferred (a 'label_nc' problem says why). */
   label_nc: number;
   label_nc_inferred: boolean;
   contain_dontcare_label: boolean;
   contain_dontcare_inferred: boolean;
+  /** Pixels holding the dontcare id (255, or the label set's), over all readable label maps. */
   dontcarePixels: number;
   totalPixels: number;
+  /** File ids with pixel counts over all readable label maps. */
   idCounts: IdCount[];
   labelSet: LabelSet;
 }

@@ -12,20 +12,12 @@ import type { DatasetProblem } from './check_output';
 import { runDatasetCheck, showProblems } from './dataset_check';
 import { askCount, askOut, pickCheckpoint, pickDataset, suggestOut } from './pickers';
 import type { RunRegistry } from './runs';
-import { checkArgv, parseTaskDefinition, TASK_TYPE, type Backend, type SpadeTaskDefinition } from './task_definition';
+import { checkArgv, parseTaskDefinition, TASK_TYPE, type SpadeTaskDefinition } from './task_definition';
 import { buildTrainTask, type TrainTaskContext } from './task_provider';
 
-export interface FineTuneArgs {
-  data: string;
-  out: string;
-  /** Absent: the preview's current checkpoint; null: train from scratch. */
+/** A task definition's fields, but `checkpoint` absent means the preview's current one and null from scratch. */
+export interface FineTuneArgs extends Omit<SpadeTaskDefinition, 'type' | 'checkpoint'> {
   checkpoint?: string | null;
-  opt?: string;
-  steps?: number;
-  batch?: number;
-  backend?: Backend;
-  resume?: boolean;
-  args?: string[];
 }
 
 export type FineTuneResult =
