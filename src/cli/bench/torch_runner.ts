@@ -2,9 +2,10 @@
  * PyTorch as a measuring stick: bench/torch_spade.py under Debian's /usr/bin/python3 (or
  * $SPADE_PYTHON), only when that interpreter has torch. Never a dependency of the product.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runProcess } from './run_process';
 
 export const PYTHON = process.env.SPADE_PYTHON ?? '/usr/bin/python3';
 
@@ -28,32 +29,17 @@ export function torchStatus(): { ok: true; version: string } | { ok: false; reas
 }
 
 /** Runs torch_spade.py <mode> with args; resolves to its JSON result. */
-export function runTorch(mode: string, args: string[], timeoutS: number): Promise<Record<string, unknown>> {
+export async function runTorch(mode: string, args: string[], timeoutS: number): Promise<Record<string, unknown>> {
   const script = torchScript();
-  if (!script) return Promise.reject(new Error('bench/torch_spade.py not found'));
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [script, mode, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutS * 1000);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) {
-        try {
-          resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as Record<string, unknown>);
-        } catch {
-          reject(new Error(`torch_spade.py printed no JSON: ${out.slice(-200)}`));
-        }
-        return;
-      }
-      const last = err.trim().split('\n').pop() ?? '';
-      reject(new Error(signal === 'SIGKILL' ? `timed out after ${timeoutS} s` : last.replace(/^torch_spade: /, '') || `exit ${code}`));
-    });
-  });
+  if (!script) throw new Error('bench/torch_spade.py not found');
+  const r = await runProcess(PYTHON, [script, mode, ...args], { timeoutS, keepStdout: true });
+  if (r.code === 0) {
+    try {
+      return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Record<string, unknown>;
+    } catch {
+      throw new Error(`torch_spade.py printed no JSON: ${r.stdout.slice(-200)}`);
+    }
+  }
+  const last = r.stderrTail.trim().split('\n').pop() ?? '';
+  throw new Error(r.timedOut ? `timed out after ${timeoutS} s` : last.replace(/^torch_spade: /, '') || `exit ${r.code}`);
 }
