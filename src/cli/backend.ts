@@ -7,14 +7,14 @@
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-// A named import: a bare one is dropped by bundlers (the package declares no side effects).
-import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
+// Registers the cpu backend. The CLI bundle resolves the ESM entry (scripts/build.mjs), which the
+// package lists as having side effects, so esbuild keeps this import.
+import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { SpadeInputError } from '../model/errors';
 import { registerDawnWebGPU, type DawnAdapter } from './webgpu_node';
 import { registerWasmTrainingKernels } from '../model/nn/wasm_kernels';
 
-export const CPU_BACKEND_VERSION = version_cpu;
 export const NODE_BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
 export type NodeBackend = (typeof NODE_BACKENDS)[number];
 
