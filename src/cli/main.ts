@@ -41,8 +41,9 @@ const COMMANDS: Record<string, Command> = {
   synth: {
     summary: 'synthesize an image from a label map',
     usage:
-      'spade synth --checkpoint <.safetensors|.pth> [--opt opt.txt] --label <png> [--instance <png>]\n' +
-      '            [--z <z.npy> | --seed <n> | --style <png|jpg|npy>] -o <out.png|out.npy> [--backend wasm|cpu]',
+      'spade synth [--checkpoint <.safetensors|.pth> [--opt opt.txt]] --label <png> [--instance <png>]\n' +
+      '            [--z <z.npy> | --seed <n> | --style <png|jpg|npy>] -o <out.png|out.npy> [--backend wasm|cpu]\n' +
+      '            (no --checkpoint: the bundled default model)',
     options: {
       checkpoint: { type: 'string' }, label: { type: 'string' }, instance: { type: 'string' }, z: { type: 'string' },
       seed: { type: 'string' }, style: { type: 'string' }, out: { type: 'string', short: 'o' }, ...modelOptions(),

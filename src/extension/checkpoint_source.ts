@@ -3,13 +3,16 @@
  * The host reads the bytes (and opt.txt beside a .pth) and hands them to the webviews; it
  * parses the file only for the label set, to decode and colour label maps.
  */
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { readCheckpoint, writeCheckpoint } from '../model/checkpoint/spade_checkpoint';
 import { parseOptTxt } from '../model/opt_txt';
 import type { LabelSet } from '../model/io/label_sets';
 import type { CheckpointInfo, LabelSetInfo } from '../shared/protocol';
 
-export const BUNDLED_MODEL = ['media', 'models', 'tiny-untrained.safetensors'];
+/** The default model we train and ship; the untrained stand-in (written by the build) until it exists. */
+export const BUNDLED_MODEL = ['media', 'models', 'default.safetensors'];
+export const STAND_IN_MODEL = ['media', 'models', 'tiny-untrained.safetensors'];
 
 export interface LoadedCheckpoint {
   uri: vscode.Uri;
@@ -19,7 +22,9 @@ export interface LoadedCheckpoint {
 }
 
 export function bundledCheckpointUri(extensionUri: vscode.Uri): vscode.Uri {
-  return vscode.Uri.joinPath(extensionUri, ...BUNDLED_MODEL);
+  const shipped = vscode.Uri.joinPath(extensionUri, ...BUNDLED_MODEL);
+  // The extension host runs in Node and the extension folder is local, so a sync check is fine.
+  return fs.existsSync(shipped.fsPath) ? shipped : vscode.Uri.joinPath(extensionUri, ...STAND_IN_MODEL);
 }
 
 export function configuredCheckpointUri(extensionUri: vscode.Uri): vscode.Uri {

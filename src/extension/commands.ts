@@ -7,6 +7,7 @@ import type { PanelRegistry } from './label_editor_provider';
 import type { CheckpointService } from './checkpoint_service';
 import { VIEW_TYPES } from './label_editor_provider';
 import { writeAtomic } from './fs_atomic';
+import { openSample } from './open_sample';
 
 export function registerCommands(context: vscode.ExtensionContext, registry: PanelRegistry, checkpoints: CheckpointService): void {
   const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
@@ -20,6 +21,8 @@ export function registerCommands(context: vscode.ExtensionContext, registry: Pan
     }
     return vscode.commands.executeCommand('vscode.openWith', target, VIEW_TYPES[0]);
   });
+
+  reg('spade.openSample', (name?: string) => openSample(context, name));
 
   reg('spade.selectCheckpoint', async (uri?: vscode.Uri) => {
     let target = uri;

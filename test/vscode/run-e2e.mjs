@@ -132,6 +132,10 @@ async function runOne(backend) {
     // VS Code in a browser defaults to autoSave "afterDelay" (desktop: "off"), which saved the
     // stroke within a second and made the dirty check flaky; test the desktop flow.
     'files.autoSave': 'off',
+    // The shipped default model takes minutes a frame on SwiftShader's software WebGPU; the
+    // untrained stand-in exercises the same pipeline in seconds (the default model's output is
+    // checked in Node by test/default_model.test.ts).
+    'spade.checkpoint': path.join(paths.root, 'media', 'models', 'tiny-untrained.safetensors'),
   }, null, 2));
 
   // Install the .vsix with code-server's own CLI.

@@ -33,6 +33,12 @@ if (!fs.existsSync(path.join(paths.suiteDir, 'index.js'))) {
 }
 
 const sandbox = makeSandbox('spade-vscode-it');
+// Webviews opened by the suites render with the untrained stand-in: the shipped default model
+// would keep SwiftShader busy for minutes a frame while the suites run.
+fs.mkdirSync(path.join(sandbox.dir, 'user-data', 'User'), { recursive: true });
+fs.writeFileSync(path.join(sandbox.dir, 'user-data', 'User', 'settings.json'), JSON.stringify({
+  'spade.checkpoint': path.join(paths.root, 'media', 'models', 'tiny-untrained.safetensors'),
+}, null, 2));
 const finish = guard(TAG, timeoutS, () => {
   if (!process.env.KEEP_TMP) fs.rmSync(sandbox.dir, { recursive: true, force: true });
   else log(TAG, `kept ${sandbox.dir}`);

@@ -4,13 +4,15 @@
 //   .vscode-test/code-server   code-server (VS Code server + web UI), native modules built with Node 24
 // Idempotent: each step is skipped when its marker exists. Uses no apt; it only checks that the
 // system packages it needs are there (chromium, libkrb5-dev, pkg-config) and says which are missing.
-// Usage: node test/vscode/setup.mjs [--force]
+// Usage: node test/vscode/setup.mjs [--force] [--server-only]   (--server-only: no Chromium needed;
+// `npm start` uses it to serve VS Code to the user's own browser)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { paths, NODE24_VERSION, CODE_SERVER_VERSION } from './paths.mjs';
 
 const force = process.argv.includes('--force');
+const serverOnly = process.argv.includes('--server-only');
 const t0 = Date.now();
 const secs = (t) => ((Date.now() - t) / 1000).toFixed(1) + ' s';
 const log = (m) => console.log(`[setup] ${m}`);
@@ -34,7 +36,7 @@ function duSize(p) {
 
 // --- 0. System prerequisites (installed by apt in .ci/run, never here) --------------------------
 const missing = [];
-if (!fs.existsSync(paths.chromium)) missing.push(`chromium (${paths.chromium})`);
+if (!serverOnly && !fs.existsSync(paths.chromium)) missing.push(`chromium (${paths.chromium})`);
 const needNative = force || !fs.existsSync(paths.codeServerMarker);
 if (needNative) {
   if (!fs.existsSync('/usr/include/gssapi/gssapi.h')) missing.push('libkrb5-dev (/usr/include/gssapi/gssapi.h)');
@@ -46,7 +48,7 @@ if (missing.length) {
 }
 
 // --- 1. Project devDependencies (from package.json, installed by npm ci) -------------------------
-for (const m of ['playwright-core', 'mocha', '@vscode/test-electron', '@vscode/vsce']) {
+for (const m of serverOnly ? [] : ['playwright-core', 'mocha', '@vscode/test-electron', '@vscode/vsce']) {
   if (!fs.existsSync(path.join(paths.root, 'node_modules', m, 'package.json'))) {
     die(`node_modules/${m} is missing: run \`npm ci\` (it is in devDependencies).`);
   }

@@ -38,7 +38,7 @@ function workspaceDir(): string {
   return folder.uri.fsPath;
 }
 
-function bundledModel(): string {
+function standInModel(): string {
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
   assert.ok(ext);
   return path.join(ext.extensionPath, 'media', 'models', 'tiny-untrained.safetensors');
@@ -97,7 +97,7 @@ suite('fine-tune', () => {
   test('dataset problems go to the Problems panel, on the files, and nothing starts', async () => {
     const ws = workspaceDir();
     const data = path.join(ws, 'datasets', 'broken');
-    writeTinyDataset(data, bundledModel(), 2);
+    writeTinyDataset(data, standInModel(), 2);
     fs.rmSync(path.join(data, 'images', 'scene_1.png')); // a label without its image
     const orphan = path.join(data, 'labels', 'scene_1.png');
     const out = path.join(ws, 'runs', 'broken');
@@ -113,18 +113,19 @@ suite('fine-tune', () => {
     this.timeout(Number(process.env.SPADE_FINETUNE_TIMEOUT_MS ?? 480_000));
     const ws = workspaceDir();
     const data = path.join(ws, 'datasets', EVIL);
-    const set = writeTinyDataset(data, bundledModel(), 4);
+    const set = writeTinyDataset(data, standInModel(), 4);
     const out = path.join(ws, 'runs', 'it');
 
-    // A preview on the bundled model, the base checkpoint of the run.
+    // A preview on the stand-in model (the harness sets it), the base checkpoint of the run.
     const mask = vscode.Uri.file(path.join(ws, 'ft.label.png'));
     await vscode.workspace.fs.writeFile(mask, encodeLabelMap({ width: 16, height: 8, ids: new Int32Array(128).fill(set.ids[0]), encoding: { kind: 'gray', bitDepth: 8 } }));
     await vscode.commands.executeCommand('spade.openPreview', mask);
-    const before = await until('the preview shows the bundled model', async () => {
+    const before = await until('the preview shows the stand-in model', async () => {
       const s = await previewStatus();
-      return s.panels.some((p) => p.model === path.basename(bundledModel())) && s;
+      return s.panels.some((p) => p.model === path.basename(standInModel())) && s;
     }, 90_000);
-    assert.strictEqual(vscode.workspace.getConfiguration('spade').get('checkpoint'), '', 'the run starts from the bundled model');
+    // The harness's user settings point spade.checkpoint at the stand-in; no workspace value yet.
+    assert.strictEqual(vscode.workspace.getConfiguration('spade').inspect('checkpoint')?.workspaceValue, undefined, 'the run starts from the preview\'s model');
 
     const run = watchRun(out);
     try {
