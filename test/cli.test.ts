@@ -158,3 +158,42 @@ test('corrupt, truncated and empty checkpoints and label files, and ids outside 
   assert.match(flag.stderr, /bogus/);
   assert.equal(spade('frobnicate').code, 2);
 });
+
+test('convert --inference keeps G and E, drops D and training state, and renders the same image', async () => {
+  const { readCheckpoint, writeCheckpoint } = await import('../src/model/checkpoint/spade_checkpoint');
+  const opt = path.join(VAE, 'opt.txt');
+  const full = path.join(tmp, 'run-like.safetensors');
+  assert.equal(spade('convert', path.join(VAE, 'G.pth'), '--opt', opt, '--encoder', path.join(VAE, 'E.pth'), '--discriminator', path.join(VAE, 'D.pth'), '-o', full).code, 0);
+  // Make it look like a training run's checkpoint: Adam moments and the run's state.
+  const ck = readCheckpoint(new Uint8Array(fs.readFileSync(full)), full);
+  const [key, w] = [...ck.nets.G!][0];
+  ck.extra.set(`optim.G.exp_avg.${key}`, w);
+  ck.info.train_state = JSON.stringify({ step: 42 });
+  fs.writeFileSync(full, writeCheckpoint(ck));
+  const slim = path.join(tmp, 'slim.safetensors');
+  const r = spade('convert', full, '--inference', '-o', slim);
+  assert.equal(r.code, 0, r.stderr);
+  const got = readCheckpoint(new Uint8Array(fs.readFileSync(slim)), slim);
+  assert.ok(got.nets.G && got.nets.E, 'G and E kept');
+  assert.equal(got.nets.D, undefined, 'D dropped');
+  assert.equal(got.extra.size, 0, 'optimizer state dropped');
+  assert.equal(got.info.train_state, undefined);
+  assert.equal(got.info.trained_steps, '42');
+  const label = path.join(tmp, 'inference-ids.png');
+  fs.writeFileSync(label, encodeLabelMap({ width: 64, height: 64, ids: Int32Array.from({ length: 64 * 64 }, (_, i) => (i >> 7) % 7), encoding: { kind: 'gray', bitDepth: 8 } }));
+  const outs = [full, slim].map((c, i) => {
+    const out = path.join(tmp, `inf${i}.npy`);
+    const s = spade('synth', '--checkpoint', c, '--label', label, '--seed', '5', '-o', out);
+    assert.equal(s.code, 0, s.stderr);
+    return fs.readFileSync(out);
+  });
+  assert.deepEqual(outs[1], outs[0], 'the same pixels from the slim checkpoint');
+});
+
+test('synth without --checkpoint uses the bundled model and says which', () => {
+  const out = path.join(tmp, 'default.png');
+  const r = spade('synth', '--label', path.join(__dirname, '..', 'media', 'samples', 'lake.label.png'), '--seed', '1', '-o', out);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /using the bundled (default|UNTRAINED stand-in) model .*\.safetensors/);
+  assert.ok(fs.statSync(out).size > 1000);
+});

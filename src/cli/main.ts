@@ -53,8 +53,9 @@ const COMMANDS: Record<string, Command> = {
   },
   convert: {
     summary: 'convert an NVlabs .pth checkpoint to safetensors',
-    usage: 'spade convert <G.pth> [--opt opt.txt] [--encoder E.pth] [--discriminator D.pth] [--half] -o <out.safetensors>',
-    options: { encoder: { type: 'string' }, discriminator: { type: 'string' }, half: { type: 'boolean' }, out: { type: 'string', short: 'o' }, ...modelOptions() },
+    usage: 'spade convert <G.pth|checkpoint.safetensors> [--opt opt.txt] [--encoder E.pth] [--discriminator D.pth] [--half] [--inference] -o <out.safetensors>\n' +
+      '              (--inference: keep only G and E, dropping D and training state)',
+    options: { encoder: { type: 'string' }, discriminator: { type: 'string' }, half: { type: 'boolean' }, inference: { type: 'boolean' }, out: { type: 'string', short: 'o' }, ...modelOptions() },
     run: convert,
     tensors: true,
   },
