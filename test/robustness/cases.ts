@@ -44,7 +44,8 @@ export function classify(fn: () => unknown, fileName: string): { outcome: Outcom
       return { outcome: 'unclean', detail: `${(e as Error)?.constructor?.name ?? typeof e}: ${String((e as Error)?.message ?? e).slice(0, 300)}` };
     }
     if (e.message.includes('\n')) return { outcome: 'unclean', detail: `multi-line message: ${JSON.stringify(e.message.slice(0, 300))}` };
-    if (!e.message.startsWith(`${fileName}: `)) return { outcome: 'unclean', detail: `message does not start with the file name: ${e.message.slice(0, 300)}` };
+    // `file: problem`, or `file (part): problem` for a part of it (e.g. a checkpoint's metadata.config).
+    if (!e.message.startsWith(`${fileName}: `) && !e.message.startsWith(`${fileName} (`)) return { outcome: 'unclean', detail: `message does not start with the file name: ${e.message.slice(0, 300)}` };
     return { outcome: 'clean', detail: e.message };
   }
 }
