@@ -146,6 +146,7 @@ export async function train(ctx: CommandContext): Promise<number> {
   ck = undefined; // the host copy of the weights is not needed any more
 
   fs.mkdirSync(outDir!, { recursive: true });
+  run!.removeStaleTemps();
   if (!resume) run!.writeJson('run.json', { data, checkpoint: v.checkpoint ?? null, steps, batch, backend: ctx.backend, seed, options, preprocess, config: model.config, started: new Date().toISOString() });
   // A fixed set of pairs for the sample grids: the first draw of a loader of their own.
   const sampleBatch = new DatasetLoader(report, model.config, { seed, ...preprocess, no_flip: true }).next(Math.min(batch * 2, 4, report.pairs.length));
