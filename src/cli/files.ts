@@ -7,6 +7,8 @@ export function readInput(file: string, what: string): Uint8Array {
   try {
     const st = fs.statSync(file);
     if (st.isDirectory()) throw new SpadeInputError(`${what} is a directory, not a file`, file);
+    // A FIFO or a device would block the read forever (or never end): refuse before opening.
+    if (!st.isFile()) throw new SpadeInputError(`${what} is not a regular file (a pipe, socket or device)`, file);
     return new Uint8Array(fs.readFileSync(file));
   } catch (e) {
     if (e instanceof SpadeInputError) throw e;
