@@ -3,7 +3,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addTally, emptyTally, formatTally, runSuite, type Tally } from './guard';
 
-const NUM_RUNS = Number(process.env.SPADE_FUZZ_RUNS ?? 150);
+const NUM_RUNS = Number(process.env.SPADE_FUZZ_RUNS ?? 200);
 const SEED = Number(process.env.SPADE_FUZZ_SEED ?? 20261125);
 const total = emptyTally();
 

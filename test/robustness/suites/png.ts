@@ -3,10 +3,12 @@
  * type, bit depth (1-16) and interlace, checks that valid ones decode to the ids written, then
  * breaks them (truncation, flipped bytes with and without a fixed CRC, lying IHDR sizes up to
  * gigapixels, dropped PLTE/IDAT/IEND, foreign chunks, lying chunk lengths, garbage image data).
+ * JPEG photos and style images get byte flips, truncations and lying frame sizes.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
+import jpeg from 'jpeg-js';
 import { decodeInstanceMap, decodeLabelMap, checkPng } from '../../../src/model/io/label_png';
 import { decodePhoto } from '../../../src/model/data/photo';
 import { decodeStyleImage } from '../../../src/model/io/style_image';
@@ -168,7 +170,31 @@ fc.check(
   opts,
 );
 
-// 4. The hand-made corpus: each file must be refused with the message its name promises.
+// 4. JPEG photos and style images: flipped bytes, truncations, and frame headers that lie about the size.
+const jpegSource = (() => {
+  const w = 24;
+  const h = 16;
+  const data = new Uint8Array(w * h * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 37) & 255));
+  return new Uint8Array(jpeg.encode({ data, width: w, height: h }, 80).data);
+})();
+fc.check(
+  fc.property(fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(255)), { maxLength: 6 }), fc.option(fc.double({ min: 0, max: 1, noNaN: true })), fc.option(fc.tuple(fc.nat(65535), fc.nat(65535))), (flips, cut, size) => {
+    const b = jpegSource.slice();
+    for (const [at, v] of flips) b[2 + Math.floor(at * (b.length - 2))] = v; // keep the SOI marker
+    if (size) {
+      const sof = b.findIndex((v, i) => v === 0xff && b[i + 1] === 0xc0);
+      if (sof >= 0) b.set([size[1] >> 8, size[1] & 255, size[0] >> 8, size[0] & 255], sof + 5);
+    }
+    const bytes = cut === null ? b : b.subarray(0, Math.floor(cut * b.length));
+    const name = `jpeg with ${flips.length} flipped bytes${size ? `, frame says ${size[0]}x${size[1]}` : ''}${cut === null ? '' : `, cut at ${bytes.length}`}`;
+    runCase(`${name} / photo`, 'fuzz.jpg', () => decodePhoto(bytes, 'fuzz.jpg'));
+    runCase(`${name} / style image`, 'fuzz.jpg', () => decodeStyleImage(bytes, 'fuzz.jpg'));
+    return true;
+  }),
+  opts,
+);
+
+// 5. The hand-made corpus: each file must be refused with the message its name promises.
 const CORPUS = path.join(__dirname, '..', '..', 'fixtures', 'bad', 'png');
 export const PNG_CORPUS: Record<string, RegExp> = {
   'bomb_gigapixel.png': /image is 1000000x1000000 \(1000000000000 pixels\), more than the limit of \d+ pixels/,
