@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeLabelMap } from '../../src/model/io/label_png';
-import { emptyTally, formatTally } from './guard';
+import { CORPUS_MARKER as MARKER, emptyTally, formatTally } from './guard';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -15,8 +15,6 @@ const BAD = path.join(ROOT, 'test', 'fixtures', 'bad');
 const HELDOUT = path.join(ROOT, 'test', 'fixtures', 'heldout');
 const TINY = path.join(ROOT, 'media', 'models', 'tiny-untrained.safetensors');
 const LABEL = path.join(ROOT, 'media', 'samples', 'landscape.label.png');
-/** What the pickle payloads in test/fixtures/bad would create if they ever ran (make_bad.py). */
-const MARKER = '/tmp/spade_studio_pth_pwned';
 const RUN_GUARD_MS = 120_000;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spade-robust-cli-'));
 const tally = emptyTally();

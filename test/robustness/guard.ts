@@ -12,6 +12,8 @@ import { pathToFileURL } from 'node:url';
 import type { WorkerInput, WorkerMessage } from './cases';
 
 export const CASE_GUARD_MS = 30_000;
+/** What the payloads in test/fixtures/bad (make_bad.py) would create if anything ran them. */
+export const CORPUS_MARKER = '/tmp/spade_studio_pth_pwned';
 
 export interface Tally {
   tried: number;
@@ -49,11 +51,13 @@ export function markerDir(): string {
 
 /** Files the payloads created: each one is code that ran. */
 export function executed(dir: string): string[] {
-  return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => path.join(dir, f)) : [];
+  const made = fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => path.join(dir, f)) : [];
+  return fs.existsSync(CORPUS_MARKER) ? [...made, CORPUS_MARKER] : made;
 }
 
 export function runSuite(suite: string, opts: { numRuns: number; seed: number }): Promise<Tally> {
   const markers = markerDir();
+  fs.rmSync(CORPUS_MARKER, { force: true });
   const tally = emptyTally();
   const data: WorkerInput = { suite, markerDir: markers, numRuns: opts.numRuns, seed: opts.seed };
   const worker = new Worker(path.join(__dirname, 'boot.mjs'), {

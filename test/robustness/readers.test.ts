@@ -1,4 +1,5 @@
 // Fuzzes every reader we own in guarded workers (see guard.ts) and prints the counts.
+// SPADE_FUZZ_RUNS (runs per property, default 200) and SPADE_FUZZ_SEED make longer or other runs.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addTally, emptyTally, formatTally, runSuite, type Tally } from './guard';
