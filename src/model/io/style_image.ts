@@ -41,9 +41,16 @@ export function decodeStyleImage(bytes: Uint8Array, name: string, maxPixels = DE
     } catch (e) {
       throw new SpadeInputError(`not a readable PNG (${(e as Error).message})`, name);
     }
-    if (d.palette) {
+    // Only colour type 3 is indexed: a PLTE in a truecolour file is a mere suggestion (and one in a
+    // grayscale file is invalid), so fast-png's `palette` is ignored there.
+    if (d.palette && hdr.colorType === 3) {
       // Indexed colour: expand through the palette (entries are RGB or RGBA).
-      const rgb = convertIndexedToRgb(d);
+      let rgb: Uint8Array;
+      try {
+        rgb = convertIndexedToRgb(d);
+      } catch (e) {
+        throw new SpadeInputError(`corrupt PNG: a pixel's palette index is beyond its ${d.palette.length}-entry PLTE (${(e as Error).message})`, name);
+      }
       return toFloat(d.width, d.height, rgb, d.palette[0]?.length ?? 3, 255, name);
     }
     if (d.depth !== 8 && d.depth !== 16) throw new SpadeInputError(`${d.depth}-bit PNGs are not supported as style images`, name);
