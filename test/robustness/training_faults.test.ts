@@ -69,13 +69,17 @@ test('SIGKILL at random moments never leaves an unreadable latest.safetensors; -
       const n = 1 + Math.floor(random() * 4);
       let seen = 0;
       await new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const guard = setTimeout(resolve, RUN_GUARD_MS);
         const watcher = fs.watch(out, (_, f) => {
           if (f?.endsWith('.tmp') && fs.existsSync(path.join(out, f)) && ++seen >= n) {
+            clearTimeout(guard);
             watcher.close();
             resolve();
           }
         });
         child.on('exit', () => {
+          clearTimeout(guard);
           watcher.close();
           resolve();
         });
