@@ -7,6 +7,8 @@ export function readInput(file: string, what: string): Uint8Array {
   try {
     const st = fs.statSync(file);
     if (st.isDirectory()) throw new SpadeInputError(`${what} is a directory, not a file`, file);
+    // A FIFO or a device would block the read forever (or never end): refuse before opening.
+    if (!st.isFile()) throw new SpadeInputError(`${what} is not a regular file (a pipe, socket or device)`, file);
     return new Uint8Array(fs.readFileSync(file));
   } catch (e) {
     if (e instanceof SpadeInputError) throw e;
@@ -37,7 +39,9 @@ export function writeFileAtomic(file: string, data: Uint8Array): void {
   try {
     const fd = fs.openSync(tmp, 'w', 0o644);
     try {
-      fs.writeSync(fd, data);
+      // One write(2) may write less than asked (a full disk, a file-size limit) without an
+      // error; only the next call fails. Loop, or a short file would be renamed into place.
+      for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -45,9 +49,15 @@ export function writeFileAtomic(file: string, data: Uint8Array): void {
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC') throw new SpadeInputError('disk full: nothing was written', file);
-    if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') throw new SpadeInputError('cannot write here (permission denied or read-only)', file);
-    throw e;
+    throw writeError(e, file, 'nothing was written; an earlier version of the file is untouched');
   }
+}
+
+/** A SpadeInputError for the write failures a user can fix (space, limits, permissions); others as they are. */
+export function writeError(e: unknown, file: string, consequence: string): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new SpadeInputError(`disk full (${code}): ${consequence}`, file);
+  if (code === 'EFBIG') return new SpadeInputError(`file too large for this system or its file-size limit (EFBIG): ${consequence}`, file);
+  if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return new SpadeInputError(`cannot write here (${code}: permission denied or read-only): ${consequence}`, file);
+  return e;
 }

@@ -19,12 +19,12 @@ export async function encodeOutput(img: tf.Tensor4D, outFile: string): Promise<U
 }
 
 /** A style image as (1, H, W, 3) float32 in [-1, 1]: .npy as is, PNG/JPEG through the shared decoder. */
-export function decodeStyleImage(bytes: Uint8Array, file: string): tf.Tensor4D {
+export function decodeStyleImage(bytes: Uint8Array, file: string, maxPixels?: number): tf.Tensor4D {
   if (path.extname(file).toLowerCase() === '.npy') {
     const a = readNpy(bytes, file, { expectShape: [null, null, 3], finite: true });
     for (const v of a.data) if (v < -1.0001 || v > 1.0001) throw new SpadeInputError('.npy style image values must lie in [-1, 1]', file);
     return tf.tensor4d(a.data, [1, a.shape[0], a.shape[1], 3]);
   }
-  const img = decodeRgbImage(bytes, file);
+  const img = decodeRgbImage(bytes, file, maxPixels);
   return tf.tensor4d(img.data, [1, img.height, img.width, 3]);
 }

@@ -5,7 +5,7 @@ import { coerce, parseOptTxt } from '../model/opt_txt';
 import { SpadeInputError } from '../model/errors';
 import { readCheckpoint, type SpadeCheckpoint } from '../model/checkpoint/spade_checkpoint';
 import { SpadeModel } from '../model/model';
-import { decodeInstanceMap, decodeLabelMap, formatIdCounts } from '../model/io/label_png';
+import { DEFAULT_MAX_PIXELS, decodeInstanceMap, decodeLabelMap, formatIdCounts } from '../model/io/label_png';
 import { filePalette, mapIdsToModel } from '../model/io/label_sets';
 import type { LabelBatch } from '../model/preprocess';
 import { readInput, readText } from './files';
@@ -39,13 +39,24 @@ export function loadModel(file: string, config: SpadeConfig | undefined): SpadeM
   return SpadeModel.fromCheckpoint(loadCheckpointFile(file, config), file);
 }
 
+/** `--max_pixels N`: the largest image (width × height) read, checked on the header before decoding. */
+export function maxPixelsFrom(values: Record<string, unknown>): number {
+  const v = values.max_pixels;
+  if (v === undefined) return DEFAULT_MAX_PIXELS;
+  const n = Number(v);
+  if (typeof v !== 'string' || !/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new SpadeInputError(`--max_pixels must be a positive integer, got '${String(v)}'`);
+  }
+  return n;
+}
+
 /**
  * A label PNG (and instance PNG) as the generator's input ids. Ids are mapped through the
  * model's label set (dontcare -> label_nc); ids that fit no channel are listed with counts.
  */
-export function readLabels(model: SpadeModel, labelFile: string, instanceFile?: string): LabelBatch {
+export function readLabels(model: SpadeModel, labelFile: string, instanceFile?: string, maxPixels = DEFAULT_MAX_PIXELS): LabelBatch {
   const { config: cfg, labelSet } = model;
-  const map = decodeLabelMap(readInput(labelFile, 'label map'), labelFile, { palette: filePalette(labelSet) });
+  const map = decodeLabelMap(readInput(labelFile, 'label map'), labelFile, { palette: filePalette(labelSet), maxPixels });
   const mapped = mapIdsToModel(map.ids, labelSet, cfg.label_nc, cfg.contain_dontcare_label);
   if (mapped.invalid.length) {
     const nc = cfg.label_nc + (cfg.contain_dontcare_label ? 1 : 0);
@@ -54,7 +65,7 @@ export function readLabels(model: SpadeModel, labelFile: string, instanceFile?: 
   const batch: LabelBatch = { ids: mapped.ids, n: 1, h: map.height, w: map.width };
   if (!cfg.no_instance) {
     if (!instanceFile) throw new SpadeInputError('this model uses instance maps (no_instance is false): add --instance <png>', labelFile);
-    const inst = decodeInstanceMap(readInput(instanceFile, 'instance map'), instanceFile);
+    const inst = decodeInstanceMap(readInput(instanceFile, 'instance map'), instanceFile, { maxPixels });
     if (inst.width !== map.width || inst.height !== map.height) {
       throw new SpadeInputError(`instance map is ${inst.width}x${inst.height} but the label map is ${map.width}x${map.height}`, instanceFile);
     }

@@ -42,11 +42,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'synthesize an image from a label map',
     usage:
       'spade synth [--checkpoint <.safetensors|.pth> [--opt opt.txt]] --label <png> [--instance <png>]\n' +
-      '            [--z <z.npy> | --seed <n> | --style <png|jpg|npy>] -o <out.png|out.npy> [--backend wasm|cpu]\n' +
+      '            [--z <z.npy> | --seed <n> | --style <png|jpg|npy>] -o <out.png|out.npy> [--backend wasm|cpu] [--max_pixels N]\n' +
       '            (no --checkpoint: the bundled default model)',
     options: {
       checkpoint: { type: 'string' }, label: { type: 'string' }, instance: { type: 'string' }, z: { type: 'string' },
-      seed: { type: 'string' }, style: { type: 'string' }, out: { type: 'string', short: 'o' }, ...modelOptions(),
+      seed: { type: 'string' }, style: { type: 'string' }, out: { type: 'string', short: 'o' }, max_pixels: { type: 'string' }, ...modelOptions(),
     },
     run: synth,
     tensors: true,
@@ -65,7 +65,7 @@ const COMMANDS: Record<string, Command> = {
       'spade train --data <dir> --out <dir> [--checkpoint <init> [--opt opt.txt]] [--steps N] [--batch B]\n' +
       '            [--backend webgpu|wasm|cpu] [--resume] [--check] [--seed S] [--save_every K] [--sample_every K] [--log_every K]\n' +
       '            [--lr --beta1 --beta2 --no_TTUR --niter --niter_decay] [--preprocess_mode M --load_size L --no_flip]\n' +
-      '            [--label_set name] [model options for training from scratch: --ngf --crop_size --spade_hidden --use_vae ...]',
+      '            [--label_set name] [--max_pixels N] [model options for training from scratch: --ngf --crop_size --spade_hidden --use_vae ...]',
     options: { ...(TRAIN_FLAGS as Record<string, OptionSpec>), ...modelOptions() },
     run: train,
     tensors: true,

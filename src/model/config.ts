@@ -125,6 +125,19 @@ export function parsePlainNorm(norm: string, option: string): PlainNormSpec {
   throw new SpadeInputError(`${option} '${norm}' is not [spectral](none|batch|sync_batch|instance)`);
 }
 
+/** Upper bounds for the integer options (NVlabs' largest published models use a tenth or less). */
+const OPTION_MAX = {
+  label_nc: 65536, // 16-bit label ids
+  output_nc: 64,
+  ngf: 8192,
+  ndf: 8192,
+  z_dim: 65536,
+  crop_size: 16384,
+  n_layers_D: 16,
+  num_D: 16,
+  spade_hidden: 8192,
+} as const;
+
 function isPosInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v > 0;
 }
@@ -140,6 +153,9 @@ export function makeConfig(partial: Partial<SpadeConfig>, source = 'config'): Sp
   };
   for (const k of ['label_nc', 'output_nc', 'ngf', 'ndf', 'z_dim', 'crop_size', 'n_layers_D', 'num_D', 'spade_hidden'] as const) {
     if (!isPosInt(cfg[k])) bad(`${k} must be a positive integer, got ${JSON.stringify(cfg[k])}`);
+    // Far above any real model, but a hostile opt.txt could otherwise make the network builders
+    // loop for hours (num_D 1e9) before a single shape is compared with the checkpoint.
+    if (cfg[k] > OPTION_MAX[k]) bad(`${k} ${cfg[k]} is larger than the ${OPTION_MAX[k]} this reader accepts`);
   }
   for (const k of ['contain_dontcare_label', 'no_instance', 'use_vae', 'no_ganFeat_loss'] as const) {
     if (typeof cfg[k] !== 'boolean') bad(`${k} must be true or false, got ${JSON.stringify(cfg[k])}`);

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SpadeInputError } from '../../model/errors';
 import { readNpy } from '../../model/io/npy';
 import { outputSize } from '../../model/config';
-import { configFrom, loadModel, readLabels } from '../load';
+import { configFrom, loadModel, maxPixelsFrom, readLabels } from '../load';
 import { readInput, writeFileAtomic } from '../files';
 import { decodeStyleImage, encodeOutput } from '../image_io';
 import type { CommandContext } from '../main';
@@ -25,9 +25,10 @@ export async function synth(ctx: CommandContext): Promise<void> {
   const styles = ['z', 'seed', 'style'].filter((k) => v[k] !== undefined);
   if (styles.length > 1) throw new SpadeInputError(`give only one of --z, --seed and --style (got ${styles.map((s) => `--${s}`).join(', ')})`);
 
+  const maxPixels = maxPixelsFrom(v);
   const model = loadModel(checkpoint, configFrom(v));
   try {
-    const labels = readLabels(model, label, v.instance as string | undefined);
+    const labels = readLabels(model, label, v.instance as string | undefined, maxPixels);
     const cfg = model.config;
     let z: tf.Tensor2D | undefined;
     if (v.z !== undefined) {
@@ -40,7 +41,7 @@ export async function synth(ctx: CommandContext): Promise<void> {
       z = tf.tensor2d(a.data, [1, cfg.z_dim]);
     } else if (v.style !== undefined) {
       const file = v.style as string;
-      const img = decodeStyleImage(readInput(file, 'style image'), file);
+      const img = decodeStyleImage(readInput(file, 'style image'), file, maxPixels);
       // The mode of the style distribution (mu): deterministic, unlike NVlabs' test-time sample.
       const { mu, logvar } = model.encode(img, checkpoint);
       logvar.dispose();

@@ -16,7 +16,7 @@ import { labelSetFor, type LabelSet } from '../../model/io/label_sets';
 import type { PreprocessMode } from '../../model/data/augment';
 import { SpadeTrainer, type StepLosses } from '../../model/train/trainer';
 import { makeTrainOptions, ratesAt, type TrainOptions } from '../../model/train/options';
-import { configFrom, loadCheckpointFile } from '../load';
+import { configFrom, loadCheckpointFile, maxPixelsFrom } from '../load';
 import { readInput } from '../files';
 import { formatDatasetProblems, formatDatasetSummary, scanDataset, type DatasetReport } from '../train/dataset';
 import { DatasetLoader, type LoaderState } from '../train/loader';
@@ -42,7 +42,7 @@ export const TRAIN_FLAGS = {
   save_every: { type: 'string' }, sample_every: { type: 'string' }, log_every: { type: 'string' },
   lr: { type: 'string' }, beta1: { type: 'string' }, beta2: { type: 'string' }, no_TTUR: { type: 'boolean' },
   niter: { type: 'string' }, niter_decay: { type: 'string' }, preprocess_mode: { type: 'string' }, load_size: { type: 'string' },
-  no_flip: { type: 'boolean' }, label_set: { type: 'string' },
+  no_flip: { type: 'boolean' }, label_set: { type: 'string' }, max_pixels: { type: 'string' },
 } as const;
 
 function int(v: unknown, flag: string, min: number, fallback: number): number {
@@ -111,6 +111,7 @@ export async function train(ctx: CommandContext): Promise<number> {
   const report = scanDataset(data, {
     ...scanConfig,
     labelSet,
+    maxPixels: maxPixelsFrom(v),
     preprocess: { ...preprocess, crop_size: provisional.crop_size, aspect_ratio: provisional.aspect_ratio },
   });
   reportDataset(ctx, report);
@@ -145,6 +146,7 @@ export async function train(ctx: CommandContext): Promise<number> {
   ck = undefined; // the host copy of the weights is not needed any more
 
   fs.mkdirSync(outDir!, { recursive: true });
+  run!.removeStaleTemps();
   if (!resume) run!.writeJson('run.json', { data, checkpoint: v.checkpoint ?? null, steps, batch, backend: ctx.backend, seed, options, preprocess, config: model.config, started: new Date().toISOString() });
   // A fixed set of pairs for the sample grids: the first draw of a loader of their own.
   const sampleBatch = new DatasetLoader(report, model.config, { seed, ...preprocess, no_flip: true }).next(Math.min(batch * 2, 4, report.pairs.length));

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import type { LabelSet } from '../../model/io/label_sets';
-import { writeFileAtomic } from '../files';
+import { writeError, writeFileAtomic } from '../files';
 
 export const LATEST = 'latest.safetensors';
 
@@ -32,7 +32,24 @@ export class RunDir {
 
   /** One line per logged step; an append of one short line, flushed before the next step. */
   appendMetrics(record: Record<string, number>): void {
-    fs.appendFileSync(this.file('metrics.jsonl'), JSON.stringify(record) + '\n');
+    const file = this.file('metrics.jsonl');
+    try {
+      fs.appendFileSync(file, JSON.stringify(record) + '\n');
+    } catch (e) {
+      throw writeError(e, file, 'the run stopped; the last checkpoint is untouched');
+    }
+  }
+
+  /**
+   * Temp files a killed run left behind (`.<name>.<pid>.<time>.tmp`, see writeFileAtomic). They
+   * were never renamed into place, so they are incomplete by definition.
+   */
+  removeStaleTemps(): void {
+    if (!fs.existsSync(this.dir)) return;
+    for (const f of fs.readdirSync(this.dir)) {
+      const m = /^\..+\.(\d+)\.\d+\.tmp$/.exec(f);
+      if (m && Number(m[1]) !== process.pid) fs.rmSync(this.file(f), { force: true });
+    }
   }
 
   /** `latest` and, when `numbered`, a step_NNNNNN copy; both atomically. */

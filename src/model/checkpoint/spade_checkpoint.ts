@@ -36,7 +36,8 @@ export interface ConfigSource {
 /** Reads a `.safetensors` (ours, or a bare state dict with options given) or a `.pth` generator. */
 export function readCheckpoint(bytes: Uint8Array, fileName: string, src: ConfigSource = {}): SpadeCheckpoint {
   if (bytes.length === 0) throw new SpadeInputError('checkpoint file is empty', fileName);
-  if (isSafetensors(bytes)) {
+  // A `.safetensors` name is trusted too: a broken header must be reported as such, not as a `.pth`.
+  if (isSafetensors(bytes) || /\.safetensors$/i.test(fileName)) {
     const { tensors, metadata } = readSafetensors(bytes, fileName);
     if (metadata.format === FORMAT) return fromOurMetadata(tensors, metadata, fileName, src);
     const config = requireConfig(src, fileName, 'safetensors file without spade-studio metadata');

@@ -5,7 +5,7 @@
  * truncated file with zeros. Sizes can be read from the header alone, to refuse huge pictures
  * before anything is allocated. No fs, no DOM.
  */
-import { checkPng, DEFAULT_MAX_PIXELS, readPngHeader } from '../io/label_png';
+import { DEFAULT_MAX_PIXELS, readPngHeader } from '../io/label_png';
 import { decodeStyleImage } from '../io/style_image';
 import { SpadeInputError } from '../errors';
 import type { Size } from './augment';
@@ -67,8 +67,7 @@ export function decodePhoto(bytes: Uint8Array, name: string, maxPixels = DEFAULT
   if (size.width * size.height > maxPixels) {
     throw new SpadeInputError(`image is ${size.width}x${size.height} (${size.width * size.height} pixels), more than the limit of ${maxPixels} pixels`, name);
   }
-  if (isPng(bytes)) checkPng(bytes, name, maxPixels);
-  const img = decodeStyleImage(bytes, name);
+  const img = decodeStyleImage(bytes, name, maxPixels); // PNGs get the structural check there
   if (img.width !== size.width || img.height !== size.height) {
     throw new SpadeInputError(`corrupt image: header says ${size.width}x${size.height}, data decodes to ${img.width}x${img.height}`, name);
   }

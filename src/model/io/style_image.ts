@@ -4,10 +4,8 @@
  */
 import { convertIndexedToRgb, decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
-import { readPngHeader } from './label_png';
+import { checkPng, DEFAULT_MAX_PIXELS } from './label_png';
 import { SpadeInputError } from '../errors';
-
-const MAX_PIXELS = 4096 * 4096;
 
 export interface RgbImage {
   width: number;
@@ -19,28 +17,40 @@ export interface RgbImage {
 const isPng = (b: Uint8Array) => b.length > 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
 const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
 
-export function decodeStyleImage(bytes: Uint8Array, name: string): RgbImage {
+/** `maxPixels` is checked on the header, before anything is decoded. */
+export function decodeStyleImage(bytes: Uint8Array, name: string, maxPixels = DEFAULT_MAX_PIXELS): RgbImage {
   if (isJpeg(bytes)) {
     let d: { width: number; height: number; data: Uint8Array };
     try {
-      d = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6 });
+      d = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6 });
     } catch (e) {
       throw new SpadeInputError(`not a readable JPEG (${(e as Error).message})`, name);
     }
     return toFloat(d.width, d.height, d.data, 4, 255, name);
   }
   if (isPng(bytes)) {
-    const hdr = readPngHeader(bytes, name);
-    if (hdr.width * hdr.height > MAX_PIXELS) throw new SpadeInputError(`image is ${hdr.width}x${hdr.height}, over the ${MAX_PIXELS} pixel limit`, name);
+    // The label codec's structural pass: pixel limit first, then CRCs, PLTE, and image data that
+    // inflates to exactly the promised size (fast-png alone zero-fills short data and inflates bombs).
+    const hdr = checkPng(bytes, name, maxPixels);
+    if (hdr.interlaced && hdr.bitDepth < 8) {
+      throw new SpadeInputError(`interlaced ${hdr.bitDepth}-bit PNGs are not supported; re-save it without interlacing`, name);
+    }
     let d: ReturnType<typeof decodePng>;
     try {
       d = decodePng(bytes);
     } catch (e) {
       throw new SpadeInputError(`not a readable PNG (${(e as Error).message})`, name);
     }
-    if (d.palette) {
+    // Only colour type 3 is indexed: a PLTE in a truecolour file is a mere suggestion (and one in a
+    // grayscale file is invalid), so fast-png's `palette` is ignored there.
+    if (d.palette && hdr.colorType === 3) {
       // Indexed colour: expand through the palette (entries are RGB or RGBA).
-      const rgb = convertIndexedToRgb(d);
+      let rgb: Uint8Array;
+      try {
+        rgb = convertIndexedToRgb(d);
+      } catch (e) {
+        throw new SpadeInputError(`corrupt PNG: a pixel's palette index is beyond its ${d.palette.length}-entry PLTE (${(e as Error).message})`, name);
+      }
       return toFloat(d.width, d.height, rgb, d.palette[0]?.length ?? 3, 255, name);
     }
     if (d.depth !== 8 && d.depth !== 16) throw new SpadeInputError(`${d.depth}-bit PNGs are not supported as style images`, name);
