@@ -8,8 +8,9 @@ import { readCheckpoint, writeCheckpoint } from '../model/checkpoint/spade_check
 import { parseOptTxt } from '../model/opt_txt';
 import type { LabelSet } from '../model/io/label_sets';
 import type { CheckpointInfo, LabelSetInfo } from '../shared/protocol';
+import { BUNDLED_MODEL } from '../shared/bundled_model';
 
-export const BUNDLED_MODEL = ['media', 'models', 'tiny-untrained.safetensors'];
+export { BUNDLED_MODEL };
 
 export interface LoadedCheckpoint {
   uri: vscode.Uri;
