@@ -105,7 +105,8 @@ canvas {
 .style-tile.large { width: 160px; height: 160px; }
 .style-title { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .style-status { font-size: 11px; color: var(--vscode-descriptionForeground, #9d9d9d); overflow-wrap: anywhere; }
-.distance-matrix { border-collapse: collapse; font-size: 11px; }
+.distance-matrix { border-collapse: collapse; font-size: 11px; align-self: flex-start; }
+.pca-plot, .strip-count { align-self: flex-start; }
 .distance-matrix th { font-weight: normal; padding: 1px 4px; text-align: left; max-width: 8em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .distance-matrix td.dist { width: 22px; height: 22px; cursor: default; }
 .distance-readout { font-size: 11px; font-variant-numeric: tabular-nums; min-height: 1.3em; }

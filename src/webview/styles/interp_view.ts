@@ -59,10 +59,11 @@ export class InterpView {
   setStyles(styles: ReadyStyle[]): void {
     const keep = [this.a.value, this.b.value];
     this.styles = styles;
+    // Keep the user's pair while both still exist and differ; else the first two styles.
+    const valid = keep[0] !== keep[1] && keep.every((v) => styles.some((s) => String(s.id) === v));
     [this.a, this.b].forEach((sel, k) => {
       sel.replaceChildren(...styles.map((s) => new Option(s.name, String(s.id))));
-      const want = styles.some((s) => String(s.id) === keep[k]) ? keep[k] : String(styles[Math.min(k, styles.length - 1)]?.id ?? '');
-      sel.value = want;
+      sel.value = valid ? keep[k] : String(styles[Math.min(k, styles.length - 1)]?.id ?? '');
     });
     const ok = styles.length >= 2;
     this.el.classList.toggle('disabled', !ok);
