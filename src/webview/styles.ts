@@ -81,7 +81,7 @@ canvas {
 }
 
 /* Styles panel (src/webview/styles/) */
-.main:has(.styles-panel:not([hidden])) { grid-template-columns: minmax(180px, 230px) 1fr minmax(300px, 420px); }
+.main:has(.styles-panel:not([hidden])) { grid-template-columns: minmax(160px, 230px) minmax(200px, 1fr) minmax(280px, 380px); }
 .styles-panel {
   overflow-y: auto; min-height: 0; padding: 8px; display: flex; flex-direction: column; gap: 10px;
   border-left: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35));

@@ -142,5 +142,6 @@ export async function driveStyles({ page, frame, backend, workspace, checkpoint,
   log(TAG, `${backend}: slider 0.5 -> 0 changed ${moved} px in ${ms(t0)} ms; at t=0 the frame differs from style 1's tile in ${fromTile} px`);
   if (fromTile > 0) fail(`at t = 0 the interpolation should equal the first style's tile; ${fromTile} px differ`);
   T.interpolation = { changedPx: moved };
+  await frame.locator('#interp-canvas').scrollIntoViewIfNeeded().catch(() => {});
   await shot('styles-interpolation');
 }

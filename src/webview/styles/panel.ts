@@ -89,7 +89,15 @@ export class StylesPanel {
   setModel(info: ModelInfo | null): void {
     this.model = info;
     this.generation++;
-    if (info?.hasEncoder) for (const e of this.list.entries) if (e.image) this.encode(e);
+    for (const e of this.list.entries) {
+      if (!info || !e.image) continue;
+      if (info.hasEncoder) this.encode(e);
+      else {
+        // The old encoder's code would not mean the same to this generator.
+        e.mu = e.logvar = null;
+        e.error = 'this checkpoint has no style encoder to encode the image with';
+      }
+    }
     for (const e of this.list.entries) {
       if (!e.image && e.mu && info && e.mu.length !== info.zDim) {
         e.error = `code has ${e.mu.length} values; this model needs ${info.zDim}`;
