@@ -67,6 +67,28 @@ export async function addStyleImages(panel: Panel, uris?: vscode.Uri[]): Promise
   }
 }
 
+/**
+ * Images dropped on the panel: the webview names them by URI, so the host checks each one is
+ * a PNG or JPEG inside a workspace folder before it reads anything.
+ */
+export async function addDroppedImages(panel: Panel, uris: string[]): Promise<void> {
+  const ok: vscode.Uri[] = [];
+  for (const u of uris) {
+    let uri: vscode.Uri;
+    try {
+      uri = vscode.Uri.parse(u, true);
+    } catch {
+      panel.post({ type: 'error', message: `dropped item is not a file URI: ${u.slice(0, 200)}` });
+      continue;
+    }
+    const inside = (vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.scheme === uri.scheme && f.uri.authority === uri.authority && `${uri.path}/`.startsWith(`${f.uri.path.replace(/\/$/, '')}/`) && !uri.path.split('/').includes('..'));
+    if (!inside) panel.post({ type: 'error', message: `${uri.fsPath}: style images must be inside the workspace` });
+    else if (!/\.(png|jpe?g)$/i.test(uri.path)) panel.post({ type: 'error', message: `${uri.fsPath}: style images must be PNG or JPEG files` });
+    else ok.push(uri);
+  }
+  if (ok.length) await addStyleImages(panel, ok);
+}
+
 /** Validates the panel's set and writes it as `<stem>.spade-style.json` next to the mask. */
 export async function saveStyleSet(panel: Panel, text: string): Promise<vscode.Uri | undefined> {
   const target = styleSetUri(panel.document.uri);
@@ -113,8 +135,8 @@ export async function loadStyleSet(panel: Panel, uri?: vscode.Uri): Promise<void
   }
 }
 
-/** Writes interpolation frames as `<stem>.<label>_<k>.png` next to the mask. */
-export async function exportFrames(panel: Panel, label: string, pngs: Uint8Array[]): Promise<vscode.Uri[]> {
+/** Writes interpolation frames as `<stem>.<label>_<k>.png` (and `<stem>.<label>_anim.png`) next to the mask. */
+export async function exportFrames(panel: Panel, label: string, pngs: Uint8Array[], apng?: Uint8Array): Promise<vscode.Uri[]> {
   const stem = maskStem(panel.document.uri);
   const digits = String(pngs.length - 1).length;
   const out: vscode.Uri[] = [];
@@ -123,6 +145,11 @@ export async function exportFrames(panel: Panel, label: string, pngs: Uint8Array
     await writeAtomic(uri, pngs[k]);
     out.push(uri);
   }
-  void vscode.window.showInformationMessage(`SPADE: wrote ${pngs.length} frames (${stem}.${label}_*.png)`);
+  if (apng) {
+    const uri = vscode.Uri.joinPath(panel.document.uri, '..', `${stem}.${label}_anim.png`);
+    await writeAtomic(uri, apng);
+    out.push(uri);
+  }
+  void vscode.window.showInformationMessage(`SPADE: wrote ${pngs.length} frames (${stem}.${label}_*.png)${apng ? ` and ${stem}.${label}_anim.png` : ''}`);
   return out;
 }

@@ -99,12 +99,17 @@ export type WebviewToHost =
   | { type: 'pickStyleImage' }
   /** Styles panel: pick style images from the workspace (answered with styleImageData). */
   | { type: 'addStyleImages' }
+  /** Styles panel: images dropped from the Explorer (their URIs; the host reads only files inside the workspace). */
+  | { type: 'dropStyleImages'; uris: string[] }
   /** Styles panel: write this `.spade-style.json` text next to the mask (the host validates it). */
   | { type: 'saveStyleSet'; text: string }
   /** Styles panel: read the `.spade-style.json` next to the mask (answered with styleSet). */
   | { type: 'loadStyleSet' }
-  /** Styles panel: interpolation frames as PNGs, written next to the mask as `<stem>.<label>_<k>.png`. */
-  | { type: 'exportFrames'; label: string; pngs: Uint8Array[] }
+  /**
+   * Styles panel: interpolation frames as PNGs, written next to the mask as `<stem>.<label>_<k>.png`,
+   * and the same frames as one animated PNG, `<stem>.<label>_anim.png`.
+   */
+  | { type: 'exportFrames'; label: string; pngs: Uint8Array[]; apng?: Uint8Array }
   | { type: 'exportImage'; requestId: number; png: Uint8Array }
   | { type: 'log'; message: string };
 
@@ -149,11 +154,16 @@ export function parseWebviewMessage(m: unknown, pixelCount: number): WebviewToHo
       return { type: m.type };
     case 'saveStyleSet':
       return isStr(m.text, 64 * 1024 * 1024) ? { type: 'saveStyleSet', text: m.text } : null;
+    case 'dropStyleImages':
+      if (!Array.isArray(m.uris) || m.uris.length === 0 || m.uris.length > 64 || !m.uris.every((u) => isStr(u, 4096))) return null;
+      return { type: 'dropStyleImages', uris: m.uris as string[] };
     case 'exportFrames': {
       if (!isStr(m.label, 60) || !/^[A-Za-z0-9_-]+$/.test(m.label) || !Array.isArray(m.pngs) || m.pngs.length === 0 || m.pngs.length > 256) return null;
       const pngs = m.pngs.map(asUint8Array);
       if (pngs.some((p) => !p || p.length > 64 * 1024 * 1024)) return null;
-      return { type: 'exportFrames', label: m.label, pngs: pngs as Uint8Array[] };
+      const apng = m.apng === undefined ? undefined : asUint8Array(m.apng);
+      if (apng === null || (apng && apng.length > 256 * 1024 * 1024)) return null;
+      return { type: 'exportFrames', label: m.label, pngs: pngs as Uint8Array[], ...(apng ? { apng } : {}) };
     }
     case 'log':
       return isStr(m.message) ? { type: 'log', message: m.message } : null;

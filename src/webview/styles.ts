@@ -92,6 +92,7 @@ canvas {
 }
 .styles-head h2 { flex: 1; }
 .styles-row { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 6px; }
+.styles-panel.drop-target { outline: 2px dashed var(--vscode-focusBorder, #007fd4); outline-offset: -4px; }
 .styles-note { color: var(--vscode-descriptionForeground, #9d9d9d); }
 .styles-note:empty { display: none; }
 .styles-section { display: flex; flex-direction: column; gap: 6px; }

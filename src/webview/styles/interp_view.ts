@@ -40,7 +40,7 @@ export class InterpView {
     Object.assign(this.count, { type: 'number', min: '2', max: '32', value: '5', id: 'strip-count', title: 'Frames in the strip' });
     this.count.className = 'strip-count';
     this.stripBtn = button('Render strip', { secondary: true, id: 'strip-render', onClick: () => this.renderStrip() });
-    this.exportBtn = button('Export PNG frames', { secondary: true, id: 'strip-export', title: 'Writes <mask>.interp_<k>.png next to the mask', onClick: () => this.export() });
+    this.exportBtn = button('Export frames', { secondary: true, id: 'strip-export', title: 'Writes <mask>.interp_<k>.png and the animation <mask>.interp_anim.png next to the mask', onClick: () => this.export() });
     this.strip.className = 'strip';
     this.strip.id = 'interp-strip';
     const row1 = document.createElement('div');

@@ -8,6 +8,7 @@ import type { LoadedStyle, StylePixels, WebviewToHost } from '../../shared/proto
 import { STYLE_FORMAT, serializeStyleFile, styleCode, type StyleFile } from '../../model/io/style_file';
 import { sampleCode } from '../../model/style_math';
 import { rgbaToPng } from '../export_png';
+import { encodeApng } from './apng';
 import { button, setDisabled } from '../ui';
 import type { ModelInfo } from '../worker_protocol';
 import { DistanceView } from './distance_view';
@@ -72,7 +73,29 @@ export class StylesPanel {
     this.sampleLabel.textContent = '"Sample" on a style draws z ~ N(mu, sigma) from a seed.';
     sample.append(sh, this.sampleCanvas, this.sampleLabel);
     this.el.append(head, this.note, this.rows, this.distances.el, this.pca.el, this.interp.el, sample);
+    this.acceptDrops();
     this.refresh();
+  }
+
+  /**
+   * Files dragged from the Explorer (VS Code asks for Shift while dropping into a webview)
+   * arrive as a URI list; the host decides whether to read them.
+   */
+  private acceptDrops(): void {
+    this.el.addEventListener('dragover', (ev) => {
+      if (!this.model?.hasEncoder) return;
+      ev.preventDefault();
+      this.el.classList.add('drop-target');
+    });
+    this.el.addEventListener('dragleave', () => this.el.classList.remove('drop-target'));
+    this.el.addEventListener('drop', (ev) => {
+      this.el.classList.remove('drop-target');
+      const list = ev.dataTransfer?.getData('text/uri-list') ?? '';
+      const uris = list.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+      if (!uris.length || !this.model?.hasEncoder) return;
+      ev.preventDefault();
+      this.host.post({ type: 'dropStyleImages', uris: uris.slice(0, 64) });
+    });
   }
 
   show(): void {
@@ -200,7 +223,9 @@ export class StylesPanel {
   }
 
   private exportFrames(frames: { rgba: Uint8ClampedArray; width: number; height: number }[]): void {
-    this.host.post({ type: 'exportFrames', label: 'interp', pngs: frames.map((f) => rgbaToPng(f.rgba, f.width, f.height)) });
+    const { width, height } = frames[0];
+    const apng = encodeApng(frames.map((f) => f.rgba), width, height, 200);
+    this.host.post({ type: 'exportFrames', label: 'interp', pngs: frames.map((f) => rgbaToPng(f.rgba, f.width, f.height)), apng });
   }
 
   // ---- view --------------------------------------------------------------------------------

@@ -54,8 +54,9 @@ suite('Styles panel (host side)', () => {
   test('exportFrames writes numbered PNGs beside the mask; a label with a path in it is ignored', async () => {
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     await message(mask, { type: 'exportFrames', label: '../escape', pngs: [png] });
-    await message(mask, { type: 'exportFrames', label: 'interp', pngs: [png, png, png] });
+    await message(mask, { type: 'exportFrames', label: 'interp', pngs: [png, png, png], apng: png });
     for (const k of [0, 1, 2]) await until(`frame ${k}`, () => exists(workspaceUri(`styled.interp_${k}.png`)));
+    await until('the animation', () => exists(workspaceUri('styled.interp_anim.png')));
     assert.strictEqual(await exists(workspaceUri('escape_0.png')), false);
     assert.strictEqual(await exists(workspaceUri('../escape_0.png')), false);
   });
