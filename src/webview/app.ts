@@ -16,6 +16,7 @@ import { Stage } from './stage';
 import { StatusLine } from './status_line';
 import { Toolbar } from './toolbar';
 import { StylesPanel } from './styles/panel';
+import { seededNormal } from '../model/random';
 import { BRUSH_MAX, BRUSH_MIN, MIN_SEED, restoreState, type Tool, type UiState } from './ui_state';
 import type { Host } from './vscode_api';
 import type { BackendName, ModelInfo, StyleSpec } from './worker_protocol';
@@ -82,6 +83,15 @@ export class App {
         return m ? this.client.renderSet(key, m.ids, m.width, m.height, zs) : null;
       },
       encode: (name, img) => this.client.encodePixels(name, img.width, img.height, img.data),
+      regionInputs: () => {
+        const mask = this.modelIds();
+        const m = this.model;
+        if (!mask || !m?.useVae || !this.palette) return null;
+        const st = this.state.styleImage;
+        // The main view's code: the style image's mu, else the same seeded draw the worker makes.
+        const baseZ = st ? Float32Array.from(st.z) : seededNormal(m.zDim, this.state.seed);
+        return { mask, baseZ, classNames: this.palette.labelSet.names };
+      },
       post: (m) => this.host.post(m),
       useStyle: (name, z) => {
         this.update({ styleImage: { name, z: Array.from(z) } });

@@ -1,7 +1,7 @@
 // The Styles panel end to end (called from run-e2e.mjs once the editor works): SPADE: Compare
 // Style Encodings, two style images added through VS Code's own file dialog, two tiles that
 // render and differ, the distance matrix against codes computed in Node by `spade encode` on the
-// same checkpoint, and the interpolation slider changing its frame. Screenshots: e2e-<backend>-styles-*.png.
+// same checkpoint, the interpolation slider changing its frame, and a per-region style composite. Screenshots: e2e-<backend>-styles-*.png.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -144,4 +144,25 @@ export async function driveStyles({ page, frame, backend, workspace, checkpoint,
   T.interpolation = { changedPx: moved };
   await frame.locator('#interp-canvas').scrollIntoViewIfNeeded().catch(() => {});
   await shot('styles-interpolation');
+
+  // 6. Per-region style: one class in the second style, the rest as the main view; away from the
+  //    seam every pixel is one of the two pictures.
+  const cls = await frame.$eval('#region-class', (s) => s.options[0]?.textContent);
+  await frame.selectOption('#region-style', { label: 'dune_style' });
+  await until('the region composite to render', 120_000, async () => !!(await frame.$eval('#region-canvas', (c) => c.dataset.setId).catch(() => null)));
+  const region = await canvasStats(frame, '#region-canvas', FULL);
+  const dune = await canvasStats(frame, tile(1), FULL);
+  const main = await canvasStats(frame, '#output-canvas', FULL);
+  let fromDune = 0, fromMain = 0;
+  for (let i = 0; i < region.data.length; i += 4) {
+    const same = (o) => o.data[i] === region.data[i] && o.data[i + 1] === region.data[i + 1] && o.data[i + 2] === region.data[i + 2];
+    if (same(dune)) fromDune++;
+    else if (same(main)) fromMain++;
+  }
+  const n = region.data.length / 4;
+  log(TAG, `${backend}: region style (${cls} in dune_style): ${fromDune} px from the style's picture, ${fromMain} from the main view, ${n - fromDune - fromMain} blended`);
+  if (fromDune === 0 || fromMain === 0 || fromDune + fromMain < 0.6 * n) fail(`region composite: ${fromDune} px match the style tile, ${fromMain} the main view, of ${n}`);
+  T.region = { fromStyle: fromDune, fromMain, blended: n - fromDune - fromMain };
+  await frame.locator('#region-canvas').scrollIntoViewIfNeeded().catch(() => {});
+  await shot('styles-region');
 }

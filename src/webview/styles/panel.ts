@@ -14,12 +14,15 @@ import type { ModelInfo } from '../worker_protocol';
 import { DistanceView } from './distance_view';
 import { InterpView } from './interp_view';
 import { PcaView } from './pca_view';
+import { RegionView, type RegionInputs } from './region_view';
 import { drawRgba, toFloat32 } from './pixels';
 import { StyleList, type StyleEntry } from './style_list';
 
-export type SetKey = 'grid' | 'interp' | 'strip' | 'sample';
+export type SetKey = 'grid' | 'interp' | 'strip' | 'sample' | 'region';
 
 export interface StylesHost {
+  /** The mask as model ids, the main view's style code and the class names (per-region style). */
+  regionInputs(): RegionInputs | null;
   /** Sends a style set to the worker for the current mask; returns its id, or null without a mask. */
   renderSet(key: SetKey, zs: Float32Array[]): number | null;
   encode(name: string, image: StylePixels): Promise<{ mu: Float32Array; logvar: Float32Array }>;
@@ -39,6 +42,7 @@ export class StylesPanel {
   private readonly distances = new DistanceView();
   private readonly pca = new PcaView();
   private readonly interp: InterpView;
+  private readonly region: RegionView;
   private readonly sampleCanvas = document.createElement('canvas');
   private readonly sampleLabel = document.createElement('div');
   private model: ModelInfo | null = null;
@@ -72,7 +76,8 @@ export class StylesPanel {
     this.sampleLabel.id = 'sample-label';
     this.sampleLabel.textContent = '"Sample" on a style draws z ~ N(mu, sigma) from a seed.';
     sample.append(sh, this.sampleCanvas, this.sampleLabel);
-    this.el.append(head, this.note, this.rows, this.distances.el, this.pca.el, this.interp.el, sample);
+    this.region = new RegionView(() => host.regionInputs(), (zs) => host.renderSet('region', zs));
+    this.el.append(head, this.note, this.rows, this.distances.el, this.pca.el, this.interp.el, sample, this.region.el);
     this.acceptDrops();
     this.refresh();
   }
@@ -143,6 +148,9 @@ export class StylesPanel {
       }
     }
     this.interp.renderNow();
+    const inp = this.host.regionInputs();
+    if (inp) this.region.setClasses(presentClasses(inp.mask.ids, inp.classNames));
+    this.region.request();
   }
 
   onTile(key: string, setId: number, index: number, rgba: Uint8ClampedArray, w: number, h: number): void {
@@ -155,6 +163,7 @@ export class StylesPanel {
       tile.dataset.rendered = 'true';
     } else if (key === 'interp') this.interp.showInterp(rgba, w, h, setId);
     else if (key === 'strip') this.interp.showStripFrame(index, rgba, w, h);
+    else if (key === 'region') this.region.onTile(setId, index, rgba, w, h);
     else if (key === 'sample') {
       drawRgba(this.sampleCanvas, rgba, w, h);
       this.sampleCanvas.dataset.setId = String(setId);
@@ -247,6 +256,7 @@ export class StylesPanel {
     this.distances.update(ready.map((e) => e.name), ready);
     this.pca.update(ready.map((e) => e.name), ready, ready.map((e) => e.thumb));
     this.interp.setStyles(ready);
+    this.region.setStyles(ready);
   }
 
   private renderRows(): void {
@@ -294,4 +304,13 @@ export class StylesPanel {
     row.append(thumb, tile, text);
     return row;
   }
+}
+
+/** Model classes that occur in the mask, with their names. */
+function presentClasses(ids: Int32Array, names: string[]): { id: number; name: string }[] {
+  const seen = new Uint8Array(Math.max(names.length, 1) + 1);
+  for (let i = 0; i < ids.length; i++) seen[Math.min(ids[i], seen.length - 1)] = 1;
+  const out: { id: number; name: string }[] = [];
+  seen.forEach((v, id) => v && out.push({ id, name: names[id] ?? (id === names.length ? 'dontcare' : `class ${id}`) }));
+  return out;
 }
