@@ -1,7 +1,8 @@
 // The Styles panel end to end (called from run-e2e.mjs once the editor works): SPADE: Compare
 // Style Encodings, two style images added through VS Code's own file dialog, two tiles that
 // render and differ, the distance matrix against codes computed in Node by `spade encode` on the
-// same checkpoint, the interpolation slider changing its frame, and a per-region style composite. Screenshots: e2e-<backend>-styles-*.png.
+// same checkpoint, the interpolation slider changing its frame, a per-region style composite, and
+// saving and loading the set. Screenshots: e2e-<backend>-styles-*.png.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -165,4 +166,23 @@ export async function driveStyles({ page, frame, backend, workspace, checkpoint,
   T.region = { fromStyle: fromDune, fromMain, blended: n - fromDune - fromMain };
   await frame.locator('#region-canvas').scrollIntoViewIfNeeded().catch(() => {});
   await shot('styles-region');
+
+  // 7. Save writes <mask>.spade-style.json with the panel's codes; after removing the styles,
+  //    Load brings them back (codes from the file, thumbnails from the images it names).
+  const setFile = path.join(workspace, 'sample.spade-style.json');
+  await frame.locator('#styles-save').click();
+  await until('sample.spade-style.json to be written', 30_000, () => fs.existsSync(setFile));
+  const saved = JSON.parse(fs.readFileSync(setFile, 'utf8'));
+  if (saved.format !== 'spade-style/1' || saved.styles.map((x) => x.source).join() !== 'sea_style.png,dune_style.png') fail(`saved set: ${JSON.stringify(saved).slice(0, 300)}`);
+  const savedL2 = meanL2(saved.styles[0], saved.styles[1]);
+  if (!(Math.abs(savedL2 - meanL2(want[0], want[1])) <= TOL * savedL2)) fail(`saved codes give mean L2 ${savedL2}, spade encode's ${meanL2(want[0], want[1])}`);
+  for (let k = 0; k < 2; k++) await frame.locator('.style-row:first-child vscode-button', { hasText: '×' }).click();
+  await until('the styles to be removed', 10_000, async () => (await frame.$$eval('.style-row', (r) => r.length)) === 0);
+  await frame.locator('#styles-load').click();
+  await until('the saved styles to load back', 30_000, async () => (await frame.$$eval('.style-row[data-state="ready"] canvas.style-thumb', (r) => r.length)) === 2);
+  const reloaded = await cell();
+  // The file holds float32 values in their shortest decimal form; the panel reads them back as float32.
+  const f32 = (s) => ({ mu: Array.from(Float32Array.from(s.mu)), logvar: Array.from(Float32Array.from(s.logvar)) });
+  if (!(Math.abs(reloaded - symKl(f32(saved.styles[0]), f32(saved.styles[1]))) <= 1e-9 * reloaded)) fail(`after Load the matrix shows ${reloaded}`);
+  log(TAG, `${backend}: saved ${path.basename(setFile)} (${fs.statSync(setFile).size} bytes) and loaded it back`);
 }

@@ -14,6 +14,7 @@ export async function encode(ctx: CommandContext): Promise<void> {
   const image = ctx.required('image');
   const out = ctx.required('out');
   if (!/\.json$/i.test(out)) throw new SpadeInputError('output must end in .json (e.g. name.spade-style.json)', out);
+  if (v.name !== undefined && (v.name as string).trim() === '') throw new SpadeInputError('--name must not be empty');
   const checkpoint = (v.checkpoint as string | undefined) ?? bundledModel();
   const model = loadModel(checkpoint, configFrom(v));
   try {
