@@ -32,14 +32,20 @@ let info: ModelInfo | null = null;
 // ---- scheduling: control jobs in order, then the newest render ----------------------------
 const control: ControlJob[] = [];
 let pendingRender: RenderRequest | null = null;
-/** Newest style set per key (grid, interpolation, ...), and the sets being rendered. */
-const pendingSets = new Map<string, SetRequest>();
+/**
+ * Newest style set per key (grid, interpolation, ...) and its next tile. A newer set for a key
+ * replaces the old one, even half done: its tiles would show a mask that is gone.
+ */
+const pendingSets = new Map<string, { req: SetRequest; next: number }>();
 let pumping = false;
 
 scope.onmessage = (ev: MessageEvent<MainToWorker>) => {
   const m = ev.data;
   if (m.type === 'render') pendingRender = m; // drops any older pending request
-  else if (m.type === 'renderSet') pendingSets.set(m.key, m);
+  else if (m.type === 'renderSet') {
+    pendingSets.delete(m.key);
+    pendingSets.set(m.key, { req: m, next: 0 });
+  }
   else control.push(m);
   if (!pumping) void pump();
 };
@@ -63,16 +69,15 @@ async function pump(): Promise<void> {
         await runControl(job);
         continue;
       }
+      // Main-view frames and style tiles take turns, so the Styles grid keeps up while painting.
       const req = pendingRender;
       if (req) {
         pendingRender = null;
         await render(req);
-        continue;
       }
-      const next = pendingSets.entries().next();
-      if (next.done) break;
-      pendingSets.delete(next.value[0]);
-      await renderSet(next.value[1]);
+      const first = pendingSets.values().next();
+      if (!first.done) await renderSetTile(first.value);
+      else if (!req) break;
     }
   } finally {
     pumping = false;
@@ -196,27 +201,32 @@ async function render(req: RenderRequest): Promise<void> {
   }
 }
 
-/**
- * One mask in several styles, tile by tile. Stops early when a newer set for the same key or
- * a plain render arrives (those are newer masks or the main view: they matter more).
- */
-async function renderSet(req: SetRequest): Promise<void> {
-  for (let i = 0; i < req.zs.length; i++) {
-    if (pendingSets.has(req.key) || pendingRender) return;
-    if (!model || !info || !backend) {
-      post({ type: 'setError', key: req.key, setId: req.setId, message: 'no model loaded' });
-      return;
-    }
-    try {
-      const z = req.zs[i];
-      const rgba = await synthesize(model, info, { type: 'render', frameId: 0, ids: req.ids, width: req.width, height: req.height, style: { kind: 'z', z } });
-      post({ type: 'setTile', key: req.key, setId: req.setId, index: i, rgba, width: info.width, height: info.height }, [rgba.buffer]);
-    } catch (e) {
-      // A GPU failure moves to the next backend; the plain render path retries, a set just ends.
-      if (!(e instanceof SpadeInputError)) await fallBack(messageOf(e)).catch(() => false);
-      post({ type: 'setError', key: req.key, setId: req.setId, message: messageOf(e) });
-      return;
-    }
+/** One tile of a style set; then the set goes to the back of the queue (keys take turns). */
+async function renderSetTile(entry: { req: SetRequest; next: number }): Promise<void> {
+  const { req } = entry;
+  const index = entry.next++;
+  const settle = () => {
+    // Unless a newer set for this key arrived meanwhile, requeue the rest or drop a finished set.
+    if (pendingSets.get(req.key) !== entry) return;
+    pendingSets.delete(req.key);
+    if (entry.next < req.zs.length) pendingSets.set(req.key, entry);
+  };
+  if (!model || !info || !backend) {
+    entry.next = req.zs.length;
+    settle();
+    post({ type: 'setError', key: req.key, setId: req.setId, message: 'no model loaded' });
+    return;
+  }
+  try {
+    const rgba = await synthesize(model, info, { type: 'render', frameId: 0, ids: req.ids, width: req.width, height: req.height, style: { kind: 'z', z: req.zs[index] } });
+    post({ type: 'setTile', key: req.key, setId: req.setId, index, rgba, width: info.width, height: info.height }, [rgba.buffer]);
+    settle();
+  } catch (e) {
+    entry.next = req.zs.length;
+    settle();
+    // A GPU failure moves to the next backend (the main view's retry renders there); the set ends.
+    if (!(e instanceof SpadeInputError)) await fallBack(messageOf(e)).catch(() => false);
+    post({ type: 'setError', key: req.key, setId: req.setId, message: messageOf(e) });
   }
 }
 

@@ -2,7 +2,7 @@
 // Style Encodings, two style images added through VS Code's own file dialog, two tiles that
 // render and differ, the distance matrix against codes computed in Node by `spade encode` on the
 // same checkpoint, the interpolation slider changing its frame, a per-region style composite, and
-// saving and loading the set. Screenshots: e2e-<backend>-styles-*.png.
+// saving and loading the set, and the grid following a stroke. Screenshots: e2e-<backend>-styles-*.png.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -185,4 +185,25 @@ export async function driveStyles({ page, frame, backend, workspace, checkpoint,
   const f32 = (s) => ({ mu: Array.from(Float32Array.from(s.mu)), logvar: Array.from(Float32Array.from(s.logvar)) });
   if (!(Math.abs(reloaded - symKl(f32(saved.styles[0]), f32(saved.styles[1]))) <= 1e-9 * reloaded)) fail(`after Load the matrix shows ${reloaded}`);
   log(TAG, `${backend}: saved ${path.basename(setFile)} (${fs.statSync(setFile).size} bytes) and loaded it back`);
+
+  // 8. Painting repaints the grid: a stroke across the mask gives both tiles a newer set.
+  await until('the loaded styles\' tiles to render', 120_000, async () =>
+    (await frame.$$eval('.style-row canvas.style-tile[data-rendered="true"]', (c) => c.length)) === 2);
+  const setsBefore = await frame.$$eval('.style-row canvas.style-tile', (c) => c.map((x) => Number(x.dataset.setId)));
+  const tileBefore = await canvasStats(frame, tile(0), FULL);
+  const box = await frame.locator('#mask-canvas').boundingBox();
+  t0 = Date.now();
+  await page.mouse.move(box.x + 0.9 * box.width, box.y + 0.1 * box.height);
+  await page.mouse.down();
+  for (let i = 1; i <= 12; i++) await page.mouse.move(box.x + (0.9 - 0.8 * i / 12) * box.width, box.y + (0.1 + 0.8 * i / 12) * box.height);
+  await page.mouse.up();
+  let changed = 0;
+  await until('both tiles to follow the painted mask', 180_000, async () => {
+    const sets = await frame.$$eval('.style-row canvas.style-tile', (c) => c.map((x) => Number(x.dataset.setId)));
+    if (!sets.every((v, k) => v > setsBefore[k])) return false;
+    changed = diffCount(tileBefore, await canvasStats(frame, tile(0), FULL));
+    return changed > 0;
+  });
+  log(TAG, `${backend}: after a stroke the grid repainted in ${ms(t0)} ms (${changed} px of the first tile changed)`);
+  await shot('styles-painted');
 }
