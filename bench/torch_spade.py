@@ -19,6 +19,8 @@ Modes (all print one JSON object on stdout; errors print one line and exit 2 for
       with use_vae give --eps: (K, 2, N, z_dim) with [k, 0] for the G step and [k, 1] for the
       D step's regenerated fake (NVlabs draws a fresh eps in each), or (N, z_dim) for all.
   params   --checkpoint C      parameter counts per net.
+  encode   --checkpoint C --image img.npy      the encoder's eval-mode mu and logvar (lists)
+      for one (H, W, 3) image; the cross-check for `spade encode`.
   verify   --fixtures test/fixtures/spade-reference
       Checks this implementation against the NVlabs reference outputs (eval, train, gradients,
       buffers after a train step, encoder, discriminator, losses).
@@ -627,6 +629,20 @@ def cmd_params(a):
     return {"G": count(m.G), "E": count(m.E), "D": count(m.D), "config": m.cfg}
 
 
+def cmd_encode(a):
+    """The encoder's eval-mode (mu, logvar) for one float32 (H, W, 3) image in [-1, 1]."""
+    m = Model(a.checkpoint)
+    if m.E is None:
+        raise InputError("the checkpoint has no encoder (E.*)", a.checkpoint)
+    img = load_npy(a.image, "image").astype(np.float32)
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise InputError(f"image must have shape (H, W, 3), got {img.shape}", a.image)
+    m.E.eval()
+    with torch.no_grad():
+        mu, logvar = m.E(torch.from_numpy(img.copy()).permute(2, 0, 1)[None])
+    return {"mu": mu[0].tolist(), "logvar": logvar[0].tolist(), "torch": torch.__version__}
+
+
 def cmd_verify(a):
     """Checks this implementation against the NVlabs/SPADE reference fixtures (outputs, train mode,
     gradients, buffers after a train step, encoder, discriminator, losses)."""
@@ -709,11 +725,14 @@ def main(argv):
     v = sub.add_parser("verify")
     v.add_argument("--fixtures", required=True, help="test/fixtures/spade-reference")
     v.add_argument("--threads", type=int, default=2)
-    for mode in ("forward", "train", "params"):
+    for mode in ("forward", "train", "params", "encode"):
         s = sub.add_parser(mode)
         s.add_argument("--checkpoint", required=True)
         s.add_argument("--threads", type=int, default=2)
         if mode == "params":
+            continue
+        if mode == "encode":
+            s.add_argument("--image", required=True, help="float32 .npy (H, W, 3) in [-1, 1]")
             continue
         s.add_argument("--labels", required=True)
         s.add_argument("--instances")
@@ -735,7 +754,7 @@ def main(argv):
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     try:
-        result = {"forward": cmd_forward, "train": cmd_train, "params": cmd_params, "verify": cmd_verify}[a.mode](a)
+        result = {"forward": cmd_forward, "train": cmd_train, "params": cmd_params, "encode": cmd_encode, "verify": cmd_verify}[a.mode](a)
     except InputError as e:
         sys.stderr.write(f"torch_spade: {e}\n")
         return 2

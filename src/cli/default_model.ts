@@ -6,9 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SpadeInputError } from '../model/errors';
+import { BUNDLED_MODEL, STAND_IN_MODEL } from '../shared/bundled_model';
 
-export const DEFAULT_MODEL_FILE = 'default.safetensors';
-export const STAND_IN_MODEL_FILE = 'tiny-untrained.safetensors';
+const DEFAULT_MODEL_FILE = BUNDLED_MODEL[BUNDLED_MODEL.length - 1];
+const STAND_IN_MODEL_FILE = STAND_IN_MODEL[STAND_IN_MODEL.length - 1];
 
 function modelDirs(): string[] {
   return [path.join(__dirname, '..', 'media', 'models'), path.join(__dirname, '..', '..', 'media', 'models')];

@@ -7,6 +7,7 @@ import { SpadeInputError } from '../model/errors';
 import { selectBackend } from './backend';
 import { configFlagSpecs } from './load';
 import { synth } from './commands/synth';
+import { encode } from './commands/encode';
 import { convert } from './commands/convert';
 import { info } from './commands/info';
 import { train, TRAIN_FLAGS } from './commands/train';
@@ -42,13 +43,21 @@ const COMMANDS: Record<string, Command> = {
     summary: 'synthesize an image from a label map',
     usage:
       'spade synth [--checkpoint <.safetensors|.pth> [--opt opt.txt]] --label <png> [--instance <png>]\n' +
-      '            [--z <z.npy> | --seed <n> | --style <png|jpg|npy>] -o <out.png|out.npy> [--backend wasm|cpu] [--max_pixels N]\n' +
-      '            (no --checkpoint: the bundled default model)',
+      '            [--z <z.npy> | --seed <n> | --style <png|jpg|npy> | --style_json <f.spade-style.json> [--style_name n]]\n' +
+      '            -o <out.png|out.npy> [--backend wasm|cpu] [--max_pixels N]   (no --checkpoint: the bundled default model)',
     options: {
       checkpoint: { type: 'string' }, label: { type: 'string' }, instance: { type: 'string' }, z: { type: 'string' },
-      seed: { type: 'string' }, style: { type: 'string' }, out: { type: 'string', short: 'o' }, max_pixels: { type: 'string' }, ...modelOptions(),
+      seed: { type: 'string' }, style: { type: 'string' }, style_json: { type: 'string' }, style_name: { type: 'string' },
+      out: { type: 'string', short: 'o' }, max_pixels: { type: 'string' }, ...modelOptions(),
     },
     run: synth,
+    tensors: true,
+  },
+  encode: {
+    summary: 'encode a style image to its style code (mu, logvar) in a .spade-style.json',
+    usage: 'spade encode [--checkpoint <.safetensors|.pth> [--opt opt.txt]] --image <png|jpg|npy> [--name n] -o <style.spade-style.json> [--backend wasm|cpu]',
+    options: { checkpoint: { type: 'string' }, image: { type: 'string' }, name: { type: 'string' }, out: { type: 'string', short: 'o' }, ...modelOptions() },
+    run: encode,
     tensors: true,
   },
   convert: {

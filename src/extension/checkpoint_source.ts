@@ -9,10 +9,9 @@ import { readCheckpoint, writeCheckpoint } from '../model/checkpoint/spade_check
 import { parseOptTxt } from '../model/opt_txt';
 import type { LabelSet } from '../model/io/label_sets';
 import type { CheckpointInfo, LabelSetInfo } from '../shared/protocol';
+import { BUNDLED_MODEL, STAND_IN_MODEL } from '../shared/bundled_model';
 
-/** The default model we train and ship; the untrained stand-in (written by the build) until it exists. */
-export const BUNDLED_MODEL = ['media', 'models', 'default.safetensors'];
-export const STAND_IN_MODEL = ['media', 'models', 'tiny-untrained.safetensors'];
+export { BUNDLED_MODEL, STAND_IN_MODEL };
 
 export interface LoadedCheckpoint {
   uri: vscode.Uri;

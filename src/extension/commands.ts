@@ -8,6 +8,7 @@ import type { CheckpointService } from './checkpoint_service';
 import { VIEW_TYPES } from './label_editor_provider';
 import { writeAtomic } from './fs_atomic';
 import { openSample } from './open_sample';
+import { addStyleImages, loadStyleSet } from './style_sets';
 
 export function registerCommands(context: vscode.ExtensionContext, registry: PanelRegistry, checkpoints: CheckpointService): void {
   const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
@@ -56,6 +57,19 @@ export function registerCommands(context: vscode.ExtensionContext, registry: Pan
     await writeAtomic(target, png);
     void vscode.window.showInformationMessage(`SPADE: wrote ${target.path.split('/').pop()}`);
     return target;
+  });
+
+  // Opens the Styles panel of a SPADE editor; `images` / `styleSet` add to it without dialogs (tests, other extensions).
+  reg('spade.compareStyles', async (args?: { uri?: vscode.Uri; images?: vscode.Uri[]; styleSet?: vscode.Uri }) => {
+    const panel = registry.find(args?.uri);
+    if (!panel) {
+      void vscode.window.showErrorMessage('SPADE: open a label map in the SPADE editor first (SPADE: Open Label Map Preview), then compare styles there.');
+      return;
+    }
+    panel.webview.reveal();
+    panel.post({ type: 'showStyles' });
+    if (args?.images) await addStyleImages(panel, args.images);
+    if (args?.styleSet) await loadStyleSet(panel, args.styleSet);
   });
 
   // For integration tests, which drive the host the way a webview would (through the same

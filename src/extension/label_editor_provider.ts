@@ -8,6 +8,7 @@ import { LabelMapDocument, type StrokeEdit } from './label_document';
 import type { CheckpointService } from './checkpoint_service';
 import { labelSetInfo, plainBytes, type LoadedCheckpoint } from './checkpoint_source';
 import { webviewHtml } from './webview_html';
+import { addDroppedImages, addStyleImages, exportFrames, loadStyleSet, saveStyleSet } from './style_sets';
 import { parseWebviewMessage, type HostToWebview, type StatusMessage } from '../shared/protocol';
 
 export const VIEW_TYPES = ['spadeStudio.labelMap', 'spadeStudio.labelMapAnyPng'] as const;
@@ -140,6 +141,16 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
         return;
       case 'pickStyleImage':
         return this.pickStyleImage(panel);
+      case 'addStyleImages':
+        return addStyleImages(panel);
+      case 'dropStyleImages':
+        return addDroppedImages(panel, m.uris);
+      case 'saveStyleSet':
+        return void (await saveStyleSet(panel, m.text));
+      case 'loadStyleSet':
+        return loadStyleSet(panel);
+      case 'exportFrames':
+        return void (await exportFrames(panel, m.label, m.pngs, m.apng).catch((e: Error) => panel.post({ type: 'error', message: `cannot write the frames: ${e.message}` })));
       case 'exportImage':
         this.exports.get(m.requestId)?.(m.png);
         this.exports.delete(m.requestId);

@@ -8,6 +8,8 @@
  * model channels with the label set, as the CLI does.
  */
 
+import type { CheckpointIdentity } from '../model/io/style_file';
+
 export type Rgb = [number, number, number];
 
 export interface LabelSetInfo {
@@ -39,12 +41,34 @@ export interface CheckpointInfo {
   optTxt?: string;
 }
 
+/** A decoded style image: H*W*3 floats in [-1, 1], row-major RGB (what the encoder takes). */
+export interface StylePixels {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/** A style in a loaded `.spade-style.json`: its code, and its image when the source could be read. */
+export interface LoadedStyle {
+  name: string;
+  source: string;
+  mu: number[];
+  logvar: number[];
+  image?: StylePixels;
+}
+
 export type HostToWebview =
   | { type: 'init'; document: DocumentInfo; labelSet: LabelSetInfo; checkpoint: CheckpointInfo; editable: boolean }
   /** The whole mask changed (an edit in another panel, undo, redo, revert, reload from disk). */
   | { type: 'setIds'; ids: Int32Array; reason: 'edit' | 'undo' | 'redo' | 'revert' | 'reload' }
   | { type: 'checkpoint'; checkpoint: CheckpointInfo; labelSet: LabelSetInfo }
   | { type: 'styleImage'; name: string; bytes: Uint8Array }
+  /** SPADE: Compare Style Encodings: open the Styles panel. */
+  | { type: 'showStyles' }
+  /** A style image for the Styles panel, read and decoded by the host; `source` is relative to the mask. */
+  | { type: 'styleImageData'; name: string; source: string; image: StylePixels }
+  /** A `.spade-style.json` read and validated by the host; a warning when it came from another model. */
+  | { type: 'styleSet'; fileName: string; styles: LoadedStyle[]; zDim: number; checkpoint: CheckpointIdentity }
   | { type: 'exportRequest'; requestId: number }
   | { type: 'error'; message: string };
 
@@ -73,6 +97,19 @@ export type WebviewToHost =
   | StrokeMessage
   | StatusMessage
   | { type: 'pickStyleImage' }
+  /** Styles panel: pick style images from the workspace (answered with styleImageData). */
+  | { type: 'addStyleImages' }
+  /** Styles panel: images dropped from the Explorer (their URIs; the host reads only files inside the workspace). */
+  | { type: 'dropStyleImages'; uris: string[] }
+  /** Styles panel: write this `.spade-style.json` text next to the mask (the host validates it). */
+  | { type: 'saveStyleSet'; text: string }
+  /** Styles panel: read the `.spade-style.json` next to the mask (answered with styleSet). */
+  | { type: 'loadStyleSet' }
+  /**
+   * Styles panel: interpolation frames as PNGs, written next to the mask as `<stem>.<label>_<k>.png`,
+   * and the same frames as one animated PNG, `<stem>.<label>_anim.png`.
+   */
+  | { type: 'exportFrames'; label: string; pngs: Uint8Array[]; apng?: Uint8Array }
   | { type: 'exportImage'; requestId: number; png: Uint8Array }
   | { type: 'log'; message: string };
 
@@ -112,7 +149,22 @@ export function parseWebviewMessage(m: unknown, pixelCount: number): WebviewToHo
   switch (m.type) {
     case 'ready':
     case 'pickStyleImage':
+    case 'addStyleImages':
+    case 'loadStyleSet':
       return { type: m.type };
+    case 'saveStyleSet':
+      return isStr(m.text, 64 * 1024 * 1024) ? { type: 'saveStyleSet', text: m.text } : null;
+    case 'dropStyleImages':
+      if (!Array.isArray(m.uris) || m.uris.length === 0 || m.uris.length > 64 || !m.uris.every((u) => isStr(u, 4096))) return null;
+      return { type: 'dropStyleImages', uris: m.uris as string[] };
+    case 'exportFrames': {
+      if (!isStr(m.label, 60) || !/^[A-Za-z0-9_-]+$/.test(m.label) || !Array.isArray(m.pngs) || m.pngs.length === 0 || m.pngs.length > 256) return null;
+      const pngs = m.pngs.map(asUint8Array);
+      if (pngs.some((p) => !p || p.length > 64 * 1024 * 1024)) return null;
+      const apng = m.apng === undefined ? undefined : asUint8Array(m.apng);
+      if (apng === null || (apng && apng.length > 256 * 1024 * 1024)) return null;
+      return { type: 'exportFrames', label: m.label, pngs: pngs as Uint8Array[], ...(apng ? { apng } : {}) };
+    }
     case 'log':
       return isStr(m.message) ? { type: 'log', message: m.message } : null;
     case 'stroke': {

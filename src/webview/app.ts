@@ -15,6 +15,8 @@ import { Painter } from './painter';
 import { Stage } from './stage';
 import { StatusLine } from './status_line';
 import { Toolbar } from './toolbar';
+import { StylesPanel } from './styles/panel';
+import { seededNormal } from '../model/random';
 import { BRUSH_MAX, BRUSH_MIN, MIN_SEED, restoreState, type Tool, type UiState } from './ui_state';
 import type { Host } from './vscode_api';
 import type { BackendName, ModelInfo, StyleSpec } from './worker_protocol';
@@ -33,6 +35,7 @@ export class App {
   private readonly stage: Stage;
   private readonly status = new StatusLine();
   private readonly client: InferenceClient;
+  private readonly styles: StylesPanel;
 
   private mask: Mask | null = null;
   private palette: LabelPalette | null = null;
@@ -68,14 +71,37 @@ export class App {
           this.update({ styleImage: null });
           this.requestFrame(true);
         },
+        onToggleStyles: () => this.styles.toggle(),
       },
       this.state,
     );
     this.classes = new ClassList({ onPick: (id) => this.pickClass(id), onFilter: (f) => this.update({ filter: f }, false) }, this.state.filter);
     this.stage = new Stage();
+    this.styles = new StylesPanel({
+      renderSet: (key, zs) => {
+        const m = this.modelIds();
+        return m ? this.client.renderSet(key, m.ids, m.width, m.height, zs) : null;
+      },
+      encode: (name, img) => this.client.encodePixels(name, img.width, img.height, img.data),
+      regionInputs: () => {
+        const mask = this.modelIds();
+        const m = this.model;
+        if (!mask || !m?.useVae || !this.palette) return null;
+        const st = this.state.styleImage;
+        // The main view's code: the style image's mu, else the same seeded draw the worker makes.
+        const baseZ = st ? Float32Array.from(st.z) : seededNormal(m.zDim, this.state.seed);
+        return { mask, baseZ, classNames: this.palette.labelSet.names };
+      },
+      post: (m) => this.host.post(m),
+      useStyle: (name, z) => {
+        this.update({ styleImage: { name, z: Array.from(z) } });
+        this.requestFrame(true);
+      },
+      error: (msg) => this.setError('style', msg),
+    });
     const main = document.createElement('div');
     main.className = 'main';
-    main.append(this.classes.el, this.stage.el);
+    main.append(this.classes.el, this.stage.el, this.styles.el);
     root.append(this.toolbar.el, main, this.status.el);
     this.stage.setView(this.state.view, this.state.opacity);
 
@@ -105,6 +131,8 @@ export class App {
         this.setError('frame', msg);
       },
       onFatal: (msg) => this.setError('fatal', msg),
+      onSetTile: (key, setId, index, rgba, w, h) => this.styles.onTile(key, setId, index, rgba, w, h),
+      onSetError: (key, _setId, msg) => this.setError('frame', `styles (${key}): ${msg}`),
     });
 
     document.addEventListener('keydown', (e) => this.onKey(e));
@@ -165,6 +193,15 @@ export class App {
       case 'styleImage':
         this.encodeStyle(m.name, toUint8(m.bytes));
         return;
+      case 'showStyles':
+        this.styles.show();
+        return;
+      case 'styleImageData':
+        this.styles.addImage(m.name, m.source, m.image);
+        return;
+      case 'styleSet':
+        this.styles.loadSet(m.fileName, m.styles, m.zDim, m.checkpoint.config_hash, m.checkpoint.name);
+        return;
       case 'exportRequest':
         if (this.lastFrame) this.exportFrame(m.requestId);
         else this.pendingExports.push(m.requestId); // answered with the first frame
@@ -193,6 +230,7 @@ export class App {
 
   private loadCheckpoint(ck: CheckpointInfo): void {
     this.model = null;
+    this.styles.setModel(null);
     this.status.model = ck.name;
     this.status.phase = 'loading model';
     this.clearError('load');
@@ -218,6 +256,7 @@ export class App {
     if (st && (!info.useVae || st.z.length !== info.zDim)) this.update({ styleImage: null });
     this.refreshCapabilities();
     this.requestFrame(true);
+    this.styles.setModel(info);
   }
 
   private onFrame(f: { rgba: Uint8ClampedArray; width: number; height: number; latencyMs: number; backend: BackendName; tensors: number }): void {
@@ -253,19 +292,28 @@ export class App {
   }
 
   private sendFrame(): void {
-    const { model, mask, palette } = this;
-    if (!model || !mask || !palette) return;
     this.lastFrameSent = performance.now();
+    const m = this.modelIds();
+    if (!m) return;
+    this.status.el.dataset.requests = String(++this.framesRequested);
+    this.client.render(m.ids.slice(), m.width, m.height, this.styleSpec());
+    this.status.el.dataset.busy = 'true';
+    // The Styles grid follows the same mask (the worker keeps only its newest set).
+    this.styles.onMask();
+  }
+
+  /** The mask as model ids; null (and an error shown) when some id fits no model channel. */
+  private modelIds(): { ids: Int32Array; width: number; height: number } | null {
+    const { model, mask, palette } = this;
+    if (!model || !mask || !palette) return null;
     const mapped = mapIdsToModel(mask.ids, palette.labelSet, model.labelNc, model.containDontcare);
     if (mapped.invalid.length) {
       const nc = model.labelNc + (model.containDontcare ? 1 : 0);
       this.setError('ids', `label ids outside the model's ${nc} classes: ${formatIdCounts(mapped.invalid)}`);
-      return;
+      return null;
     }
     this.clearError('ids');
-    this.status.el.dataset.requests = String(++this.framesRequested);
-    this.client.render(mapped.ids, mask.width, mask.height, this.styleSpec());
-    this.status.el.dataset.busy = 'true';
+    return { ids: mapped.ids, width: mask.width, height: mask.height };
   }
 
   private styleSpec(): StyleSpec {

@@ -13,6 +13,9 @@ export interface InferenceEvents {
   onFrame(frame: { rgba: Uint8ClampedArray; width: number; height: number; latencyMs: number; computeMs: number; backend: BackendName; tensors: number }): void;
   onFrameError(message: string): void;
   onFatal(message: string): void;
+  /** A tile of a style set (see `renderSet`). */
+  onSetTile?(key: string, setId: number, index: number, rgba: Uint8ClampedArray, width: number, height: number): void;
+  onSetError?(key: string, setId: number, message: string): void;
 }
 
 export class InferenceClient {
@@ -25,7 +28,8 @@ export class InferenceClient {
   private readonly sentAt = new Map<number, number>();
   private latestSent = 0;
   private latestAnswered = 0;
-  private readonly styleWaiters = new Map<number, { resolve: (z: Float32Array) => void; reject: (e: Error) => void }>();
+  private nextSet = 1;
+  private readonly styleWaiters = new Map<number, { resolve: (c: { mu: Float32Array; logvar: Float32Array }) => void; reject: (e: Error) => void }>();
 
   constructor(private readonly events: InferenceEvents) {}
 
@@ -78,9 +82,28 @@ export class InferenceClient {
     const requestId = this.nextStyle++;
     const copy = bytes.slice();
     return new Promise((resolve, reject) => {
-      this.styleWaiters.set(requestId, { resolve, reject });
+      this.styleWaiters.set(requestId, { resolve: (c) => resolve(c.mu), reject });
       this.send({ type: 'encodeStyle', requestId, name, bytes: copy }, [copy.buffer]);
     });
+  }
+
+  /** Encodes decoded pixels (H*W*3 in [-1, 1]; copied, the caller keeps its array). */
+  encodePixels(name: string, width: number, height: number, data: Float32Array): Promise<{ mu: Float32Array; logvar: Float32Array }> {
+    const requestId = this.nextStyle++;
+    const copy = data.slice();
+    return new Promise((resolve, reject) => {
+      this.styleWaiters.set(requestId, { resolve, reject });
+      this.send({ type: 'encodePixels', requestId, name, width, height, data: copy }, [copy.buffer]);
+    });
+  }
+
+  /** Renders `ids` once per code; tiles arrive through onSetTile. Returns the set's id. */
+  renderSet(key: string, ids: Int32Array, width: number, height: number, zs: Float32Array[]): number {
+    const setId = this.nextSet++;
+    const own = zs.map((z) => z.slice());
+    const idsCopy = ids.slice();
+    this.send({ type: 'renderSet', key, setId, ids: idsCopy, width, height, zs: own }, [idsCopy.buffer, ...own.map((z) => z.buffer)]);
+    return setId;
   }
 
   /** True while the newest frame request has not been answered (pixels or error). */
@@ -117,8 +140,14 @@ export class InferenceClient {
         for (const id of this.sentAt.keys()) if (id <= m.frameId) this.sentAt.delete(id);
         this.events.onFrameError(m.message);
         return;
+      case 'setTile':
+        this.events.onSetTile?.(m.key, m.setId, m.index, m.rgba, m.width, m.height);
+        return;
+      case 'setError':
+        this.events.onSetError?.(m.key, m.setId, m.message);
+        return;
       case 'styleEncoded':
-        this.styleWaiters.get(m.requestId)?.resolve(m.z);
+        this.styleWaiters.get(m.requestId)?.resolve({ mu: m.z, logvar: m.logvar });
         this.styleWaiters.delete(m.requestId);
         return;
       case 'styleError':

@@ -80,6 +80,49 @@ canvas {
   font-size: 11px; display: none; white-space: nowrap;
 }
 
+/* Styles panel (src/webview/styles/) */
+.main:has(.styles-panel:not([hidden])) { grid-template-columns: minmax(160px, 230px) minmax(200px, 1fr) minmax(280px, 380px); }
+.styles-panel {
+  overflow-y: auto; min-height: 0; padding: 8px; display: flex; flex-direction: column; gap: 10px;
+  border-left: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35));
+}
+.styles-panel h2, .styles-panel h3 {
+  font-size: 11px; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; margin: 0;
+  color: var(--vscode-descriptionForeground, #9d9d9d);
+}
+.styles-head h2 { flex: 1; }
+.styles-row { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 6px; }
+.styles-panel.drop-target { outline: 2px dashed var(--vscode-focusBorder, #007fd4); outline-offset: -4px; }
+.styles-note { color: var(--vscode-descriptionForeground, #9d9d9d); }
+.styles-note:empty { display: none; }
+.styles-section { display: flex; flex-direction: column; gap: 6px; }
+.styles-section.disabled { opacity: .5; }
+.style-rows { display: flex; flex-direction: column; gap: 6px; color: var(--vscode-descriptionForeground, #9d9d9d); }
+.style-row { display: grid; grid-template-columns: 64px 96px 1fr; gap: 8px; align-items: start; color: var(--vscode-foreground, #ccc); }
+.style-row[data-state="error"] .style-status { color: var(--vscode-errorForeground, #f48771); }
+.style-thumb { width: 64px; height: auto; max-height: 64px; object-fit: contain; }
+.style-thumb.none { font-size: 11px; color: var(--vscode-descriptionForeground, #9d9d9d); }
+.style-tile { width: 96px; height: 96px; }
+.style-tile.large { width: 160px; height: 160px; }
+.style-title { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.style-status { font-size: 11px; color: var(--vscode-descriptionForeground, #9d9d9d); overflow-wrap: anywhere; }
+.distance-matrix { border-collapse: collapse; font-size: 11px; align-self: flex-start; }
+.pca-plot, .strip-count { align-self: flex-start; }
+.distance-matrix th { font-weight: normal; padding: 1px 4px; text-align: left; max-width: 8em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.distance-matrix td.dist { width: 22px; height: 22px; cursor: default; }
+.distance-readout { font-size: 11px; font-variant-numeric: tabular-nums; min-height: 1.3em; }
+.pca-plot { background: var(--vscode-editorWidget-background, rgba(128,128,128,.08)); border-radius: 3px; }
+.pca-axis { stroke: var(--vscode-panel-border, rgba(128,128,128,.5)); stroke-width: 1; }
+.pca-point circle { fill: var(--vscode-button-background, #0e639c); }
+.interp-slider { width: 140px; }
+.strip { display: flex; flex-wrap: wrap; gap: 4px; }
+.strip-frame { width: 64px; height: 64px; }
+.strip-count { width: 3.5em; }
+.styles-panel select, .styles-panel input[type="number"] {
+  background: var(--vscode-dropdown-background, #3c3c3c); color: var(--vscode-dropdown-foreground, #ccc);
+  border: 1px solid var(--vscode-dropdown-border, #3c3c3c); max-width: 10em;
+}
+
 /* status line */
 #status {
   padding: 3px 10px; border-top: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35));

@@ -14,6 +14,7 @@ export interface ToolbarEvents {
   onRandomStyle(): void;
   onPickStyleImage(): void;
   onClearStyleImage(): void;
+  onToggleStyles(): void;
 }
 
 const TOOL_LABELS: Record<Tool, [string, string]> = {
@@ -75,13 +76,14 @@ export class Toolbar {
     this.clearStyleBtn = button('×', { secondary: true, id: 'clear-style-image', title: 'Stop using the style image (back to the seed)', onClick: () => events.onClearStyleImage() });
     this.styleName = document.createElement('span');
     this.styleName.className = 'style-name';
+    const stylesBtn = button('Styles', { secondary: true, id: 'toggle-styles', title: 'Compare style encodings (SPADE: Compare Style Encodings)', onClick: () => events.onToggleStyles() });
 
     this.el.append(
       group('Tools', ...toolBtns, this.sizeSlider, this.sizeLabel),
       divider(),
       group('View', ...viewBtns, this.opacitySlider),
       divider(),
-      group('Style', this.seedField.el, this.randomBtn, this.styleBtn, this.styleName, this.clearStyleBtn),
+      group('Style', this.seedField.el, this.randomBtn, this.styleBtn, this.styleName, this.clearStyleBtn, stylesBtn),
     );
     this.update(s);
   }

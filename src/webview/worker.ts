@@ -12,11 +12,13 @@ import { nearestIndices } from '../model/nn/ops';
 import { parseOptTxt } from '../model/opt_txt';
 import type { LabelBatch } from '../model/preprocess';
 import { decodeStyleImage } from '../model/io/style_image';
+import { checkpointIdentity } from '../model/io/style_file';
 import { BACKEND_ORDER, GpuFailure, abandonBackend, checkGpu, gpuRead, loseGpu, startBackend, type ActiveBackend } from './worker_backend';
 import type { BackendName, MainToWorker, ModelInfo, StyleSpec, WorkerToMain } from './worker_protocol';
 
 type RenderRequest = Extract<MainToWorker, { type: 'render' }>;
-type ControlJob = Exclude<MainToWorker, RenderRequest>;
+type SetRequest = Extract<MainToWorker, { type: 'renderSet' }>;
+type ControlJob = Exclude<MainToWorker, RenderRequest | SetRequest>;
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: WorkerToMain, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
@@ -30,11 +32,20 @@ let info: ModelInfo | null = null;
 // ---- scheduling: control jobs in order, then the newest render ----------------------------
 const control: ControlJob[] = [];
 let pendingRender: RenderRequest | null = null;
+/**
+ * Newest style set per key (grid, interpolation, ...) and its next tile. A newer set for a key
+ * replaces the old one, even half done: its tiles would show a mask that is gone.
+ */
+const pendingSets = new Map<string, { req: SetRequest; next: number }>();
 let pumping = false;
 
 scope.onmessage = (ev: MessageEvent<MainToWorker>) => {
   const m = ev.data;
   if (m.type === 'render') pendingRender = m; // drops any older pending request
+  else if (m.type === 'renderSet') {
+    pendingSets.delete(m.key);
+    pendingSets.set(m.key, { req: m, next: 0 });
+  }
   else control.push(m);
   if (!pumping) void pump();
 };
@@ -47,6 +58,7 @@ async function pump(): Promise<void> {
     post({ type: 'fatal', message: messageOf(e) });
     control.length = 0;
     pendingRender = null;
+    pendingSets.clear();
     pumping = false;
     return;
   }
@@ -57,10 +69,15 @@ async function pump(): Promise<void> {
         await runControl(job);
         continue;
       }
+      // Main-view frames and style tiles take turns, so the Styles grid keeps up while painting.
       const req = pendingRender;
-      if (!req) break;
-      pendingRender = null;
-      await render(req);
+      if (req) {
+        pendingRender = null;
+        await render(req);
+      }
+      const first = pendingSets.values().next();
+      if (!first.done) await renderSetTile(first.value);
+      else if (!req) break;
     }
   } finally {
     pumping = false;
@@ -80,6 +97,8 @@ async function runControl(job: ControlJob): Promise<void> {
       return load(job);
     case 'encodeStyle':
       return encodeStyle(job);
+    case 'encodePixels':
+      return encodePixels(job);
     case 'debugLoseGpu':
       if (backend) loseGpu(backend.name);
       return;
@@ -108,6 +127,7 @@ function load(job: Extract<MainToWorker, { type: 'load' }>): void {
       zDim: cfg.z_dim,
       width,
       height,
+      identity: checkpointIdentity(cfg, next.labelSet, job.name),
     };
     post({ type: 'loaded', loadId: job.loadId, info });
   } catch (e) {
@@ -181,6 +201,35 @@ async function render(req: RenderRequest): Promise<void> {
   }
 }
 
+/** One tile of a style set; then the set goes to the back of the queue (keys take turns). */
+async function renderSetTile(entry: { req: SetRequest; next: number }): Promise<void> {
+  const { req } = entry;
+  const index = entry.next++;
+  const settle = () => {
+    // Unless a newer set for this key arrived meanwhile, requeue the rest or drop a finished set.
+    if (pendingSets.get(req.key) !== entry) return;
+    pendingSets.delete(req.key);
+    if (entry.next < req.zs.length) pendingSets.set(req.key, entry);
+  };
+  if (!model || !info || !backend) {
+    entry.next = req.zs.length;
+    settle();
+    post({ type: 'setError', key: req.key, setId: req.setId, message: 'no model loaded' });
+    return;
+  }
+  try {
+    const rgba = await synthesize(model, info, { type: 'render', frameId: 0, ids: req.ids, width: req.width, height: req.height, style: { kind: 'z', z: req.zs[index] } });
+    post({ type: 'setTile', key: req.key, setId: req.setId, index, rgba, width: info.width, height: info.height }, [rgba.buffer]);
+    settle();
+  } catch (e) {
+    entry.next = req.zs.length;
+    settle();
+    // A GPU failure moves to the next backend (the main view's retry renders there); the set ends.
+    if (!(e instanceof SpadeInputError)) await fallBack(messageOf(e)).catch(() => false);
+    post({ type: 'setError', key: req.key, setId: req.setId, message: messageOf(e) });
+  }
+}
+
 async function synthesize(m: SpadeModel, mi: ModelInfo, req: RenderRequest): Promise<Uint8ClampedArray> {
   let { ids, width: w, height: h } = req;
   if (ids.length !== w * h) throw new SpadeInputError(`label map has ${ids.length} ids for ${w}x${h}`);
@@ -238,15 +287,29 @@ async function encodeStyle(job: Extract<MainToWorker, { type: 'encodeStyle' }>):
     if (!model.E) throw new SpadeInputError('this checkpoint has no style encoder (E)', job.name);
     const img = decodeStyleImage(job.bytes, job.name);
     const m = model;
-    const mu = tf.tidy(() => {
-      const x = tf.tensor4d(img.data, [1, img.height, img.width, 3]);
-      const r = m.encode(x, job.name);
-      r.logvar.dispose();
-      return r.mu;
-    });
-    const z = Float32Array.from((await mu.data()) as Float32Array);
-    mu.dispose();
-    post({ type: 'styleEncoded', requestId: job.requestId, name: job.name, z }, [z.buffer]);
+    const r = tf.tidy(() => m.encode(tf.tensor4d(img.data, [1, img.height, img.width, 3]), job.name));
+    const z = Float32Array.from((await r.mu.data()) as Float32Array);
+    const logvar = Float32Array.from((await r.logvar.data()) as Float32Array);
+    r.mu.dispose();
+    r.logvar.dispose();
+    post({ type: 'styleEncoded', requestId: job.requestId, name: job.name, z, logvar }, [z.buffer, logvar.buffer]);
+  } catch (e) {
+    post({ type: 'styleError', requestId: job.requestId, message: messageOf(e) });
+  }
+}
+
+async function encodePixels(job: Extract<MainToWorker, { type: 'encodePixels' }>): Promise<void> {
+  try {
+    if (!model) throw new Error('no model loaded');
+    if (!model.E) throw new SpadeInputError('this checkpoint has no style encoder (E)', job.name);
+    if (job.data.length !== job.width * job.height * 3) throw new SpadeInputError(`image has ${job.data.length} values for ${job.width}x${job.height}x3`, job.name);
+    const m = model;
+    const r = tf.tidy(() => m.encode(tf.tensor4d(job.data, [1, job.height, job.width, 3]), job.name));
+    const z = Float32Array.from((await r.mu.data()) as Float32Array);
+    const logvar = Float32Array.from((await r.logvar.data()) as Float32Array);
+    r.mu.dispose();
+    r.logvar.dispose();
+    post({ type: 'styleEncoded', requestId: job.requestId, name: job.name, z, logvar }, [z.buffer, logvar.buffer]);
   } catch (e) {
     post({ type: 'styleError', requestId: job.requestId, message: messageOf(e) });
   }

@@ -6,6 +6,8 @@
  * label set before it asks for a frame, so the worker never sees the host's file ids.
  */
 
+import type { CheckpointIdentity } from '../model/io/style_file';
+
 export type BackendName = 'webgpu' | 'webgl' | 'cpu';
 
 /** What the main thread needs to know about the loaded checkpoint. */
@@ -22,6 +24,8 @@ export interface ModelInfo {
   /** Generator output size. */
   width: number;
   height: number;
+  /** What a `.spade-style.json` records about the checkpoint that made its codes. */
+  identity: CheckpointIdentity;
 }
 
 export type StyleSpec =
@@ -40,6 +44,14 @@ export type MainToWorker =
   | { type: 'render'; frameId: number; ids: Int32Array; width: number; height: number; style: StyleSpec }
   /** Encode a style image (PNG or JPEG bytes) to z with the checkpoint's encoder (mu). */
   | { type: 'encodeStyle'; requestId: number; name: string; bytes: Uint8Array }
+  /** Encode decoded pixels (H*W*3 floats in [-1, 1], as the host sends them): mu and logvar. */
+  | { type: 'encodePixels'; requestId: number; name: string; width: number; height: number; data: Float32Array }
+  /**
+   * Render one mask in several styles (the Styles panel's grid, interpolation, strip, sample).
+   * Per `key` only the newest set matters: a newer one replaces a pending one and stops a
+   * running one between tiles. Plain renders go first.
+   */
+  | { type: 'renderSet'; key: string; setId: number; ids: Int32Array; width: number; height: number; zs: Float32Array[] }
   /** Test hook: make the current GPU backend fail (WebGPU: destroy the device; WebGL: lose the context). */
   | { type: 'debugLoseGpu' };
 
@@ -63,7 +75,9 @@ export type WorkerToMain =
     }
   /** The frame could not be made; the previous image should stay. */
   | { type: 'frameError'; frameId: number; message: string }
-  | { type: 'styleEncoded'; requestId: number; name: string; z: Float32Array }
+  | { type: 'styleEncoded'; requestId: number; name: string; z: Float32Array; logvar: Float32Array }
+  | { type: 'setTile'; key: string; setId: number; index: number; rgba: Uint8ClampedArray; width: number; height: number }
+  | { type: 'setError'; key: string; setId: number; message: string }
   | { type: 'styleError'; requestId: number; message: string }
   /** No backend could start: nothing will work in this worker. */
   | { type: 'fatal'; message: string };

@@ -16,6 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { unzipSync } from 'fflate';
 import { decode as decodePng } from 'fast-png';
+import { driveStyles } from './e2e_styles.mjs';
 import {
   paths, log, ms, makeSandbox, freePort, requireSetup, spawnGroup, killGroup, waitForHttp,
   launchChromium, guard,
@@ -314,6 +315,12 @@ async function drive(page, backend, base, workspace, sample, T, shot, serverLog)
     async () => `last #status: ${JSON.stringify(st)}`);
   log(TAG, `${backend}: checkpoint switch and rewrite both reloaded the preview`);
   await shot('checkpoint-reloaded');
+
+  // 12. The Styles panel, once, on the last backend (webgl in a full run: SwiftShader's WebGPU is
+  //     far slower, and the panel renders many frames).
+  if (backend === backends[backends.length - 1]) {
+    await driveStyles({ page, frame, backend, workspace, checkpoint: other, T, shot, until, runCommand, canvasStats, diffCount, fail });
+  }
 }
 
 /** Runs a command from the palette by its exact title (the list fills lazily, so retry). */

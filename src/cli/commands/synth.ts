@@ -4,7 +4,8 @@ import { SpadeInputError } from '../../model/errors';
 import { readNpy } from '../../model/io/npy';
 import { outputSize } from '../../model/config';
 import { configFrom, loadModel, maxPixelsFrom, readLabels } from '../load';
-import { readInput, writeFileAtomic } from '../files';
+import { readInput, readText, writeFileAtomic } from '../files';
+import { checkStyleFileFits, findStyle, parseStyleFile } from '../../model/io/style_file';
 import { decodeStyleImage, encodeOutput } from '../image_io';
 import type { CommandContext } from '../main';
 import { defaultCheckpoint } from '../default_model';
@@ -22,8 +23,9 @@ export async function synth(ctx: CommandContext): Promise<void> {
   const label = ctx.required('label');
   const out = ctx.required('out');
   if (!/\.(png|npy)$/i.test(out)) throw new SpadeInputError('output must end in .png or .npy', out);
-  const styles = ['z', 'seed', 'style'].filter((k) => v[k] !== undefined);
-  if (styles.length > 1) throw new SpadeInputError(`give only one of --z, --seed and --style (got ${styles.map((s) => `--${s}`).join(', ')})`);
+  const styles = ['z', 'seed', 'style', 'style_json'].filter((k) => v[k] !== undefined);
+  if (styles.length > 1) throw new SpadeInputError(`give only one of --z, --seed, --style and --style_json (got ${styles.map((s) => `--${s}`).join(', ')})`);
+  if (v.style_name !== undefined && v.style_json === undefined) throw new SpadeInputError('--style_name picks a style from --style_json: give that too');
 
   const maxPixels = maxPixelsFrom(v);
   const model = loadModel(checkpoint, configFrom(v));
@@ -47,6 +49,13 @@ export async function synth(ctx: CommandContext): Promise<void> {
       logvar.dispose();
       img.dispose();
       z = mu;
+    } else if (v.style_json !== undefined) {
+      const file = v.style_json as string;
+      const styleFile = parseStyleFile(readText(file, 'style file'), file);
+      const warning = checkStyleFileFits(styleFile, cfg, model.labelSet, file);
+      if (warning) process.stderr.write(`spade: warning: ${warning}\n`);
+      // The mean code, as --style uses.
+      z = tf.tensor2d(findStyle(styleFile, v.style_name as string | undefined, file).mu, [1, cfg.z_dim]);
     }
     const seed = v.seed === undefined ? 0 : parseSeed(v.seed as string);
     const t0 = performance.now();

@@ -7,6 +7,7 @@ import { mocha } from './mocha-globals';
 import './smoke.test';
 import './editor.test';
 import './finetune.test';
+import './styles.test';
 
 export function run(): Promise<void> {
   return new Promise((resolve, reject) => {
