@@ -1,5 +1,4 @@
 /** spade encode: style image -> the encoder's (mu, logvar), written as a `.spade-style.json`. */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SpadeInputError } from '../../model/errors';
 import { newStyleFile, serializeStyleFile, styleCode } from '../../model/io/style_file';
