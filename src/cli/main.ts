@@ -13,6 +13,7 @@ import { info } from './commands/info';
 import { train, TRAIN_FLAGS } from './commands/train';
 import { dataset } from './commands/dataset';
 import { bench } from './commands/bench';
+import { evalCommand } from './commands/eval';
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string };
 
@@ -92,6 +93,13 @@ const COMMANDS: Record<string, Command> = {
     options: { count: { type: 'string' }, size: { type: 'string' }, aspect: { type: 'string' }, seed: { type: 'string' }, force: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
     run: dataset,
     tensors: false,
+  },
+  eval: {
+    summary: 'quality metric: segmenter mIoU on real vs synthesized images of a dataset folder',
+    usage: 'spade eval [--checkpoint <c> [--opt opt.txt]] --data <dir> -o <eval.json> [--seed S] [--segmenter <file>] [--backend wasm|cpu]',
+    options: { checkpoint: { type: 'string' }, data: { type: 'string' }, seed: { type: 'string' }, segmenter: { type: 'string' }, out: { type: 'string', short: 'o' }, ...modelOptions() },
+    run: evalCommand,
+    tensors: true,
   },
   bench: {
     summary: 'measure generator forward latency / train-step time per backend (and PyTorch)',
