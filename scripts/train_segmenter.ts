@@ -72,7 +72,7 @@ async function heldOut(seg: Segmenter, count: number): Promise<ConfusionMatrix> 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      steps: { type: 'string', default: '600' },
+      steps: { type: 'string', default: '500' },
       batch: { type: 'string', default: '8' },
       lr: { type: 'string', default: '0.002' },
       val: { type: 'string', default: '100' },

@@ -10,6 +10,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { ClassHistograms, ConfusionMatrix } from '../src/model/eval/metrics';
 import { Segmenter, type SegmenterConfig } from '../src/model/eval/segmenter';
 import { resizeLabels, segmentationLoss, SegmenterTrainer } from '../src/model/eval/segmenter_train';
+import { defaultSegmenter, evaluateFiles } from '../src/cli/eval/evaluate';
+import { selectBackend } from '../src/cli/backend';
 import { throwsInput } from './helpers/throws_input';
 import { rgbPng } from './helpers/dataset_builder';
 
@@ -162,6 +164,22 @@ test('the bundled segmenter reads, with the landscapes classes', () => {
   assert.equal(seg.numClasses, 11);
   assert.ok(fs.statSync(file).size < 1024 * 1024, 'small enough to track in git');
   seg.dispose();
+});
+
+test('evaluateFiles scores label maps without photos (the samples): only the synthesized side', async () => {
+  await selectBackend('wasm');
+  const samples = ['landscape.label.png', 'lake.label.png'].map((f) => ({ label: path.join(__dirname, '..', 'media', 'samples', f) }));
+  const r = await evaluateFiles(samples, { checkpoint: STAND_IN, seed: 1 });
+  assert.equal(r.samples, 2);
+  assert.equal(r.miou_real, null);
+  assert.equal(r.pixel_acc_real, null);
+  assert.ok(r.miou_synth !== null && r.miou_synth >= 0 && r.miou_synth <= 1);
+  assert.ok(r.pixel_acc_synth !== null && r.pixel_acc_synth >= 0 && r.pixel_acc_synth <= 1);
+  for (const s of Object.values(r.per_class)) {
+    assert.equal(s.iou_real, null);
+    assert.equal(s.hist_dist, null);
+  }
+  assert.equal(r.checkpoint, STAND_IN);
 });
 
 const data = path.join(tmp, 'data');

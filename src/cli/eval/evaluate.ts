@@ -105,6 +105,8 @@ export async function evaluateSamples(model: SpadeModel, seg: Segmenter, samples
   let segMs = 0;
   let withImage = 0;
   for (const [i, sample] of samples.entries()) {
+    // The photo is read first: a bad file fails before the (slower) synthesis.
+    const photo = sample.image ? decodePhoto(readInput(sample.image, 'image'), sample.image) : undefined;
     const t0 = performance.now();
     const { rgb, gt, h, w } = await synthesizeRgb(model, sample, seed + i);
     const t1 = performance.now();
@@ -113,18 +115,15 @@ export async function evaluateSamples(model: SpadeModel, seg: Segmenter, samples
     cmSynth.add(gt, await seg.predict(fake, h, w));
     fake.dispose();
     histSynth.add(gt, rgb);
-    segMs += performance.now() - t1;
-    if (sample.image) {
-      const photo = decodePhoto(readInput(sample.image, 'image'), sample.image);
+    if (photo) {
       if (photo.width !== w || photo.height !== h) throw new SpadeInputError(`image is ${photo.width}x${photo.height} but its label map ${sample.label} is ${w}x${h}`, sample.image);
-      const t2 = performance.now();
       const real = rgbTensor(photo.rgb, h, w);
       cmReal.add(gt, await seg.predict(real, h, w));
       real.dispose();
       histReal.add(gt, photo.rgb);
-      segMs += performance.now() - t2;
       withImage++;
     }
+    segMs += performance.now() - t1;
     opts.progress?.(i + 1, samples.length);
   }
   const hasReal = withImage > 0;
