@@ -9,7 +9,7 @@ import { SpadeInputError } from '../../model/errors';
 import { writeFileAtomic } from '../files';
 import { findPairs } from '../train/dataset_files';
 import { configFrom, loadModel } from '../load';
-import { defaultModel } from './synth';
+import { defaultModel, parseSeed } from './synth';
 import { defaultSegmenter, evaluateSamples, loadSegmenter, type EvalReport } from '../eval/evaluate';
 import type { SpadeModel } from '../../model/model';
 import type { CommandContext } from '../main';
@@ -66,10 +66,4 @@ function summary(r: EvalReport): string {
   }
   lines.push(`(classes absent from both the labels and the predictions are left out of the means; hist dist: ${r.hist_dist_kind})`);
   return lines.join('\n');
-}
-
-function parseSeed(s: string): number {
-  const n = Number(s);
-  if (!Number.isSafeInteger(n) || n < 0) throw new SpadeInputError(`--seed must be a non-negative integer, got '${s}'`);
-  return n;
 }

@@ -72,7 +72,7 @@ export async function synth(ctx: CommandContext): Promise<void> {
   }
 }
 
-function parseSeed(s: string): number {
+export function parseSeed(s: string): number {
   const n = Number(s);
   if (!Number.isSafeInteger(n) || n < 0) throw new SpadeInputError(`--seed must be a non-negative integer, got '${s}'`);
   return n;
