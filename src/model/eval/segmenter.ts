@@ -36,17 +36,17 @@ export const DEFAULT_SEGMENTER_CONFIG: Omit<SegmenterConfig, 'classes' | 'label_
 const HE_GAIN = Math.SQRT2;
 
 export class Segmenter {
-  private readonly convs: Record<string, Conv2d> = {};
+  private readonly convs: Record<string, Conv2d>;
 
   private constructor(
     readonly config: SegmenterConfig,
     readonly params: ParamStore,
   ) {
-    Object.assign(this.convs, layers(config));
+    this.convs = layers(config);
   }
 
   static initialise(config: SegmenterConfig, seed: number): Segmenter {
-    checkConfig(config, 'segmenter config');
+    checkConfig(config, 'Segmenter.initialise');
     return new Segmenter(config, ParamStore.initialise(specsOf(config), seed));
   }
 
