@@ -183,10 +183,17 @@ test('evaluateFiles scores label maps without photos (the samples): only the syn
 });
 
 const data = path.join(tmp, 'data');
+/** Three 128x128 landscape pairs, made once by `spade dataset` and shared by the CLI tests. */
+function tinyData(): string {
+  if (!fs.existsSync(data)) {
+    const made = spade('dataset', 'landscapes', '--count', '3', '--size', '128', '--seed', '77', '--out', data);
+    assert.equal(made.code, 0, made.stderr);
+  }
+  return data;
+}
 
 test('spade eval end to end on a tiny dataset: exit 0, the JSON schema, numbers in range', () => {
-  const made = spade('dataset', 'landscapes', '--count', '3', '--size', '128', '--seed', '77', '--out', data);
-  assert.equal(made.code, 0, made.stderr);
+  tinyData();
   const out = path.join(tmp, 'eval.json');
   const r = spade('eval', '--checkpoint', STAND_IN, '--data', data, '-o', out, '--seed', '3', '--backend', 'wasm');
   assert.equal(r.code, 0, r.stderr);
@@ -212,6 +219,7 @@ test('spade eval end to end on a tiny dataset: exit 0, the JSON schema, numbers 
 });
 
 test('spade eval: bad input exits 2 naming the file', () => {
+  tinyData();
   const out = path.join(tmp, 'bad.json');
   assertBadInput(spade('eval', '--checkpoint', STAND_IN, '--data', path.join(tmp, 'nope'), '-o', out), path.join(tmp, 'nope'), /not found/);
   const badSeg = path.join(tmp, 'bad-seg.safetensors');
@@ -233,6 +241,7 @@ test('spade eval: bad input exits 2 naming the file', () => {
 });
 
 test('spade eval refuses a model whose label set the segmenter does not know', () => {
+  tinyData();
   const r = spade('eval', '--checkpoint', path.join(__dirname, 'fixtures', 'heldout', 'G_legacy.pth'), '--opt', path.join(__dirname, 'fixtures', 'heldout', 'opt.txt'), '--data', data, '-o', path.join(tmp, 'x.json'));
   assertBadInput(r, 'G_legacy.pth', /segmenter/);
 });
