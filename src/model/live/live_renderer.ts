@@ -41,8 +41,10 @@ export interface LiveFrame {
   image: tf.Tensor4D;
   /** Full-resolution box where the mask changed since the last frame; null when it did not. */
   changed: Box | null;
-  /** Whether anything was computed on part of a grid only (false: a whole-frame recompute). */
+  /** Whether the modulations were patched rather than recomputed whole. */
   incremental: boolean;
+  /** Blocks of the main path recomputed on a crop of their grid only. */
+  partialBlocks: number;
 }
 
 export class LiveRenderer {
@@ -80,10 +82,11 @@ export class LiveRenderer {
     const styleSame = key === this.styleKey;
     this.styleKey = key;
     const incremental = !whole && changed !== null;
+    let partialBlocks = 0;
     if (whole || !styleSame || !this.localNorm || !this.x0) this.runMainPath(ctx, style);
-    else this.updateMainPath(ctx, changed, modBoxes);
+    else partialBlocks = this.updateMainPath(ctx, changed, modBoxes);
     const image = tf.tidy(() => this.G.output(ctx, this.outs[this.outs.length - 1]));
-    return { image, changed, incremental };
+    return { image, changed, incremental, partialBlocks };
   }
 
   dispose(): void {
@@ -140,8 +143,9 @@ export class LiveRenderer {
   }
 
   /** Block by block: recompute the box where the input or the modulation changed, grown by 2. */
-  private updateMainPath(ctx: Ctx, changed: Box | null, modBoxes: Array<Box | null>): void {
+  private updateMainPath(ctx: Ctx, changed: Box | null, modBoxes: Array<Box | null>): number {
     const grids = this.G.blockGrids();
+    let partial = 0;
     let dirty: Box | null = null; // in the current block's grid
     if (changed && !this.G.cfg.use_vae) {
       // The non-VAE fc: a 3x3 conv over the segmap on the latent grid.
@@ -169,9 +173,14 @@ export class LiveRenderer {
         if (isFull(out, h, w)) return block.forward(ctx, x, x, this.mods);
         return blockRegion(ctx, block, x, this.mods, out, h, w);
       });
-      this.outs[i] = isFull(out, h, w) ? swap(this.outs[i], next) : this.replace(this.outs[i], next, out);
+      if (isFull(out, h, w)) this.outs[i] = swap(this.outs[i], next);
+      else {
+        this.outs[i] = this.replace(this.outs[i], next, out);
+        partial++;
+      }
       dirty = out;
     });
+    return partial;
   }
 
   /** full with `patch` pasted at box; disposes full and patch. */
