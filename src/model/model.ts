@@ -18,7 +18,7 @@ import type { SpadeCheckpoint } from './checkpoint/spade_checkpoint';
 import { semanticInput, type LabelBatch } from './preprocess';
 import { seededNormal } from './random';
 import { PreparedMask, synthesizePrepared, type Style } from './live/prepared_mask';
-import type { ModulationMethod } from './live/modulation';
+import { preferredMethod, type ModulationMethod } from './live/modulation';
 
 export class SpadeModel {
   readonly G: SPADEGenerator;
@@ -104,6 +104,15 @@ export class SpadeModel {
    * without one a seeded N(0, I) draw is used, as NVlabs does at test time.
    */
   synthesize(labels: LabelBatch, style: { z?: tf.Tensor2D; seed?: number } = {}, source?: string): tf.Tensor4D {
+    if (preferredMethod(this.config) === 'gather') {
+      // Wide one-hot inputs (COCO-Stuff): SPADE's first conv as a gather is several times faster.
+      const mask = this.prepareMask(labels, { source });
+      try {
+        return this.synthesizePrepared(mask, style, source);
+      } finally {
+        mask.dispose();
+      }
+    }
     return tf.tidy(() => {
       const seg = semanticInput(this.config, labels, source);
       let z = style.z;
