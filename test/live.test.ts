@@ -7,6 +7,8 @@ import { makeConfig, outputSize, type SpadeConfig } from '../src/model/config';
 import { SpadeModel } from '../src/model/model';
 import type { LabelBatch } from '../src/model/preprocess';
 import { LiveRenderer } from '../src/model/live/live_renderer';
+import { liveFrame } from '../src/webview/live_frames';
+import { SpadeInputError } from '../src/model/errors';
 import { mulberry32 } from '../src/model/data/prng';
 import { useBackend } from './helpers/reference';
 
@@ -126,9 +128,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const labels = randomLabels(cfg, 3);
         let partial = 0;
         let frame = 0;
-        for (const s of strokes(cfg, 11, 10)) {
+        // Fewer on cpu, whose pure-JS convs are slow; the fixed border strokes come first.
+        for (const s of strokes(cfg, 11, backend === 'cpu' ? 7 : 10)) {
           // A style change now and then: the main path must follow it, from the cached modulations.
-          const style = { seed: frame === 6 ? 9 : 2 };
+          const style = { seed: frame === 5 ? 9 : 2 };
           paint(labels.ids, labels.w, labels.h, s.x, s.y, s.size, s.v);
           const got = live.render({ ...labels, ids: labels.ids.slice() }, style);
           partial += got.partialBlocks;
@@ -152,3 +155,60 @@ for (const backend of ['cpu', 'wasm'] as const) {
     }
   });
 }
+
+test('1000 frames through every path leave tf.memory().numTensors where it was (cpu)', async () => {
+  await useBackend('cpu');
+  const before = tf.memory().numTensors;
+  const cfg = makeConfig({ label_nc: 3, no_instance: false, ngf: 1, spade_hidden: 2, crop_size: 32, use_vae: true, z_dim: 2 });
+  const model = SpadeModel.initialise(cfg, 1);
+  const live = { dense: new LiveRenderer(model.G, model.params.G, { method: 'dense' }), gather: new LiveRenderer(model.G, model.params.G, { method: 'gather' }) };
+  const labels = randomLabels(cfg, 4);
+  const rnd = mulberry32(8);
+  let warm = -1;
+  for (let frame = 0; frame < 1000; frame++) {
+    paint(labels.ids, labels.w, labels.h, Math.floor(rnd() * 32), Math.floor(rnd() * 32), 1 + Math.floor(rnd() * 4), Math.floor(rnd() * 3));
+    const l = { ...labels, ids: labels.ids.slice() };
+    const seed = frame % 7 === 0 ? frame : 1;
+    let img: tf.Tensor;
+    switch (frame % 4) {
+      case 0:
+        img = model.synthesize(l, { seed });
+        break;
+      case 1: {
+        const mask = model.prepareMask(l, { method: frame % 8 === 1 ? 'gather' : 'dense' });
+        img = model.synthesizePrepared(mask, { seed });
+        mask.dispose();
+        break;
+      }
+      default:
+        img = live[frame % 4 === 2 ? 'dense' : 'gather'].render(l, { seed }).image;
+    }
+    img.dispose();
+    if (frame === 19) warm = tf.memory().numTensors;
+  }
+  const after = tf.memory().numTensors;
+  console.log(`tensors: ${before} before, ${warm} after 20 frames, ${after} after 1000`);
+  assert.equal(after, warm, 'no growth from frame 20 to frame 1000');
+  live.dense.dispose();
+  live.gather.dispose();
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before, 'everything freed once the renderers and the model are disposed');
+});
+
+test('the worker hook renders what synthesize does, follows a model switch, and refuses a bad z', async () => {
+  await useBackend('cpu');
+  const cfg = makeConfig(TOYS.bn_vae);
+  const labels = randomLabels(cfg, 5);
+  for (const seed of [1, 2]) {
+    const model = SpadeModel.initialise(cfg, seed);
+    const z = Float32Array.from({ length: cfg.z_dim }, (_, i) => i / 10 - 0.3);
+    assertSame(await values(liveFrame(model, labels, { kind: 'seed', seed: 4 })), await values(model.synthesize(labels, { seed: 4 })), 'seed style');
+    paint(labels.ids, labels.w, labels.h, 3, 3, 2, 1);
+    const zt = tf.tensor2d(z, [1, cfg.z_dim]);
+    const want = await values(model.synthesize(labels, { z: zt }));
+    zt.dispose();
+    assertSame(await values(liveFrame(model, labels, { kind: 'z', z })), want, 'z style after a stroke');
+    assert.throws(() => liveFrame(model, labels, { kind: 'z', z: new Float32Array(3) }), SpadeInputError);
+    model.dispose();
+  }
+});

@@ -56,6 +56,8 @@ export class LiveRenderer {
   /** head_0's input and every block's output for the current mask and style (kept tensors). */
   private x0: tf.Tensor4D | null = null;
   private outs: tf.Tensor4D[] = [];
+  /** Spectral-normalised kernels: constant in eval mode, so computed once (Ctx.kernels). */
+  private readonly kernels = new Map<string, tf.Tensor>();
 
   constructor(
     readonly G: SPADEGenerator,
@@ -67,9 +69,21 @@ export class LiveRenderer {
   }
 
   render(labels: LabelBatch, style: HostStyle = {}, source?: string): LiveFrame {
-    const sem = hostSemantic(this.G.cfg, labels, source);
-    const key = style.z ? `z:${style.z.join(',')}` : `seed:${style.seed ?? 0}`;
-    const ctx = new Ctx(this.params, false);
+    // A copy: the caller may paint into its array after this call, and the next frame is diffed against it.
+    const sem = hostSemantic(this.G.cfg, { ...labels, ids: labels.ids.slice() }, source);
+    try {
+      return this.renderChecked(sem, style);
+    } catch (e) {
+      // A half-updated cache (a GPU lost mid-frame) must not feed the next frame: start afresh.
+      this.dispose();
+      throw e;
+    }
+  }
+
+  private renderChecked(sem: HostSemantic, style: HostStyle): LiveFrame {
+    // Without use_vae the style is unused: any style renders the same picture.
+    const key = !this.G.cfg.use_vae ? '' : style.z ? `z:${style.z.join(',')}` : `seed:${style.seed ?? 0}`;
+    const ctx = new Ctx(this.params, false, undefined, this.kernels);
     const prev = this.sem;
     const changed = prev ? changedBox(prev, sem) : fullBox(sem.h, sem.w);
     const whole = !prev || (changed !== null && isFull(changed, sem.h, sem.w));
@@ -92,6 +106,8 @@ export class LiveRenderer {
   dispose(): void {
     disposeModulations(this.mods);
     this.dropMainPath();
+    tf.dispose([...this.kernels.values()]);
+    this.kernels.clear();
     this.sem = null;
     this.styleKey = null;
   }
@@ -202,30 +218,41 @@ function swap(old: tf.Tensor4D, next: tf.Tensor4D): tf.Tensor4D {
   return next;
 }
 
+/**
+ * Crops and pastes are gathers of whole pixels (C contiguous floats) from the tensor viewed as
+ * (N*H*W, C): exact copies, and fast on wasm, whose Slice copies a column band element by
+ * element (seconds per frame at 256²).
+ */
+function pixelRows<T extends tf.Tensor4D>(x: T): tf.Tensor2D {
+  const [n, h, w, c] = x.shape;
+  return tf.reshape(x, [n * h * w, c]);
+}
+
 function crop<T extends tf.Tensor4D>(x: T, b: Box): T {
-  return tf.slice(x, [0, b.y0, b.x0, 0], [-1, b.y1 - b.y0, b.x1 - b.x0, -1]) as T;
+  const [n, h, w, c] = x.shape;
+  const idx = new Int32Array(n * (b.y1 - b.y0) * (b.x1 - b.x0));
+  let o = 0;
+  for (let k = 0; k < n; k++) for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) idx[o++] = (k * h + y) * w + x;
+  return tf.tidy(() => tf.reshape(tf.gather(pixelRows(x), tf.tensor1d(idx, 'int32')), [n, b.y1 - b.y0, b.x1 - b.x0, c])) as T;
 }
 
 function cropMod(m: Modulation, b: Box): Modulation {
   return { gamma: crop(m.gamma, b), beta: crop(m.beta, b) };
 }
 
-/** A new tensor: full with patch copied over box (slices and concats: exact copies). */
+/** A new tensor: full with patch copied over box. */
 function pasteKeep(full: tf.Tensor4D, patch: tf.Tensor4D, b: Box): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [, h, w] = full.shape;
-    const rows = (y0: number, y1: number) => tf.slice(full, [0, y0, 0, 0], [-1, y1 - y0, -1, -1]);
-    const mid: tf.Tensor4D[] = [];
-    if (b.x0 > 0) mid.push(tf.slice(full, [0, b.y0, 0, 0], [-1, b.y1 - b.y0, b.x0, -1]));
-    mid.push(patch);
-    if (b.x1 < w) mid.push(tf.slice(full, [0, b.y0, b.x1, 0], [-1, b.y1 - b.y0, w - b.x1, -1]));
-    const parts: tf.Tensor4D[] = [];
-    if (b.y0 > 0) parts.push(rows(0, b.y0));
-    parts.push(mid.length > 1 ? tf.concat(mid, 2) : mid[0]);
-    if (b.y1 < h) parts.push(rows(b.y1, h));
-    // A clone when the patch covers everything, so that the result is never the patch itself.
-    return parts.length > 1 ? tf.concat(parts, 1) : tf.clone(parts[0]);
-  });
+  const [n, h, w, c] = full.shape;
+  const size = n * h * w;
+  const bw = b.x1 - b.x0;
+  const idx = new Int32Array(size);
+  for (let i = 0; i < size; i++) {
+    const x = i % w;
+    const y = Math.floor(i / w) % h;
+    const k = Math.floor(i / (w * h));
+    idx[i] = y >= b.y0 && y < b.y1 && x >= b.x0 && x < b.x1 ? size + (k * (b.y1 - b.y0) + y - b.y0) * bw + x - b.x0 : i;
+  }
+  return tf.tidy(() => tf.reshape(tf.gather(tf.concat([pixelRows(full), pixelRows(patch)], 0), tf.tensor1d(idx, 'int32')), [n, h, w, c]) as tf.Tensor4D);
 }
 
 /**
