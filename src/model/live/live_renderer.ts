@@ -186,6 +186,7 @@ export class LiveRenderer {
       const prevOut = i === 0 ? this.x0! : this.outs[i - 1];
       const next = tf.tidy(() => {
         const x = up ? upsample2x(prevOut) : prevOut;
+        // Whole grid: the plain block (its seg argument is unused when mods are given).
         if (isFull(out, h, w)) return block.forward(ctx, x, x, this.mods);
         return blockRegion(ctx, block, x, this.mods, out, h, w);
       });
