@@ -148,8 +148,9 @@ export class LiveRenderer {
       let x = this.G.input(ctx, seg, styleCode(this.G.cfg, n, { z, seed: style.seed }));
       const kept = [x];
       this.G.blocks.forEach((block, i) => {
-        if (i > 0 && grids[i].h !== grids[i - 1].h) x = upsample2x(x);
-        x = block.forward(ctx, x, seg, this.mods);
+        const up = i > 0 && grids[i].h !== grids[i - 1].h;
+        const input = x;
+        x = tf.tidy(() => block.forward(ctx, up ? upsample2x(input) : input, seg, this.mods));
         kept.push(x);
       });
       return kept;

@@ -65,14 +65,18 @@ export class SPADEGenerator {
    * is then only read by the non-VAE fc.
    */
   forward(ctx: Ctx, seg: tf.Tensor4D, z?: tf.Tensor2D, mods?: ReadonlyMap<string, Modulation>): tf.Tensor4D {
+    // In eval each block's intermediates are freed as soon as it is done, which keeps the
+    // peak to about one block (COCO-size at 256² otherwise nears wasm's 4 GB heap). Training
+    // keeps them: the gradient tape needs them.
+    const step = (f: () => tf.Tensor4D) => (ctx.training ? f() : tf.tidy(f));
     let x = this.input(ctx, seg, z);
     const [head_0, G_middle_0, G_middle_1, ...ups] = this.blocks;
-    x = head_0.forward(ctx, x, seg, mods);
+    x = step(() => head_0.forward(ctx, x, seg, mods));
     x = upsample2x(x);
-    x = G_middle_0.forward(ctx, x, seg, mods);
+    x = step(() => G_middle_0.forward(ctx, x, seg, mods));
     if (this.cfg.num_upsampling_layers !== 'normal') x = upsample2x(x);
-    x = G_middle_1.forward(ctx, x, seg, mods);
-    for (const up of ups) x = up.forward(ctx, upsample2x(x), seg, mods);
+    x = step(() => G_middle_1.forward(ctx, x, seg, mods));
+    for (const up of ups) x = step(() => up.forward(ctx, upsample2x(x), seg, mods));
     return this.output(ctx, x);
   }
 
