@@ -69,8 +69,7 @@ export class LiveRenderer {
   }
 
   render(labels: LabelBatch, style: HostStyle = {}, source?: string): LiveFrame {
-    // A copy: the caller may paint into its array after this call, and the next frame is diffed against it.
-    const sem = hostSemantic(this.G.cfg, { ...labels, ids: labels.ids.slice() }, source);
+    const sem = hostSemantic(this.G.cfg, labels, source);
     try {
       return this.renderChecked(sem, style);
     } catch (e) {

@@ -23,14 +23,16 @@ export interface HostSemantic {
   w: number;
 }
 
+/** Copies the ids: callers may paint into their array afterwards, and caches are diffed against these. */
 export function hostSemantic(cfg: SpadeConfig, batch: LabelBatch, source = 'label map'): HostSemantic {
   const nc = checkIds(cfg, batch.ids, source);
   const { n, h, w } = batch;
-  if (cfg.no_instance) return { nc, ids: batch.ids, n, h, w };
+  const ids = batch.ids.slice();
+  if (cfg.no_instance) return { nc, ids, n, h, w };
   if (!batch.instances) throw new SpadeInputError('this model uses instance maps (no_instance is false): give an instance map', source);
   const edges = new Float32Array(n * h * w);
   for (let b = 0; b < n; b++) edges.set(instanceEdges(batch.instances.subarray(b * h * w, (b + 1) * h * w), h, w), b * h * w);
-  return { nc, ids: batch.ids, edges, n, h, w };
+  return { nc, ids, edges, n, h, w };
 }
 
 /** Source rows and columns of the segmap resized to h x w (PyTorch's legacy nearest rule). */
