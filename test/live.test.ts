@@ -9,6 +9,9 @@ import type { LabelBatch } from '../src/model/preprocess';
 import { LiveRenderer } from '../src/model/live/live_renderer';
 import { liveFrame } from '../src/webview/live_frames';
 import { SpadeInputError } from '../src/model/errors';
+import { preferredMethod } from '../src/model/live/modulation';
+import { Ctx } from '../src/model/nn/context';
+import { semanticInput } from '../src/model/preprocess';
 import { mulberry32 } from '../src/model/data/prng';
 import { useBackend } from './helpers/reference';
 
@@ -211,4 +214,18 @@ test('the worker hook renders what synthesize does, follows a model switch, and 
     assert.throws(() => liveFrame(model, labels, { kind: 'z', z: new Float32Array(3) }), SpadeInputError);
     model.dispose();
   }
+});
+
+test('synthesize switches to the gather for wide label sets and still matches the dense forward', async () => {
+  await useBackend('cpu');
+  const cfg = makeConfig({ label_nc: 40, contain_dontcare_label: true, no_instance: false, ngf: 2, spade_hidden: 8, crop_size: 64 });
+  assert.equal(preferredMethod(cfg), 'gather');
+  const model = SpadeModel.initialise(cfg, 6);
+  const labels = randomLabels(cfg, 9);
+  const got = await values(model.synthesize(labels));
+  const want = await values(tf.tidy(() => model.G.forward(new Ctx(model.params.G, false), semanticInput(cfg, labels))));
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+  assert.ok(worst < 1e-5, `worst ${worst}`);
+  model.dispose();
 });
