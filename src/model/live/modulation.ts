@@ -11,9 +11,9 @@
  *   }
  *   mask.dispose();
  *
- * The result equals model.synthesize(labels, style) exactly with the 'dense' method, and to
- * float rounding with 'gather' (the one-hot conv as a gather, onehot_conv.ts), which
- * `preferredMethod` picks where it is faster. Eval mode only. The same pieces, on a box,
+ * With the default method (`preferredMethod`: the one-hot conv as a gather, onehot_conv.ts,
+ * for wide label sets, where it is faster; synthesize uses it there too) the result equals
+ * model.synthesize(labels, style) exactly; forcing the other method changes it by float rounding. Eval mode only. The same pieces, on a box,
  * patch the cache after a brush stroke (live_renderer.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
