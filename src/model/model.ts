@@ -17,6 +17,8 @@ import type { NamedTensors } from './checkpoint/host_tensor';
 import type { SpadeCheckpoint } from './checkpoint/spade_checkpoint';
 import { semanticInput, type LabelBatch } from './preprocess';
 import { seededNormal } from './random';
+import { PreparedMask, synthesizePrepared, type Style } from './live/prepared_mask';
+import { preferredMethod, type ModulationMethod } from './live/modulation';
 
 export class SpadeModel {
   readonly G: SPADEGenerator;
@@ -102,6 +104,15 @@ export class SpadeModel {
    * without one a seeded N(0, I) draw is used, as NVlabs does at test time.
    */
   synthesize(labels: LabelBatch, style: { z?: tf.Tensor2D; seed?: number } = {}, source?: string): tf.Tensor4D {
+    if (preferredMethod(this.config) === 'gather') {
+      // Wide one-hot inputs (COCO-Stuff): SPADE's first conv as a gather is several times faster.
+      const mask = this.prepareMask(labels, { source });
+      try {
+        return this.synthesizePrepared(mask, style, source);
+      } finally {
+        mask.dispose();
+      }
+    }
     return tf.tidy(() => {
       const seg = semanticInput(this.config, labels, source);
       let z = style.z;
@@ -111,6 +122,20 @@ export class SpadeModel {
       }
       return this.G.forward(new Ctx(this.params.G, false), seg, z);
     });
+  }
+
+  /**
+   * The modulation cache (src/model/live/modulation.ts): every SPADE layer's (gamma, beta)
+   * for these labels, so that new styles or seeds re-render with synthesizePrepared without
+   * recomputing them. Dispose the result.
+   */
+  prepareMask(labels: LabelBatch, opts: { method?: ModulationMethod; source?: string } = {}): PreparedMask {
+    return PreparedMask.prepare(this.G, this.params.G, labels, opts);
+  }
+
+  /** synthesize(labels, style) for a prepared mask: equal to it (exactly with the 'dense' method). */
+  synthesizePrepared(mask: PreparedMask, style: Style = {}, source?: string): tf.Tensor4D {
+    return synthesizePrepared(this.G, this.params.G, mask, style, source);
   }
 
   /** Eval-mode style encoding of images (N, H, W, 3) in [-1, 1]. */

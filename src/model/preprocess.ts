@@ -32,15 +32,21 @@ export interface LabelBatch {
   instances?: Int32Array;
 }
 
-/** The generator's and discriminator's semantic input, (N, H, W, semantic_nc) float32. */
-export function semanticInput(cfg: SpadeConfig, batch: LabelBatch, source = 'label map'): tf.Tensor4D {
-  const { ids, n, h, w } = batch;
+/** Refuses ids that fit no one-hot channel; returns the number of one-hot channels. */
+export function checkIds(cfg: SpadeConfig, ids: Int32Array, source: string): number {
   const nc = cfg.label_nc + (cfg.contain_dontcare_label ? 1 : 0);
   for (let i = 0; i < ids.length; i++) {
     if (ids[i] < 0 || ids[i] >= nc) {
       throw new SpadeInputError(`label id ${ids[i]} is outside 0..${nc - 1} (label_nc ${cfg.label_nc}${cfg.contain_dontcare_label ? ' + dontcare' : ''})`, source);
     }
   }
+  return nc;
+}
+
+/** The generator's and discriminator's semantic input, (N, H, W, semantic_nc) float32. */
+export function semanticInput(cfg: SpadeConfig, batch: LabelBatch, source = 'label map'): tf.Tensor4D {
+  const { ids, n, h, w } = batch;
+  const nc = checkIds(cfg, ids, source);
   // The one-hot is built on the host as float32 rather than as cast(oneHot(int32)): on
   // tfjs-backend-webgpu 4.22 an int32 -> float32 cast is a no-copy identity, so the result
   // still sits in an int32 buffer, and a conv2d on it whose input channels are a multiple of 3

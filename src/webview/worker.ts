@@ -13,6 +13,7 @@ import { parseOptTxt } from '../model/opt_txt';
 import type { LabelBatch } from '../model/preprocess';
 import { decodeStyleImage } from '../model/io/style_image';
 import { checkpointIdentity } from '../model/io/style_file';
+import { liveFrame } from './live_frames';
 import { BACKEND_ORDER, GpuFailure, abandonBackend, checkGpu, gpuRead, loseGpu, startBackend, type ActiveBackend } from './worker_backend';
 import type { BackendName, MainToWorker, ModelInfo, StyleSpec, WorkerToMain } from './worker_protocol';
 
@@ -242,10 +243,7 @@ async function synthesize(m: SpadeModel, mi: ModelInfo, req: RenderRequest): Pro
   }
   // Models with instance edges get the class map as the instance map (edges at class borders).
   const batch: LabelBatch = { ids, n: 1, h, w, instances: mi.noInstance ? undefined : ids };
-  const img = tf.tidy(() => {
-    const z = styleTensor(req.style, mi);
-    return m.synthesize(batch, { z, seed: req.style.kind === 'seed' ? req.style.seed : undefined }, 'label map');
-  });
+  const img = liveFrame(m, batch, req.style);
   try {
     const data = (await gpuRead(img.data())) as Float32Array;
     const n = mi.width * mi.height;
@@ -261,12 +259,6 @@ async function synthesize(m: SpadeModel, mi: ModelInfo, req: RenderRequest): Pro
   } finally {
     img.dispose();
   }
-}
-
-function styleTensor(style: StyleSpec, mi: ModelInfo): tf.Tensor2D | undefined {
-  if (style.kind !== 'z' || !mi.useVae) return undefined;
-  if (style.z.length !== mi.zDim) throw new SpadeInputError(`style code has ${style.z.length} values but the model needs ${mi.zDim}`);
-  return tf.tensor2d(style.z, [1, mi.zDim]);
 }
 
 function resizeIds(ids: Int32Array, w: number, h: number, ow: number, oh: number): Int32Array {

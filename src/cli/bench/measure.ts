@@ -13,9 +13,11 @@ import { readInput } from '../files';
 import type { BenchInputs } from './inputs';
 import { startBenchBackend } from './node_backend';
 import { trainStepper } from './train_step';
+import { runLive, type LiveResult } from './live';
 
 export interface Job {
-  kind: 'forward' | 'train';
+  /** live: the modulation cache and the dirty-region renderer (live.ts). */
+  kind: 'forward' | 'train' | 'live';
   backend: string;
   inputs: BenchInputs;
   runs: number;
@@ -31,6 +33,7 @@ export interface JobResult {
   peak_rss_mb: number;
   tensor_peak_mb: number | null;
   losses?: Record<string, number>[];
+  live?: LiveResult;
 }
 
 export function median(xs: number[]): number {
@@ -61,6 +64,11 @@ export async function runJob(job: Job): Promise<JobResult> {
   const backendInfo = await startBenchBackend(job.backend);
   const model = loadModel(job.inputs.checkpoint, undefined);
   try {
+    if (job.kind === 'live') {
+      const live = await runLive(model, labelBatch(job.inputs), job, backendInfo);
+      const ms = median(live.full_ms);
+      return { backend_info: backendInfo, ms_cold: ms, ms_all: live.full_ms, ms_median: ms, peak_rss_mb: live.peak_rss_mb, tensor_peak_mb: null, live };
+    }
     return job.kind === 'forward' ? await forward(model, job, backendInfo) : await train(model, job, backendInfo);
   } finally {
     model.dispose();

@@ -2,6 +2,8 @@
  * One measured (or skipped) combination of config × backend × runtime, the JSON document
  * `spade bench --json` writes, and the Markdown table it prints.
  */
+import type { LiveRow } from './live';
+
 export type Runtime = 'tfjs' | 'pytorch';
 
 export interface BenchRow {
@@ -33,6 +35,8 @@ export interface BenchRow {
 
 export interface BenchDocument {
   rows: BenchRow[];
+  /** --cached_modulation: the modulation cache and the 16-px stroke, per config and backend. */
+  live?: LiveRow[];
   machine: { cpus: number; cpu_model: string; node: string; date: string; note: string };
 }
 

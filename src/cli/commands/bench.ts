@@ -2,6 +2,8 @@
  * spade bench [forward|train]: generator forward latency (warm median and cold first call)
  * and peak memory, or train-step time, per config × backend, next to PyTorch CPU on the same
  * weights when /usr/bin/python3 has torch. Prints a Markdown table; --json writes the rows.
+ * --cached_modulation adds, per config and backend, the modulation cache's and the
+ * dirty-region renderer's frames next to a full frame (src/cli/bench/live.ts).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,6 +20,7 @@ import { runTorch, torchStatus } from '../bench/torch_runner';
 import { BROWSER_BACKENDS, runBrowserRows } from '../bench/browser';
 import { NODE_BENCH_BACKENDS } from '../bench/node_backend';
 import { fillRatios, markdownTable, type BenchDocument, type BenchRow } from '../bench/rows';
+import { liveRows, liveTable, type LiveRow } from '../bench/live';
 import { SPADEGenerator } from '../../model/networks/generator';
 import { numel } from '../../model/checkpoint/host_tensor';
 import type { SpadeConfig } from '../../model/config';
@@ -47,11 +50,14 @@ export async function bench(ctx: CommandContext): Promise<void> {
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spade-bench-'));
   const rows: BenchRow[] = [];
+  const live: LiveRow[] = [];
+  const cachedModulation = v.cached_modulation === true;
+  if (cachedModulation && mode !== 'forward') throw new SpadeInputError('--cached_modulation goes with bench forward');
   const progress = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
   const json = typeof v.json === 'string' ? v.json : undefined;
   // Written after every row too, so a long run that is stopped keeps what it measured.
   const save = () => {
-    if (json) writeFileAtomic(json, new TextEncoder().encode(JSON.stringify(document(rows), null, 2) + '\n'));
+    if (json) writeFileAtomic(json, new TextEncoder().encode(JSON.stringify(document(rows, live), null, 2) + '\n'));
   };
   const record = (...r: BenchRow[]) => {
     rows.push(...r);
@@ -94,6 +100,17 @@ export async function bench(ctx: CommandContext): Promise<void> {
         } catch (e) {
           record(skippedRow(base, backend, 'tfjs', `failed (${oneLine(e)})`));
         }
+        if (cachedModulation) {
+          progress(`${name} × ${backend}: cached modulation and 16-px strokes (${runs} runs)…`);
+          try {
+            // About 3 + 4 runs' worth of full frames (the prepares, the strokes' reference frames).
+            const r = await runWorker({ kind: 'live', backend, inputs, runs }, path.join(tmp, `live-${name}-${backend}.json`), Math.max(600, estimate(backend) * 8));
+            live.push(...liveRows(name, backend, r.live!));
+            save();
+          } catch (e) {
+            progress(`${name} × ${backend}: live rows failed (${oneLine(e)})`);
+          }
+        }
       }
       if (v.browser) {
         for (const backend of BROWSER_BACKENDS) {
@@ -119,16 +136,18 @@ export async function bench(ctx: CommandContext): Promise<void> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   ctx.log(markdownTable(document(rows).rows));
+  if (live.length) ctx.log('\n' + liveTable(live));
   if (json) {
     save();
     ctx.log(`wrote ${json}`);
   }
 }
 
-function document(rows: BenchRow[]): BenchDocument {
+function document(rows: BenchRow[], live: LiveRow[] = []): BenchDocument {
   fillRatios(rows);
   return {
     rows,
+    ...(live.length ? { live } : {}),
     machine: {
       cpus: os.cpus().length,
       cpu_model: os.cpus()[0]?.model ?? 'unknown',

@@ -9,6 +9,7 @@ import type { ParamSpec } from '../nn/params';
 import { Conv2d, Linear } from '../nn/conv';
 import { leakyRelu, resizeNearest, upsample2x } from '../nn/ops';
 import { SPADEResnetBlock } from './resblock';
+import type { Modulation } from './spade';
 import { latentSize, parseNormG, semanticNc, type SpadeConfig } from '../config';
 import { SpadeInputError } from '../errors';
 
@@ -49,8 +50,38 @@ export class SPADEGenerator {
     return [this.fc, ...this.blocks, this.conv_img].flatMap((m) => m.specs());
   }
 
-  /** seg: one-hot semantic map (N, H, W, semantic_nc). z: (N, z_dim), required in VAE mode. */
-  forward(ctx: Ctx, seg: tf.Tensor4D, z?: tf.Tensor2D): tf.Tensor4D {
+  /** Each block's grid (rows, columns), in block order: the latent grid, doubled before every block but G_middle_0/1's second ('normal'). */
+  blockGrids(): Array<{ h: number; w: number }> {
+    let [h, w] = [this.sh, this.sw];
+    return this.blocks.map((b, i) => {
+      if (i === 1 || (i === 2 && this.cfg.num_upsampling_layers !== 'normal') || i >= 3) [h, w] = [2 * h, 2 * w];
+      return { h, w };
+    });
+  }
+
+  /**
+   * seg: one-hot semantic map (N, H, W, semantic_nc). z: (N, z_dim), required in VAE mode.
+   * mods: every SPADE layer's cached (gamma, beta) by key (src/model/live/modulation.ts); seg
+   * is then only read by the non-VAE fc.
+   */
+  forward(ctx: Ctx, seg: tf.Tensor4D, z?: tf.Tensor2D, mods?: ReadonlyMap<string, Modulation>): tf.Tensor4D {
+    // In eval each block's intermediates are freed as soon as it is done, which keeps the
+    // peak to about one block (COCO-size at 256² otherwise nears wasm's 4 GB heap). Training
+    // keeps them: the gradient tape needs them.
+    const step = (f: () => tf.Tensor4D) => (ctx.training ? f() : tf.tidy(f));
+    let x = this.input(ctx, seg, z);
+    const [head_0, G_middle_0, G_middle_1, ...ups] = this.blocks;
+    x = step(() => head_0.forward(ctx, x, seg, mods));
+    x = upsample2x(x);
+    x = step(() => G_middle_0.forward(ctx, x, seg, mods));
+    if (this.cfg.num_upsampling_layers !== 'normal') x = upsample2x(x);
+    x = step(() => G_middle_1.forward(ctx, x, seg, mods));
+    for (const up of ups) x = step(() => up.forward(ctx, upsample2x(x), seg, mods));
+    return this.output(ctx, x);
+  }
+
+  /** head_0's input: fc(z) viewed as NCHW (VAE), or fc over the segmap on the latent grid. */
+  input(ctx: Ctx, seg: tf.Tensor4D, z?: tf.Tensor2D): tf.Tensor4D {
     const n = seg.shape[0];
     let x: tf.Tensor4D;
     if (this.fc instanceof Linear) {
@@ -66,16 +97,12 @@ export class SPADEGenerator {
       ctx.tap('fc', x);
     }
     ctx.tap('head_0_in', x);
+    return x;
+  }
 
-    const [head_0, G_middle_0, G_middle_1, ...ups] = this.blocks;
-    x = head_0.forward(ctx, x, seg);
-    x = upsample2x(x);
-    x = G_middle_0.forward(ctx, x, seg);
-    if (this.cfg.num_upsampling_layers !== 'normal') x = upsample2x(x);
-    x = G_middle_1.forward(ctx, x, seg);
-    for (const up of ups) x = up.forward(ctx, upsample2x(x), seg);
-
-    x = this.conv_img.forward(ctx, leakyRelu(x));
+  /** The image from the last block's output: conv_img(leaky_relu(x)), tanh. */
+  output(ctx: Ctx, last: tf.Tensor4D): tf.Tensor4D {
+    const x = this.conv_img.forward(ctx, leakyRelu(last));
     ctx.tap('conv_img', x);
     return tf.tanh(x);
   }

@@ -7,7 +7,7 @@ import type { Ctx } from '../nn/context';
 import type { ParamSpec } from '../nn/params';
 import { Conv2d, join } from '../nn/conv';
 import { leakyRelu } from '../nn/ops';
-import { SPADE } from './spade';
+import { SPADE, type Modulation } from './spade';
 import type { SpadeNormSpec } from '../config';
 
 export class SPADEResnetBlock {
@@ -46,21 +46,27 @@ export class SPADEResnetBlock {
     return mods.flatMap((m) => (m ? m.specs() : []));
   }
 
-  forward(ctx: Ctx, x: tf.Tensor4D, seg: tf.Tensor4D): tf.Tensor4D {
-    const xs = this.shortcut(ctx, x, seg);
-    let dx = this.conv_0.forward(ctx, leakyRelu(this.norm_0.forward(ctx, x, seg)));
+  /** `mods`: cached (gamma, beta) by SPADE key (src/model/live/modulation.ts). */
+  forward(ctx: Ctx, x: tf.Tensor4D, seg: tf.Tensor4D, mods?: ReadonlyMap<string, Modulation>): tf.Tensor4D {
+    const xs = this.shortcut(ctx, x, seg, mods);
+    let dx = this.conv_0.forward(ctx, leakyRelu(this.norm_0.forward(ctx, x, seg, mods?.get(this.norm_0.key))));
     ctx.tap(this.conv_0.key, dx);
-    dx = this.conv_1.forward(ctx, leakyRelu(this.norm_1.forward(ctx, dx, seg)));
+    dx = this.conv_1.forward(ctx, leakyRelu(this.norm_1.forward(ctx, dx, seg, mods?.get(this.norm_1.key))));
     ctx.tap(this.conv_1.key, dx);
     const out = tf.add(xs, dx) as tf.Tensor4D;
     ctx.tap(this.key, out);
     return out;
   }
 
-  private shortcut(ctx: Ctx, x: tf.Tensor4D, seg: tf.Tensor4D): tf.Tensor4D {
+  private shortcut(ctx: Ctx, x: tf.Tensor4D, seg: tf.Tensor4D, mods?: ReadonlyMap<string, Modulation>): tf.Tensor4D {
     if (!this.conv_s || !this.norm_s) return x;
-    const xs = this.conv_s.forward(ctx, this.norm_s.forward(ctx, x, seg));
+    const xs = this.conv_s.forward(ctx, this.norm_s.forward(ctx, x, seg, mods?.get(this.norm_s.key)));
     ctx.tap(this.conv_s.key, xs);
     return xs;
+  }
+
+  /** The block's SPADE layers, in the order they run. */
+  spades(): SPADE[] {
+    return this.norm_s ? [this.norm_s, this.norm_0, this.norm_1] : [this.norm_0, this.norm_1];
   }
 }

@@ -11,6 +11,12 @@ import { BatchNorm2d, InstanceNorm2d, type Norm } from '../nn/norms';
 import { resizeNearest } from '../nn/ops';
 import type { SpadeNormSpec } from '../config';
 
+/** SPADE's mask-dependent part: out = norm(x) * (1 + gamma) + beta. */
+export interface Modulation {
+  gamma: tf.Tensor4D;
+  beta: tf.Tensor4D;
+}
+
 export class SPADE {
   readonly param_free_norm: Norm;
   readonly mlp_shared: Conv2d;
@@ -36,8 +42,10 @@ export class SPADE {
     return [this.param_free_norm, this.mlp_shared, this.mlp_gamma, this.mlp_beta].flatMap((m) => m.specs());
   }
 
-  forward(ctx: Ctx, x: tf.Tensor4D, seg: tf.Tensor4D): tf.Tensor4D {
+  /** With `mod`, (gamma, beta) come from the modulation cache (src/model/live) and seg is unused. */
+  forward(ctx: Ctx, x: tf.Tensor4D, seg: tf.Tensor4D, mod?: Modulation): tf.Tensor4D {
     const normalized = this.param_free_norm.forward(ctx, x);
+    if (mod) return tf.add(tf.mul(normalized, tf.add(mod.gamma, 1)), mod.beta) as tf.Tensor4D;
     const segResized = resizeNearest(seg, x.shape[1], x.shape[2]);
     const actv = tf.relu(this.mlp_shared.forward(ctx, segResized));
     const gamma = this.mlp_gamma.forward(ctx, actv);

@@ -17,6 +17,11 @@ export class Ctx {
     readonly training: boolean,
     /** When given, `tap(name, t)` keeps a copy of t under that name (NHWC). */
     readonly taps?: Map<string, tf.Tensor>,
+    /**
+     * Eval only: spectral-normalised kernels (weight_orig / sigma) by conv key, computed once and
+     * kept by whoever owns the map (the live renderer), since they are constant in eval mode.
+     */
+    readonly kernels?: Map<string, tf.Tensor>,
   ) {}
 
   p(key: string): tf.Tensor {

@@ -47,7 +47,13 @@ export class Conv2d {
   }
 
   kernel(ctx: Ctx): tf.Tensor {
-    return this.spectral ? spectralWeight(ctx, this.key) : ctx.p(`${this.key}.weight`);
+    if (!this.spectral) return ctx.p(`${this.key}.weight`);
+    const cache = ctx.training ? undefined : ctx.kernels;
+    const hit = cache?.get(this.key);
+    if (hit) return hit;
+    const w = spectralWeight(ctx, this.key);
+    cache?.set(this.key, tf.keep(w));
+    return w;
   }
 
   forward(ctx: Ctx, x: tf.Tensor4D): tf.Tensor4D {

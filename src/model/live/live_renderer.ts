@@ -1,0 +1,271 @@
+/**
+ * Dirty-region recompute for live painting (eval mode). A brush stroke changes the mask in a
+ * small box. Each SPADE layer's (gamma, beta) depends only on the mask within its two MLP
+ * convs' reach, so only that box's receptive field is recomputed at each scale and pasted
+ * into the cached modulations. The main path is recomputed from cached block outputs in the
+ * same way: with batch / sync-batch norm (a per-channel affine map in eval) a block's output
+ * changes only within 2 pixels (its two 3x3 convs) of where its input or its modulation
+ * changed. That box grows with every block and doubles with every upsampling, so at the fine
+ * scales the whole grid is usually dirty and the block runs whole (from the patched cache).
+ * Instance norm is global (its mean and variance see every pixel), so with it the main path
+ * always runs whole; the modulation patches still apply, as they do not depend on the norm.
+ *
+ * Every crop is computed by the same kernels as the full forward, padded only where the full
+ * conv pads, so the result is the full recompute bit for bit (tested on cpu and wasm).
+ * The renderer diffs each mask against the previous one itself, so callers need not (and
+ * cannot wrongly) say what changed.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { parseNormG } from '../config';
+import { Ctx } from '../nn/context';
+import type { Conv2d } from '../nn/conv';
+import { dilate, doubled, fullBox, isFull, resizedBox, union, type Box } from '../nn/box';
+import { leakyRelu, upsample2x } from '../nn/ops';
+import type { ParamStore } from '../nn/params';
+import type { SPADEGenerator } from '../networks/generator';
+import type { SPADEResnetBlock } from '../networks/resblock';
+import type { Modulation } from '../networks/spade';
+import type { LabelBatch } from '../preprocess';
+import { disposeModulations, generatorModulations, preferredMethod, regionConv, spadeModulation, type ModulationMethod, type Modulations } from './modulation';
+import { styleCode } from './prepared_mask';
+import { changedBox, hostSemantic, sampling, semanticCrop, type HostSemantic } from './semantic_host';
+
+/** Style as host values, so that a repeated style is recognised: z (z_dim floats per image) or a seed. */
+export interface HostStyle {
+  z?: Float32Array;
+  seed?: number;
+}
+
+export interface LiveFrame {
+  /** (N, H, W, 3) in [-1, 1]; the caller disposes it. */
+  image: tf.Tensor4D;
+  /** Full-resolution box where the mask changed since the last frame; null when it did not. */
+  changed: Box | null;
+  /** Whether the modulations were patched rather than recomputed whole. */
+  incremental: boolean;
+  /** Blocks of the main path recomputed on a crop of their grid only. */
+  partialBlocks: number;
+}
+
+export class LiveRenderer {
+  readonly method: ModulationMethod;
+  private readonly localNorm: boolean;
+  private sem: HostSemantic | null = null;
+  private mods: Modulations = new Map();
+  private styleKey: string | null = null;
+  /** head_0's input and every block's output for the current mask and style (kept tensors). */
+  private x0: tf.Tensor4D | null = null;
+  private outs: tf.Tensor4D[] = [];
+  /** Spectral-normalised kernels: constant in eval mode, so computed once (Ctx.kernels). */
+  private readonly kernels = new Map<string, tf.Tensor>();
+
+  constructor(
+    readonly G: SPADEGenerator,
+    readonly params: ParamStore,
+    opts: { method?: ModulationMethod } = {},
+  ) {
+    this.method = opts.method ?? preferredMethod(G.cfg);
+    this.localNorm = parseNormG(G.cfg.norm_G).paramFree !== 'instance';
+  }
+
+  render(labels: LabelBatch, style: HostStyle = {}, source?: string): LiveFrame {
+    const sem = hostSemantic(this.G.cfg, labels, source);
+    try {
+      return this.renderChecked(sem, style);
+    } catch (e) {
+      // A half-updated cache (a GPU lost mid-frame) must not feed the next frame: start afresh.
+      this.dispose();
+      throw e;
+    }
+  }
+
+  private renderChecked(sem: HostSemantic, style: HostStyle): LiveFrame {
+    // Without use_vae the style is unused: any style renders the same picture.
+    const key = !this.G.cfg.use_vae ? '' : style.z ? `z:${style.z.join(',')}` : `seed:${style.seed ?? 0}`;
+    const ctx = new Ctx(this.params, false, undefined, this.kernels);
+    const prev = this.sem;
+    const changed = prev ? changedBox(prev, sem) : fullBox(sem.h, sem.w);
+    const whole = !prev || (changed !== null && isFull(changed, sem.h, sem.w));
+    this.sem = sem;
+    if (whole) {
+      disposeModulations(this.mods);
+      this.mods = generatorModulations(ctx, this.G, sem, this.method);
+    }
+    const modBoxes = whole || !changed ? this.G.blocks.map(() => null) : this.patchModulations(ctx, changed);
+    const styleSame = key === this.styleKey;
+    this.styleKey = key;
+    const incremental = !whole && changed !== null;
+    let partialBlocks = 0;
+    if (whole || !styleSame || !this.localNorm || !this.x0) this.runMainPath(ctx, style);
+    else partialBlocks = this.updateMainPath(ctx, changed, modBoxes);
+    const image = tf.tidy(() => this.G.output(ctx, this.outs[this.outs.length - 1]));
+    return { image, changed, incremental, partialBlocks };
+  }
+
+  dispose(): void {
+    disposeModulations(this.mods);
+    this.dropMainPath();
+    tf.dispose([...this.kernels.values()]);
+    this.kernels.clear();
+    this.sem = null;
+    this.styleKey = null;
+  }
+
+  /** Recomputes the modulations around the change; returns each block's changed box. */
+  private patchModulations(ctx: Ctx, changed: Box): Array<Box | null> {
+    const grids = this.G.blockGrids();
+    return this.G.blocks.map((block, i) => {
+      const { h, w } = grids[i];
+      const { rows, cols } = sampling(this.sem!, h, w);
+      const seg = resizedBox(changed, rows, cols);
+      if (!seg) return null; // no sampled pixel of this grid lies in the change
+      let blockBox: Box | null = null;
+      for (const s of block.spades()) {
+        const box = dilate(seg, s.mlp_shared.pad + s.mlp_gamma.pad, h, w);
+        const patch = spadeModulation(ctx, s, this.sem!, h, w, box, this.method);
+        const old = this.mods.get(s.key)!;
+        this.mods.set(s.key, { gamma: pasteKeep(old.gamma, patch.gamma, box), beta: pasteKeep(old.beta, patch.beta, box) });
+        tf.dispose([old.gamma, old.beta, patch.gamma, patch.beta]);
+        blockBox = union(blockBox, box);
+      }
+      return blockBox;
+    });
+  }
+
+  private latentSeg(): tf.Tensor4D {
+    const { sh, sw } = this.G;
+    return this.G.cfg.use_vae ? (tf.zeros([this.sem!.n, 1, 1, 1]) as tf.Tensor4D) : semanticCrop(this.sem!, sh, sw, fullBox(sh, sw));
+  }
+
+  private runMainPath(ctx: Ctx, style: HostStyle): void {
+    this.dropMainPath();
+    const n = this.sem!.n;
+    const grids = this.G.blockGrids();
+    const [x0, ...outs] = tf.tidy(() => {
+      const seg = this.latentSeg();
+      const z = style.z ? tf.tensor2d(style.z, [n, this.G.cfg.z_dim]) : undefined;
+      let x = this.G.input(ctx, seg, styleCode(this.G.cfg, n, { z, seed: style.seed }));
+      const kept = [x];
+      this.G.blocks.forEach((block, i) => {
+        const up = i > 0 && grids[i].h !== grids[i - 1].h;
+        const input = x;
+        x = tf.tidy(() => block.forward(ctx, up ? upsample2x(input) : input, seg, this.mods));
+        kept.push(x);
+      });
+      return kept;
+    });
+    this.x0 = x0;
+    this.outs = outs;
+  }
+
+  /** Block by block: recompute the box where the input or the modulation changed, grown by 2. */
+  private updateMainPath(ctx: Ctx, changed: Box | null, modBoxes: Array<Box | null>): number {
+    const grids = this.G.blockGrids();
+    let partial = 0;
+    let dirty: Box | null = null; // in the current block's grid
+    if (changed && !this.G.cfg.use_vae) {
+      // The non-VAE fc: a 3x3 conv over the segmap on the latent grid.
+      const { sh, sw } = this.G;
+      const { rows, cols } = sampling(this.sem!, sh, sw);
+      const seg = resizedBox(changed, rows, cols);
+      if (seg) {
+        const box = dilate(seg, 1, sh, sw);
+        const fc = this.G.fc as Conv2d; // not use_vae: the 3x3 conv
+        const inp = dilate(box, 1, sh, sw);
+        this.x0 = this.replace(this.x0!, tf.tidy(() => regionConv(ctx, fc, semanticCrop(this.sem!, sh, sw, inp), box, inp)), box);
+        dirty = box;
+      }
+    }
+    this.G.blocks.forEach((block, i) => {
+      const { h, w } = grids[i];
+      const up = i > 0 && h !== grids[i - 1].h;
+      if (up && dirty) dirty = doubled(dirty);
+      const cause = union(dirty, modBoxes[i]);
+      if (!cause) return;
+      const out = dilate(cause, 2, h, w);
+      const prevOut = i === 0 ? this.x0! : this.outs[i - 1];
+      const next = tf.tidy(() => {
+        const x = up ? upsample2x(prevOut) : prevOut;
+        // Whole grid: the plain block (its seg argument is unused when mods are given).
+        if (isFull(out, h, w)) return block.forward(ctx, x, x, this.mods);
+        return blockRegion(ctx, block, x, this.mods, out, h, w);
+      });
+      if (isFull(out, h, w)) this.outs[i] = swap(this.outs[i], next);
+      else {
+        this.outs[i] = this.replace(this.outs[i], next, out);
+        partial++;
+      }
+      dirty = out;
+    });
+    return partial;
+  }
+
+  /** full with `patch` pasted at box; disposes full and patch. */
+  private replace(full: tf.Tensor4D, patch: tf.Tensor4D, box: Box): tf.Tensor4D {
+    const r = pasteKeep(full, patch, box);
+    tf.dispose([full, patch]);
+    return r;
+  }
+
+  private dropMainPath(): void {
+    tf.dispose([...(this.x0 ? [this.x0] : []), ...this.outs]);
+    this.x0 = null;
+    this.outs = [];
+  }
+}
+
+function swap(old: tf.Tensor4D, next: tf.Tensor4D): tf.Tensor4D {
+  old.dispose();
+  return next;
+}
+
+/**
+ * Crops and pastes are gathers of whole pixels (C contiguous floats) from the tensor viewed as
+ * (N*H*W, C): exact copies, and fast on wasm, whose Slice copies a column band element by
+ * element (seconds per frame at 256²).
+ */
+function pixelRows<T extends tf.Tensor4D>(x: T): tf.Tensor2D {
+  const [n, h, w, c] = x.shape;
+  return tf.reshape(x, [n * h * w, c]);
+}
+
+function crop<T extends tf.Tensor4D>(x: T, b: Box): T {
+  const [n, h, w, c] = x.shape;
+  const idx = new Int32Array(n * (b.y1 - b.y0) * (b.x1 - b.x0));
+  let o = 0;
+  for (let k = 0; k < n; k++) for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) idx[o++] = (k * h + y) * w + x;
+  return tf.tidy(() => tf.reshape(tf.gather(pixelRows(x), tf.tensor1d(idx, 'int32')), [n, b.y1 - b.y0, b.x1 - b.x0, c])) as T;
+}
+
+function cropMod(m: Modulation, b: Box): Modulation {
+  return { gamma: crop(m.gamma, b), beta: crop(m.beta, b) };
+}
+
+/** A new tensor: full with patch copied over box. */
+function pasteKeep(full: tf.Tensor4D, patch: tf.Tensor4D, b: Box): tf.Tensor4D {
+  const [n, h, w, c] = full.shape;
+  const size = n * h * w;
+  const bw = b.x1 - b.x0;
+  const idx = new Int32Array(size);
+  for (let i = 0; i < size; i++) {
+    const x = i % w;
+    const y = Math.floor(i / w) % h;
+    const k = Math.floor(i / (w * h));
+    idx[i] = y >= b.y0 && y < b.y1 && x >= b.x0 && x < b.x1 ? size + (k * (b.y1 - b.y0) + y - b.y0) * bw + x - b.x0 : i;
+  }
+  return tf.tidy(() => tf.reshape(tf.gather(tf.concat([pixelRows(full), pixelRows(patch)], 0), tf.tensor1d(idx, 'int32')), [n, h, w, c]) as tf.Tensor4D);
+}
+
+/**
+ * A SPADE ResNet block's output on the box `out` of its h x w grid from its full input x:
+ * the same ops as SPADEResnetBlock.forward, on crops (conv_0 on out + 1, its input on out + 2).
+ */
+function blockRegion(ctx: Ctx, block: SPADEResnetBlock, x: tf.Tensor4D, mods: Modulations, out: Box, h: number, w: number): tf.Tensor4D {
+  const r1 = dilate(out, 1, h, w);
+  const r0 = dilate(r1, 1, h, w);
+  const spade = (s: (typeof block)['norm_0'], t: tf.Tensor4D, b: Box) => s.forward(ctx, t, t, cropMod(mods.get(s.key)!, b));
+  const xs = block.conv_s && block.norm_s ? regionConv(ctx, block.conv_s, spade(block.norm_s, crop(x, out), out), out, out) : crop(x, out);
+  const dx0 = regionConv(ctx, block.conv_0, leakyRelu(spade(block.norm_0, crop(x, r0), r0)), r1, r0);
+  const dx1 = regionConv(ctx, block.conv_1, leakyRelu(spade(block.norm_1, dx0, r1)), out, r1);
+  return tf.add(xs, dx1) as tf.Tensor4D;
+}

@@ -1,0 +1,34 @@
+/**
+ * The worker's frames go through the dirty-region renderer (src/model/live): after a brush
+ * stroke only the stroke's receptive field of the SPADE modulations is recomputed, and a new
+ * seed or style re-renders from the cached modulations. The renderer finds the changed box
+ * itself, by comparing the mask with the previous frame's, so strokes, fills, undo and
+ * reloads all take the short path when they change little, and the pixels are always those
+ * of a full recompute. One renderer per model: a new model (load, backend fallback) gets a
+ * fresh one, and the old one's cached tensors are freed.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { SpadeInputError } from '../model/errors';
+import type { SpadeModel } from '../model/model';
+import type { LabelBatch } from '../model/preprocess';
+import { LiveRenderer } from '../model/live/live_renderer';
+import type { StyleSpec } from './worker_protocol';
+
+let current: { model: SpadeModel; renderer: LiveRenderer } | null = null;
+
+export function liveFrame(model: SpadeModel, batch: LabelBatch, style: StyleSpec): tf.Tensor4D {
+  if (current?.model !== model) {
+    try {
+      current?.renderer.dispose();
+    } catch {
+      /* tensors of an abandoned backend */
+    }
+    current = { model, renderer: new LiveRenderer(model.G, model.params.G) };
+  }
+  const cfg = model.config;
+  if (style.kind === 'z' && cfg.use_vae && style.z.length !== cfg.z_dim) {
+    throw new SpadeInputError(`style code has ${style.z.length} values but the model needs ${cfg.z_dim}`);
+  }
+  const hostStyle = style.kind === 'seed' ? { seed: style.seed } : { z: cfg.use_vae ? style.z : undefined };
+  return current.renderer.render(batch, hostStyle, 'label map').image;
+}
