@@ -111,3 +111,16 @@ test('opt.txt: garbage, missing keys, and options that contradict the checkpoint
     refuses(['info', path.join(HELDOUT, 'G_legacy.pth'), '--opt', opt], names, /./);
   }
 });
+
+test('style JSON: broken, wrong-typed, overflowing and deeply nested files', () => {
+  for (const f of ['empty', 'not_json', 'wrong_format', 'mu_too_short', 'mu_overflow', 'deep_nesting', 'duplicate_names', 'no_styles']) {
+    const file = path.join(BAD, 'style', `${f}.spade-style.json`);
+    refuses(heldoutSynth('--style_json', file), file, /./);
+  }
+  // Accepted, with a one-line warning about the checkpoint it names (newlines and all).
+  const file = path.join(BAD, 'style', 'multiline_identity.spade-style.json');
+  const r = spawnSync(process.execPath, [CLI, ...heldoutSynth('--style_json', file)], { encoding: 'utf8', timeout: RUN_GUARD_MS });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^spade: warning: .*multiline_identity\.spade-style\.json: made by G\.pth spade: all good \(label set ade20k/m);
+  assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('spade: ')).length, 1, r.stderr);
+});

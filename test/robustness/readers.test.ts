@@ -16,7 +16,7 @@ function check(t: Tally): void {
   assert.ok(t.clean > 0, 'some inputs were refused');
 }
 
-for (const suite of ['png', 'pth', 'safetensors', 'npy', 'opt']) {
+for (const suite of ['png', 'pth', 'safetensors', 'npy', 'opt', 'style']) {
   test(`${suite}: hostile inputs give one-line SpadeInputErrors naming the file, no hang, no code run`, async () => {
     const t = await runSuite(suite, { numRuns: NUM_RUNS, seed: SEED });
     addTally(total, t);

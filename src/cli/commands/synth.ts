@@ -53,9 +53,11 @@ export async function synth(ctx: CommandContext): Promise<void> {
       const file = v.style_json as string;
       const styleFile = parseStyleFile(readText(file, 'style file'), file);
       const warning = checkStyleFileFits(styleFile, cfg, model.labelSet, file);
+      // Pick the style before warning, so a refused file gives its one error line and nothing else.
+      const style = findStyle(styleFile, v.style_name as string | undefined, file);
       if (warning) process.stderr.write(`spade: warning: ${warning}\n`);
       // The mean code, as --style uses.
-      z = tf.tensor2d(findStyle(styleFile, v.style_name as string | undefined, file).mu, [1, cfg.z_dim]);
+      z = tf.tensor2d(style.mu, [1, cfg.z_dim]);
     }
     const seed = v.seed === undefined ? 0 : parseSeed(v.seed as string);
     const t0 = performance.now();

@@ -97,21 +97,39 @@ export function serializeStyleFile(f: StyleFile): string {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * A short one-line picture of a JSON value for an error message. Not JSON.stringify: that
+ * recurses (a value nested 100k deep overflows the stack) and can return megabytes.
+ */
+function show(v: unknown): string {
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (isObj(v)) return 'an object';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  return String(v);
+}
+
+/** Text from the file or the JSON parser, made safe for a one-line message. */
+const oneLine = (s: string, max = 120): string => {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max)}…` : t;
+};
+
 /** Parses and validates; every error names the file and the field (`styles[2].mu[7]`). */
 export function parseStyleFile(text: string, file: string): StyleFile {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new SpadeInputError(`not valid JSON (${(e as Error).message})`, file);
+    // V8 quotes the text around the error, newlines included: keep the message on one line.
+    throw new SpadeInputError(`not valid JSON (${oneLine((e as Error).message)})`, file);
   }
   const fail = (field: string, problem: string): never => {
     throw new SpadeInputError(`${field}: ${problem}`, file);
   };
   if (!isObj(raw)) return fail('(top level)', 'expected an object');
-  if (raw.format !== STYLE_FORMAT) fail('format', `expected "${STYLE_FORMAT}", got ${JSON.stringify(raw.format)?.slice(0, 40)}`);
+  if (raw.format !== STYLE_FORMAT) fail('format', `expected "${STYLE_FORMAT}", got ${show(raw.format)}`);
   const zDim = raw.z_dim;
-  if (typeof zDim !== 'number' || !Number.isInteger(zDim) || zDim < 1 || zDim > MAX_Z) fail('z_dim', `expected a positive integer, got ${JSON.stringify(zDim)}`);
+  if (typeof zDim !== 'number' || !Number.isInteger(zDim) || zDim < 1 || zDim > MAX_Z) fail('z_dim', `expected a positive integer, got ${show(zDim)}`);
   const z = zDim as number;
   const ck = raw.checkpoint;
   if (!isObj(ck)) return fail('checkpoint', 'expected an object {name, label_set, label_nc, config_hash}');
@@ -126,7 +144,7 @@ export function parseStyleFile(text: string, file: string): StyleFile {
     const at = `styles[${i}]`;
     if (!isObj(s)) return fail(at, 'expected an object {name, source, mu, logvar}');
     if (typeof s.name !== 'string' || s.name.trim() === '' || s.name.length > MAX_TEXT) fail(`${at}.name`, 'expected a non-empty string');
-    if (names.has(s.name as string)) fail(`${at}.name`, `duplicate name ${JSON.stringify(s.name)}`);
+    if (names.has(s.name as string)) fail(`${at}.name`, `duplicate name ${show(s.name)}`);
     names.add(s.name as string);
     if (typeof s.source !== 'string' || s.source.length > MAX_TEXT) fail(`${at}.source`, 'expected a string');
     const vec = (key: 'mu' | 'logvar'): number[] => {
@@ -134,7 +152,7 @@ export function parseStyleFile(text: string, file: string): StyleFile {
       if (!Array.isArray(v) || v.length !== z) fail(`${at}.${key}`, `expected ${z} numbers (z_dim), got ${Array.isArray(v) ? v.length : typeof v}`);
       const a = v as unknown[];
       for (let j = 0; j < a.length; j++) {
-        if (typeof a[j] !== 'number' || !Number.isFinite(a[j])) fail(`${at}.${key}[${j}]`, `expected a finite number, got ${JSON.stringify(a[j])}`);
+        if (typeof a[j] !== 'number' || !Number.isFinite(a[j])) fail(`${at}.${key}[${j}]`, `expected a finite number, got ${show(a[j])}`);
       }
       return a as number[];
     };
@@ -153,7 +171,9 @@ export function checkStyleFileFits(f: StyleFile, cfg: SpadeConfig, labelSet: Lab
   if (f.z_dim !== cfg.z_dim) throw new SpadeInputError(`z_dim: the codes have ${f.z_dim} values but the model needs ${cfg.z_dim}`, file);
   const mine = checkpointIdentity(cfg, labelSet, '');
   if (f.checkpoint.config_hash !== mine.config_hash || f.checkpoint.label_set !== mine.label_set) {
-    return `${file}: made by ${f.checkpoint.name || 'another checkpoint'} (label set ${f.checkpoint.label_set}, options ${f.checkpoint.config_hash}); this model is ${mine.label_set}, ${mine.config_hash}: the codes may paint differently`;
+    // The identity is the file's own text: one line, and short, whatever it holds.
+    const ck = f.checkpoint;
+    return `${file}: made by ${oneLine(ck.name, 80) || 'another checkpoint'} (label set ${oneLine(ck.label_set, 40)}, options ${oneLine(ck.config_hash, 40)}); this model is ${mine.label_set}, ${mine.config_hash}: the codes may paint differently`;
   }
   return null;
 }
@@ -166,11 +186,11 @@ export function findStyle(f: StyleFile, name: string | undefined, file: string):
     throw new SpadeInputError(`holds ${f.styles.length} styles: pick one with --style_name (${listNames(f)})`, file);
   }
   const s = f.styles.find((x) => x.name === name);
-  if (!s) throw new SpadeInputError(`no style named ${JSON.stringify(name)} (styles: ${listNames(f)})`, file);
+  if (!s) throw new SpadeInputError(`no style named ${show(name)} (styles: ${listNames(f)})`, file);
   return s;
 }
 
 function listNames(f: StyleFile): string {
-  const names = f.styles.slice(0, 10).map((s) => JSON.stringify(s.name));
+  const names = f.styles.slice(0, 10).map((s) => show(s.name));
   return names.join(', ') + (f.styles.length > 10 ? `, … ${f.styles.length - 10} more` : '');
 }
