@@ -77,7 +77,29 @@ export function registerCommands(context: vscode.ExtensionContext, registry: Pan
   reg('spade.internal.previewStatus', () => ({
     checkpointLoads: checkpoints.loads,
     panels: [...registry.panels].map((p) => ({ file: p.document.uri.toString(), ...(p.status ?? {}) })),
+    notices: [...registry.notices],
+    backups: [...registry.backups],
   }));
+  // Hot-exit restore as VS Code does it after a reload: a new document opened from a backup id.
+  reg('spade.internal.openBackup', async (uri: vscode.Uri, backupId: string) => {
+    const panel = registry.find(uri);
+    if (!panel) throw new Error(`no SPADE editor open for ${uri.toString()}`);
+    const doc = await panel.provider.openCustomDocument(uri, { backupId, untitledDocumentData: undefined });
+    const ids = Array.from(doc.ids);
+    doc.dispose();
+    return ids;
+  });
+  // Save-as without the file dialog; answers the error message, or null when it saved.
+  reg('spade.internal.saveAs', async (uri: vscode.Uri, target: vscode.Uri) => {
+    const panel = registry.find(uri);
+    if (!panel) throw new Error(`no SPADE editor open for ${uri.toString()}`);
+    try {
+      await panel.provider.saveCustomDocumentAs(panel.document, target);
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  });
   reg('spade.internal.webviewMessage', async (uri: vscode.Uri, message: unknown) => {
     const panel = registry.find(uri);
     if (!panel) throw new Error(`no SPADE editor open for ${uri.toString()}`);

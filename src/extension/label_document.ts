@@ -29,6 +29,8 @@ export class LabelMapDocument implements vscode.CustomDocument {
   readonly onDidEdit = this._onDidEdit.event;
   /** Bytes we last wrote or read, to tell our own saves from changes made by others. */
   private diskBytes: Uint8Array;
+  /** Bytes of a save in flight: its watcher event may arrive before the write resolves. */
+  private savingBytes?: Uint8Array;
 
   private constructor(
     readonly uri: vscode.Uri,
@@ -104,8 +106,16 @@ export class LabelMapDocument implements vscode.CustomDocument {
 
   async saveAs(target: vscode.Uri): Promise<void> {
     const bytes = this.encode();
-    await writeAtomic(target, bytes);
-    if (target.toString() === this.uri.toString()) this.diskBytes = bytes;
+    const own = target.toString() === this.uri.toString();
+    if (own) this.savingBytes = bytes;
+    try {
+      await writeAtomic(target, bytes);
+    } catch (e) {
+      throw new SpadeInputError(`cannot save here: ${writeProblem(e)}`, target.scheme === 'file' ? target.fsPath : target.toString());
+    } finally {
+      this.savingBytes = undefined;
+    }
+    if (own) this.diskBytes = bytes;
   }
 
   async revert(): Promise<void> {
@@ -116,20 +126,23 @@ export class LabelMapDocument implements vscode.CustomDocument {
   }
 
   /**
-   * The file changed on disk. A clean document reloads; a dirty one keeps the user's
-   * strokes (VS Code asks on save whether to overwrite). Our own saves are recognised.
+   * The file changed on disk (or was deleted). A clean document reloads. A dirty one keeps the
+   * user's strokes and says 'conflict', so the editor can ask; nothing is written. Our own
+   * saves are recognised by their bytes.
    */
-  async onDiskChange(isDirty: boolean): Promise<void> {
+  async onDiskChange(isDirty: boolean): Promise<'same' | 'reloaded' | 'conflict' | 'deleted'> {
     let bytes: Uint8Array;
     try {
       bytes = await vscode.workspace.fs.readFile(this.uri);
     } catch {
-      return; // deleted: keep what the user has
+      return 'deleted'; // keep what the user has; saving writes it back
     }
-    if (sameBytes(bytes, this.diskBytes) || isDirty) return;
+    if (sameBytes(bytes, this.diskBytes) || (this.savingBytes && sameBytes(bytes, this.savingBytes))) return 'same';
+    if (isDirty) return 'conflict';
     this.map = this.decode(bytes, this.fileName);
     this.diskBytes = bytes;
     this._onDidChangeIds.fire({ ids: this.map.ids, reason: 'reload' });
+    return 'reloaded';
   }
 
   async backup(destination: vscode.Uri): Promise<vscode.CustomDocumentBackup> {
@@ -154,6 +167,22 @@ export class LabelMapDocument implements vscode.CustomDocument {
     this._onDidChangeIds.dispose();
     this._onDidEdit.dispose();
   }
+}
+
+/** Why a write failed, in words (the code stays for searching). Root is not stopped by modes, so ENOTDIR/EISDIR matter too. */
+function writeProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why: Record<string, string> = {
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    EISDIR: 'a folder is in the way',
+    ENOENT: 'the folder does not exist',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is used up',
+  };
+  return code && why[code] ? `${why[code]} (${code})` : (e as Error).message;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -25,6 +25,17 @@ export interface Panel {
 export class PanelRegistry {
   readonly panels = new Set<Panel>();
   active?: Panel;
+  /** What the editor last told the user (newest last, capped): the integration tests read it. */
+  readonly notices: string[] = [];
+  /** Hot-exit backups VS Code asked for, newest last (document URI and backup id), for the tests. */
+  readonly backups: { file: string; id: string }[] = [];
+
+  /** Records a notice for the user; the caller shows it. */
+  notice(text: string): string {
+    this.notices.push(text);
+    if (this.notices.length > 50) this.notices.shift();
+    return text;
+  }
 
   find(uri?: vscode.Uri): Panel | undefined {
     if (!uri) return this.active ?? [...this.panels][0];
@@ -72,12 +83,49 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       this._onDidChangeCustomDocument.fire({ document: doc, label: edit.label, undo: () => doc.undo(edit), redo: () => doc.redo(edit) }),
     );
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), doc.fileName));
-    watcher.onDidChange(() => void doc.onDiskChange(this.isDirty(doc)));
+    // Another program may replace the file (create), change it or delete it; all go through one check.
+    const changed = () => void this.onDiskChange(doc);
+    watcher.onDidChange(changed);
+    watcher.onDidCreate(changed);
+    watcher.onDidDelete(changed);
     doc.onDidDispose(() => {
       edits.dispose();
       watcher.dispose();
     });
     return doc;
+  }
+
+  /**
+   * The file changed under an open document. A dirty document is never reloaded or written
+   * without asking: the user picks between the file on disk and their strokes.
+   */
+  private async onDiskChange(doc: LabelMapDocument): Promise<void> {
+    let outcome: Awaited<ReturnType<LabelMapDocument['onDiskChange']>>;
+    try {
+      outcome = await doc.onDiskChange(this.isDirty(doc));
+    } catch (e) {
+      // The new file does not decode: keep the map the editor shows.
+      const text = this.registry.notice(`SPADE: ${doc.fileName} changed on disk and cannot be read (${(e as Error).message}); the editor keeps the map it shows.`);
+      this.log.appendLine(text);
+      void vscode.window.showWarningMessage(text);
+      return;
+    }
+    if (outcome === 'deleted') {
+      const text = this.registry.notice(`SPADE: ${doc.fileName} was deleted on disk. The editor keeps the label map; save to write it back.`);
+      this.log.appendLine(text);
+      void vscode.window.showWarningMessage(text);
+    } else if (outcome === 'conflict') {
+      const text = this.registry.notice(`SPADE: ${doc.fileName} changed on disk while you have unsaved strokes. Nothing was overwritten.`);
+      this.log.appendLine(text);
+      const reload = 'Reload from disk';
+      const answer = await vscode.window.showWarningMessage(text, reload, 'Keep my edits');
+      if (answer !== reload) return; // keeping the edits: a later save writes them, as the user chose
+      const panel = [...this.registry.panels].find((p) => p.document === doc);
+      if (!panel) return;
+      // VS Code's revert (not ours alone) so the tab's dirty state and undo stack follow.
+      panel.webview.reveal();
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
   }
 
   /** VS Code knows dirtiness; we mirror it from the tab. */
@@ -195,16 +243,30 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     });
   }
 
+  // A failed save throws: VS Code shows the message and keeps the document dirty.
   saveCustomDocument(document: LabelMapDocument): Thenable<void> {
-    return document.save();
+    return this.noted(document.save());
   }
   saveCustomDocumentAs(document: LabelMapDocument, destination: vscode.Uri): Thenable<void> {
-    return document.saveAs(destination);
+    return this.noted(document.saveAs(destination));
   }
   revertCustomDocument(document: LabelMapDocument): Thenable<void> {
     return document.revert();
   }
-  backupCustomDocument(document: LabelMapDocument, context: vscode.CustomDocumentBackupContext): Thenable<vscode.CustomDocumentBackup> {
-    return document.backup(context.destination);
+  async backupCustomDocument(document: LabelMapDocument, context: vscode.CustomDocumentBackupContext): Promise<vscode.CustomDocumentBackup> {
+    const backup = await document.backup(context.destination);
+    this.registry.backups.push({ file: document.uri.toString(), id: backup.id });
+    if (this.registry.backups.length > 50) this.registry.backups.shift();
+    return backup;
+  }
+
+  /** Logs and records a failure before passing it on. */
+  private async noted(p: Promise<void>): Promise<void> {
+    try {
+      await p;
+    } catch (e) {
+      this.log.appendLine(this.registry.notice(`SPADE: ${(e as Error).message}`));
+      throw e;
+    }
   }
 }

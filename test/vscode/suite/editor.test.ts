@@ -9,23 +9,23 @@ import * as vscode from 'vscode';
 import { decodeLabelMap, encodeLabelMap, type LabelEncoding } from '../../../src/model/io/label_png';
 import { LANDSCAPES } from '../../../src/model/io/label_sets';
 
-const W = 16;
-const H = 8;
+export const W = 16;
+export const H = 8;
 
-function workspaceUri(name: string): vscode.Uri {
+export function workspaceUri(name: string): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder, 'the test run opens a workspace folder');
   return vscode.Uri.joinPath(folder.uri, name);
 }
 
-async function writeLabelMap(name: string, encoding: LabelEncoding, fill = 2): Promise<vscode.Uri> {
+export async function writeLabelMap(name: string, encoding: LabelEncoding, fill = 2): Promise<vscode.Uri> {
   const uri = workspaceUri(name);
   const ids = new Int32Array(W * H).fill(fill);
   await vscode.workspace.fs.writeFile(uri, encodeLabelMap({ width: W, height: H, ids, encoding }));
   return uri;
 }
 
-async function readIds(uri: vscode.Uri): Promise<{ ids: number[]; encoding: LabelEncoding }> {
+export async function readIds(uri: vscode.Uri): Promise<{ ids: number[]; encoding: LabelEncoding }> {
   const m = decodeLabelMap(await vscode.workspace.fs.readFile(uri), uri.path);
   return { ids: Array.from(m.ids), encoding: m.encoding };
 }
@@ -40,25 +40,25 @@ export async function until<T>(what: string, fn: () => PromiseLike<T | undefined
   }
 }
 
-const docIds = (uri: vscode.Uri) => vscode.commands.executeCommand<number[] | undefined>('spade.internal.documentIds', uri);
+export const docIds = (uri: vscode.Uri) => vscode.commands.executeCommand<number[] | undefined>('spade.internal.documentIds', uri);
 
-function isDirty(uri: vscode.Uri): boolean {
+export function isDirty(uri: vscode.Uri): boolean {
   for (const g of vscode.window.tabGroups.all) {
     for (const t of g.tabs) if (t.input instanceof vscode.TabInputCustom && t.input.uri.toString() === uri.toString()) return t.isDirty;
   }
   return false;
 }
 
-async function open(uri: vscode.Uri): Promise<void> {
+export async function open(uri: vscode.Uri): Promise<void> {
   await vscode.commands.executeCommand('spade.openPreview', uri);
   await until('the document to open', () => docIds(uri));
 }
 
-async function stroke(uri: vscode.Uri, indices: number[], value: number): Promise<void> {
+export async function stroke(uri: vscode.Uri, indices: number[], value: number): Promise<void> {
   await vscode.commands.executeCommand('spade.internal.webviewMessage', uri, { type: 'stroke', label: 'Brush', indices: Uint32Array.from(indices), value });
 }
 
-async function closeAll(): Promise<void> {
+export async function closeAll(): Promise<void> {
   for (let i = 0; i < 5 && vscode.window.tabGroups.all.some((g) => g.tabs.length); i++) {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   }

@@ -6,6 +6,7 @@
 import { mocha } from './mocha-globals';
 import './smoke.test';
 import './editor.test';
+import './editor_faults.test';
 import './finetune.test';
 import './styles.test';
 
