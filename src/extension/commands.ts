@@ -89,6 +89,10 @@ export function registerCommands(context: vscode.ExtensionContext, registry: Pan
     doc.dispose();
     return ids;
   });
+  // The answer to the editor's next question (e.g. 'Reload from disk'), as if the user clicked it.
+  reg('spade.internal.queueAnswer', (answer: string) => {
+    registry.queuedAnswers.push(answer);
+  });
   // Save-as without the file dialog; answers the error message, or null when it saved.
   reg('spade.internal.saveAs', async (uri: vscode.Uri, target: vscode.Uri) => {
     const panel = registry.find(uri);

@@ -30,6 +30,16 @@ export class PanelRegistry {
   /** Hot-exit backups VS Code asked for, newest last (document URI and backup id), for the tests. */
   readonly backups: { file: string; id: string }[] = [];
 
+  /** Answers queued by the integration tests for the next questions, in place of a click. */
+  readonly queuedAnswers: string[] = [];
+
+  /** Asks the user (a warning with buttons); a queued test answer stands in for the click. */
+  async ask(text: string, ...buttons: string[]): Promise<string | undefined> {
+    const shown = vscode.window.showWarningMessage(text, ...buttons);
+    const queued = this.queuedAnswers.shift();
+    return queued !== undefined ? queued : shown;
+  }
+
   /** Records a notice for the user; the caller shows it. */
   notice(text: string): string {
     this.notices.push(text);
@@ -118,13 +128,19 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       const text = this.registry.notice(`SPADE: ${doc.fileName} changed on disk while you have unsaved strokes. Nothing was overwritten.`);
       this.log.appendLine(text);
       const reload = 'Reload from disk';
-      const answer = await vscode.window.showWarningMessage(text, reload, 'Keep my edits');
+      const answer = await this.registry.ask(text, reload, 'Keep my edits');
       if (answer !== reload) return; // keeping the edits: a later save writes them, as the user chose
       const panel = [...this.registry.panels].find((p) => p.document === doc);
       if (!panel) return;
-      // VS Code's revert (not ours alone) so the tab's dirty state and undo stack follow.
-      panel.webview.reveal();
-      await vscode.commands.executeCommand('workbench.action.files.revert');
+      // VS Code's revert (not ours alone) so the tab's dirty state and undo stack follow. It acts
+      // on the active editor: focus ours first, and never revert whatever else is active.
+      await vscode.commands.executeCommand('vscode.openWith', doc.uri, panel.webview.viewType, { preserveFocus: false });
+      const active = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      if (active instanceof vscode.TabInputCustom && active.uri.toString() === doc.uri.toString()) {
+        await vscode.commands.executeCommand('workbench.action.files.revert');
+      } else {
+        void vscode.window.showWarningMessage(`SPADE: could not focus ${doc.fileName}; use File: Revert File on it to reload it from disk.`);
+      }
     }
   }
 

@@ -54,6 +54,17 @@ suite('label-map editor faults', () => {
     assert.deepStrictEqual((await readIds(uri)).ids, new Array(W * H).fill(6), 'the other program\'s file is untouched');
   });
 
+  test('changed on disk while dirty, the user picks "Reload from disk": the disk version, clean', async () => {
+    const uri = await writeLabelMap('reload.label.png', { kind: 'gray', bitDepth: 8 });
+    await open(uri);
+    await stroke(uri, [0], 5);
+    await until('dirty', () => isDirty(uri));
+    await vscode.commands.executeCommand('spade.internal.queueAnswer', 'Reload from disk');
+    await writeLabelMap('reload.label.png', { kind: 'gray', bitDepth: 8 }, 6);
+    await until('the disk version, not dirty', async () => (await docIds(uri))!.every((v) => v === 6) && !isDirty(uri));
+    assert.deepStrictEqual((await readIds(uri)).ids, new Array(W * H).fill(6));
+  });
+
   test('deleted while open: strokes kept, the user told, saving writes the file back', async () => {
     const uri = await writeLabelMap('deleted.label.png', { kind: 'gray', bitDepth: 8 });
     await open(uri);
