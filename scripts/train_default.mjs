@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { steps: { type: 'string' }, backend: { type: 'string' }, no_export: { type: 'boolean' } } });
 // The step the shipped model was exported at (docs/model_card.md).
-const SHIPPED_STEPS = '1000';
+const SHIPPED_STEPS = '800';
 const steps = values.steps ?? SHIPPED_STEPS;
 if (!/^[1-9]\d*$/.test(steps)) {
   console.error(`[train:default] --steps must be a positive integer, got '${steps}'`);
