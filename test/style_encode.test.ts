@@ -194,7 +194,7 @@ test('spade encode without --checkpoint uses the bundled model', () => {
   const r = spade('encode', '--image', png, '-o', out);
   assert.equal(r.code, 0, r.stderr);
   const f = parseStyleFile(fs.readFileSync(out, 'utf8'), out);
-  assert.equal(f.checkpoint.name, 'tiny-untrained.safetensors');
+  assert.equal(f.checkpoint.name, 'default.safetensors', 'the shipped default model');
   assert.equal(f.checkpoint.label_set, 'landscapes');
   assert.equal(f.styles[0].mu.length, f.z_dim);
 });

@@ -135,6 +135,8 @@ const SPADE_SHAPES: ConvCase[] = [
   { x: [1, 17, 15, 5], filter: [3, 3, 5, 9], strides: [2, 2], pad: 'same', seed: 7 },
   { x: [1, 12, 12, 8], filter: [3, 3, 8, 96], strides: [1, 1], pad: [[0, 0], [1, 1], [1, 1], [0, 0]], seed: 8 },
   { x: [2, 16, 16, 5], filter: [4, 4, 5, 80], strides: [2, 2], pad: [[0, 0], [2, 2], [2, 2], [0, 0]], seed: 9 },
+  // Found by the property below: a leading pad longer than the strided window (the crop went negative).
+  { x: [1, 1, 1, 1], filter: [1, 3, 1, 1], strides: [1, 3], pad: [[0, 0], [0, 0], [4, 0], [0, 0]], seed: 10 },
 ];
 
 test('wasm: Conv2DBackpropFilter and Conv2DBackpropInput on the shapes SPADE trains with', async () => {
@@ -169,7 +171,8 @@ test('wasm: conv backprops match cpu for random shapes, strides and paddings (pr
       const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
       return info.outHeight > 0 && info.outWidth > 0;
     });
-  await fc.assert(fc.asyncProperty(convCase, (c) => checkCase(c)), { numRuns: 150 });
+  // A fixed seed keeps CI repeatable; SPADE_FUZZ_SEED explores others (a random one found the case above).
+  await fc.assert(fc.asyncProperty(convCase, (c) => checkCase(c)), { numRuns: 150, seed: Number(process.env.SPADE_FUZZ_SEED ?? 20261125) });
 });
 
 test('wasm: NCHW Conv2DBackpropInput still runs on the original kernel', async () => {

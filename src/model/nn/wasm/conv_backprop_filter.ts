@@ -24,14 +24,18 @@ interface Axis {
   out: number;
   /** Frame length of a phase: out + ⌈k/s⌉ − 1, so that every tap's window fits. */
   frame: number;
+  /** Input rows kept: trailing ones that no output reads are cropped off. */
+  keep: number;
   padBefore: number;
-  /** May be negative: trailing input rows that no output reads, cropped off. */
   padAfter: number;
 }
 
 function axis(size: number, s: number, k: number, out: number, padBefore: number): Axis {
   const frame = out + Math.ceil(k / s) - 1;
-  return { s, out, frame, padBefore, padAfter: frame * s - padBefore - size };
+  // The window [0, frame·s) of the padded axis; a large leading pad can cover all of it.
+  const before = Math.min(padBefore, frame * s);
+  const keep = Math.max(0, Math.min(size, frame * s - before));
+  return { s, out, frame, keep, padBefore: before, padAfter: frame * s - before - keep };
 }
 
 export function conv2dBackpropFilterNHWC(scope: KernelScope, x: TensorInfo, dy: TensorInfo, attrs: Conv2DBackpropFilterAttrs): TensorInfo {
@@ -49,10 +53,8 @@ export function conv2dBackpropFilterNHWC(scope: KernelScope, x: TensorInfo, dy: 
   // Crop what no output reads, then zero-pad to exactly frame·s rows and columns. PadV2 always
   // writes a new buffer, so xp is never the caller's x (a B operand must not be, see above).
   let xp = x;
-  if (ah.padAfter < 0 || aw.padAfter < 0) {
-    xp = scope.slice(x, [0, 0, 0, 0], [n, h + Math.min(0, ah.padAfter), w + Math.min(0, aw.padAfter), ci]);
-  }
-  xp = scope.pad(xp, [[0, 0], [ah.padBefore, Math.max(0, ah.padAfter)], [aw.padBefore, Math.max(0, aw.padAfter)], [0, 0]]);
+  if (ah.keep < h || aw.keep < w) xp = scope.slice(x, [0, 0, 0, 0], [n, ah.keep, aw.keep, ci]);
+  xp = scope.pad(xp, [[0, 0], [ah.padBefore, ah.padAfter], [aw.padBefore, aw.padAfter], [0, 0]]);
   const pixels = n * ah.frame * aw.frame;
   const phases = phaseSplit(scope, xp, n, ah, aw, ci); // [sw·sh·N·Hq·Wq, Ci], phase (a, b) at block b·sh + a
   const nPhases = ah.s * aw.s;
