@@ -55,8 +55,9 @@ if (setup.status !== 0) process.exit(setup.status ?? 1);
 const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
 const pack = spawnSync(process.execPath, [path.join(root, 'scripts', 'package.mjs')], { stdio: 'inherit' });
 if (pack.status !== 0) process.exit(pack.status ?? 1);
-const vsix = fs.readdirSync(root).find((f) => f.startsWith('spade-studio-') && f.endsWith(`-${version}.vsix`) && !f.includes('universal'))
-  ?? `spade-studio-universal-${version}.vsix`;
+// package.mjs names it for this platform, or "universal" where Dawn has no binary for it.
+const hostVsix = `spade-studio-${process.platform}-${process.arch}-${version}.vsix`;
+const vsix = fs.existsSync(path.join(root, hostVsix)) ? hostVsix : `spade-studio-universal-${version}.vsix`;
 const dirs = ['--user-data-dir', path.join(state, 'user-data'), '--extensions-dir', path.join(state, 'extensions')];
 const inst = spawnSync(paths.node24Bin, [paths.codeServerEntry, '--install-extension', path.join(root, vsix), '--force', ...dirs], { encoding: 'utf8' });
 if (inst.status !== 0) {
