@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { unzlibSync } from 'fflate';
 import { decode as decodePng } from 'fast-png';
-import { crc32, encodeApng } from '../src/webview/styles/apng';
+import { encodeApng } from '../src/webview/styles/apng';
+import { crc32 } from '../src/model/io/png_crc';
 
 test('crc32 matches the PNG specification check value', () => {
   assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);

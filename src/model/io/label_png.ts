@@ -13,6 +13,7 @@ import { decode as decodePng, encode as encodePng } from 'fast-png';
 import type { ImageData as PngImageData } from 'fast-png';
 import { Unzlib } from 'fflate';
 import { SpadeInputError } from '../errors';
+import { crc32 } from './png_crc';
 
 export type RGB = [number, number, number];
 
@@ -109,22 +110,6 @@ function chunkType(b: Uint8Array, at: number): string {
 
 function printableType(t: string): string {
   return /^[A-Za-z]{4}$/.test(t) ? t : JSON.stringify(t);
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(b: Uint8Array, start: number, end: number): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ b[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /**
