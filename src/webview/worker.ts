@@ -274,36 +274,34 @@ function resizeIds(ids: Int32Array, w: number, h: number, ow: number, oh: number
 
 // ---- style images ------------------------------------------------------------------------------
 async function encodeStyle(job: Extract<MainToWorker, { type: 'encodeStyle' }>): Promise<void> {
-  try {
-    if (!model) throw new Error('no model loaded');
-    if (!model.E) throw new SpadeInputError('this checkpoint has no style encoder (E)', job.name);
+  await encodeAndPost(job.requestId, job.name, () => {
     const img = decodeStyleImage(job.bytes, job.name);
-    const m = model;
-    const r = tf.tidy(() => m.encode(tf.tensor4d(img.data, [1, img.height, img.width, 3]), job.name));
-    const z = Float32Array.from((await r.mu.data()) as Float32Array);
-    const logvar = Float32Array.from((await r.logvar.data()) as Float32Array);
-    r.mu.dispose();
-    r.logvar.dispose();
-    post({ type: 'styleEncoded', requestId: job.requestId, name: job.name, z, logvar }, [z.buffer, logvar.buffer]);
-  } catch (e) {
-    post({ type: 'styleError', requestId: job.requestId, message: messageOf(e) });
-  }
+    return { data: img.data, width: img.width, height: img.height };
+  });
 }
 
 async function encodePixels(job: Extract<MainToWorker, { type: 'encodePixels' }>): Promise<void> {
+  await encodeAndPost(job.requestId, job.name, () => {
+    if (job.data.length !== job.width * job.height * 3) throw new SpadeInputError(`image has ${job.data.length} values for ${job.width}x${job.height}x3`, job.name);
+    return job;
+  });
+}
+
+/** Encodes an RGB image in [-1, 1] (from `pixels`, which may throw on bad input) and posts its code. */
+async function encodeAndPost(requestId: number, name: string, pixels: () => { data: Float32Array; width: number; height: number }): Promise<void> {
   try {
     if (!model) throw new Error('no model loaded');
-    if (!model.E) throw new SpadeInputError('this checkpoint has no style encoder (E)', job.name);
-    if (job.data.length !== job.width * job.height * 3) throw new SpadeInputError(`image has ${job.data.length} values for ${job.width}x${job.height}x3`, job.name);
+    if (!model.E) throw new SpadeInputError('this checkpoint has no style encoder (E)', name);
+    const img = pixels();
     const m = model;
-    const r = tf.tidy(() => m.encode(tf.tensor4d(job.data, [1, job.height, job.width, 3]), job.name));
+    const r = tf.tidy(() => m.encode(tf.tensor4d(img.data, [1, img.height, img.width, 3]), name));
     const z = Float32Array.from((await r.mu.data()) as Float32Array);
     const logvar = Float32Array.from((await r.logvar.data()) as Float32Array);
     r.mu.dispose();
     r.logvar.dispose();
-    post({ type: 'styleEncoded', requestId: job.requestId, name: job.name, z, logvar }, [z.buffer, logvar.buffer]);
+    post({ type: 'styleEncoded', requestId, name, z, logvar }, [z.buffer, logvar.buffer]);
   } catch (e) {
-    post({ type: 'styleError', requestId: job.requestId, message: messageOf(e) });
+    post({ type: 'styleError', requestId, message: messageOf(e) });
   }
 }
 
