@@ -4,6 +4,8 @@ import { decode as fastPngDecode, encode as fastPngEncode } from 'fast-png';
 import { zlibSync } from 'fflate';
 import { SpadeInputError } from '../src/model/errors';
 import { throwsInput } from './helpers/throws_input';
+// The test's own PNG writer (its CRC is written independently of the reader's).
+import { chunk, concat, crc32, ihdr, SIGNATURE as SIG } from './robustness/png_writer';
 import {
   decodeInstanceMap,
   decodeLabelMap,
@@ -36,53 +38,6 @@ function randomIds(n: number, maxId: number, seed = 1): Int32Array {
 function palette(n: number): RGB[] {
   return Array.from({ length: n }, (_, i): RGB => [(i * 37) & 255, (i * 91 + 7) & 255, (i * 13 + 200) & 255]);
 }
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(b: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const v of b) c = CRC_TABLE[(c ^ v) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  dv.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
-
-function ihdr(width: number, height: number, depth: number, colorType: number, interlace = 0): Uint8Array {
-  const d = new Uint8Array(13);
-  const dv = new DataView(d.buffer);
-  dv.setUint32(0, width);
-  dv.setUint32(4, height);
-  d.set([depth, colorType, 0, 0, interlace], 8);
-  return chunk('IHDR', d);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-const SIG = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]);
 
 /** A hand-built PNG: signature, IHDR, optional extra chunks, one IDAT with `raw` zlib'd, IEND. */
 function handPng(width: number, height: number, depth: number, colorType: number, raw: Uint8Array, extra: Uint8Array[] = []): Uint8Array {
