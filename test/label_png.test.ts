@@ -5,7 +5,7 @@ import { zlibSync } from 'fflate';
 import { SpadeInputError } from '../src/model/errors';
 import { throwsInput } from './helpers/throws_input';
 // The test's own PNG writer (its CRC is written independently of the reader's).
-import { chunk, concat, crc32, ihdr, SIGNATURE as SIG } from './robustness/png_writer';
+import { chunk, concat, ihdr, SIGNATURE as SIG } from './robustness/png_writer';
 import {
   decodeInstanceMap,
   decodeLabelMap,
