@@ -2,22 +2,17 @@
 // why not, the JSON document has the documented schema, and bad flags are refused.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { torchStatus } from '../src/cli/bench/torch_runner';
 import type { BenchDocument, BenchRow } from '../src/cli/bench/rows';
+import { runSpade } from './helpers/cli';
 
-const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
+const spade = (...args: string[]) => runSpade(args, 600_000);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spade-bench-test-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const torch = torchStatus();
-
-function spade(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 600_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
 

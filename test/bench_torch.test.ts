@@ -16,7 +16,7 @@ import { SpadeModel } from '../src/model/model';
 import { seededNormal } from '../src/model/random';
 import { trainStepper } from '../src/cli/bench/train_step';
 import { PYTHON, torchStatus } from '../src/cli/bench/torch_runner';
-import { FIXTURES, useBackend } from './helpers/reference';
+import { FIXTURES, relErrArrays as relErr, useBackend } from './helpers/reference';
 import { writePerturbedCheckpoint } from './helpers/perturbed_checkpoint';
 
 const ROOT = path.join(__dirname, '..');
@@ -31,17 +31,6 @@ function python(args: string[]): { code: number | null; json: Record<string, unk
   let json: Record<string, unknown> = {};
   if (r.status === 0) json = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
   return { code: r.status, json, stderr: r.stderr };
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'element count');
-  let err = 0;
-  let max = 1;
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    max = Math.max(max, Math.abs(b[i]));
-  }
-  return err / max;
 }
 
 test('torch_spade.py reproduces the NVlabs reference fixtures (eval, train, gradients, buffers, E, D, losses)', (t) => {

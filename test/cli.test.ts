@@ -1,7 +1,6 @@
 // The built CLI (dist/cli.js) run as a user would: exit codes, messages, parity through files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,27 +8,13 @@ import { readNpy, writeNpy } from '../src/model/io/npy';
 import { encodeLabelMap } from '../src/model/io/label_png';
 import { encode as encodePng } from 'fast-png';
 import { FIXTURES, loadCase, ref, relErr } from './helpers/reference';
+import { assertBadInput, runSpade } from './helpers/cli';
 
-const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
 const HELDOUT = path.join(__dirname, 'fixtures', 'heldout');
 const BAD = path.join(__dirname, 'fixtures', 'bad');
 const VAE = path.join(FIXTURES, 'gen_normal_vae');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spade-cli-'));
-
-function spade(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Exit 2 with exactly one line that names `file` (no stack trace). */
-function assertBadInput(r: ReturnType<typeof spade>, file: string, re: RegExp) {
-  assert.equal(r.code, 2, `exit code (stderr: ${r.stderr})`);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
-  assert.ok(lines[0].includes(file), `names ${file}: ${lines[0]}`);
-  assert.match(lines[0], re);
-  assert.doesNotMatch(r.stderr, /\s+at\s.+:\d+:\d+/, 'no stack trace');
-}
+const spade = (...args: string[]) => runSpade(args, 120_000);
 
 test('held-out configuration (most, instance edges, spadeinstance5x5, z, fp16 legacy .pth) matches NVlabs through the CLI', () => {
   const out = path.join(tmp, 'heldout.npy');

@@ -1,7 +1,6 @@
 // The quality metric: mIoU / histogram maths, the segmenter, and `spade eval` through the built CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,25 +13,13 @@ import { defaultSegmenter, evaluateFiles } from '../src/cli/eval/evaluate';
 import { selectBackend } from '../src/cli/backend';
 import { throwsInput } from './helpers/throws_input';
 import { rgbPng } from './helpers/dataset_builder';
+import { assertBadInput, runSpade } from './helpers/cli';
 
-const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
+const spade = (...args: string[]) => runSpade(args, 300_000);
 const STAND_IN = path.join(__dirname, '..', 'media', 'models', 'tiny-untrained.safetensors');
 tf.env().set('PROD', true);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spade-eval-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function spade(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function assertBadInput(r: ReturnType<typeof spade>, file: string, re: RegExp) {
-  assert.equal(r.code, 2, `exit code (stderr: ${r.stderr})`);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
-  assert.ok(lines[0].includes(file), `names ${file}: ${lines[0]}`);
-  assert.match(lines[0], re);
-}
 
 const close = (a: number | null, b: number, msg?: string) => assert.ok(a !== null && Math.abs(a - b) < 1e-12, `${msg ?? ''} ${a} vs ${b}`);
 

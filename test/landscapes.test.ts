@@ -16,6 +16,7 @@ import { ClassStats } from '../src/cli/dataset/stats';
 import { landscapePair, stemOf } from '../src/cli/dataset/writer';
 import { datasetOptions } from '../src/cli/commands/dataset';
 import { throwsInput } from './helpers/throws_input';
+import { assertBadInput } from './helpers/cli';
 
 const NC = LANDSCAPES.names.length;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spade-landscapes-'));
@@ -24,15 +25,6 @@ const CLI = path.join(__dirname, '..', 'src', 'cli', 'index.ts');
 function spade(...args: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Exit 2 with one line on stderr that names `what` and matches `re`. */
-function assertBadInput(r: ReturnType<typeof spade>, what: string, re: RegExp) {
-  assert.equal(r.code, 2, `exit code (stderr: ${r.stderr})`);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
-  assert.ok(lines[0].includes(what), `names ${what}: ${lines[0]}`);
-  assert.match(lines[0], re);
 }
 
 test('LANDSCAPES label set: 11 named classes with distinct colours, dontcare 255, findable by name', () => {

@@ -15,32 +15,16 @@ import { readCheckpoint } from '../src/model/checkpoint/spade_checkpoint';
 import { parseStyleFile, serializeStyleFile, newStyleFile, styleCode } from '../src/model/io/style_file';
 import { SpadeModel } from '../src/model/model';
 import { PYTHON, torchStatus } from '../src/cli/bench/torch_runner';
-import { FIXTURES, loadCase, ref, useBackend } from './helpers/reference';
+import { FIXTURES, loadCase, ref, relErrArrays as relErr, useBackend } from './helpers/reference';
+import { runSpade } from './helpers/cli';
 import { writePerturbedCheckpoint } from './helpers/perturbed_checkpoint';
 
 const ROOT = path.join(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
+const spade = (...args: string[]) => runSpade(args, 180_000);
 const VAE = path.join(FIXTURES, 'gen_normal_vae');
 const HELDOUT = path.join(__dirname, 'fixtures', 'style_heldout');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spade-encode-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function spade(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 180_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** max |a - b| relative to max(|b|, 1), as the fixtures' tolerance is defined. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'element count');
-  let err = 0;
-  let max = 1;
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    max = Math.max(max, Math.abs(b[i]));
-  }
-  return err / max;
-}
 
 const c = loadCase('gen_normal_vae');
 // The fixture's batch holds two images; the first one's code.

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { registerWasmTrainingKernels } from '../src/model/nn/wasm_kernels';
 import { seededNormal } from '../src/model/random';
-import { useBackend } from './helpers/reference';
+import { relErrArrays as relErr, useBackend } from './helpers/reference';
 import { initWeights, makeInputs, smallConfig, stepGradients, type HostGrads } from './helpers/spade_step';
 
 type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -81,19 +81,6 @@ function naive(c: ConvCase): { dW: Float64Array; dX: Float64Array } {
               }
           }
   return { dW, dX };
-}
-
-/** max |a − b| relative to max |b| (with a floor of 1, as the reference fixtures use). */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'length');
-  let e = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    e = Number.isNaN(d) ? Infinity : Math.max(e, d);
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return e / Math.max(m, 1);
 }
 
 async function checkCase(c: ConvCase, tol = 1e-4): Promise<void> {

@@ -56,15 +56,20 @@ export function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-/** Relative error of `actual` vs `expected` (same layout and shape). */
-export function relErr(actual: ArrayLike<number>, expected: HostTensor): number {
-  assert.equal(actual.length, expected.data.length, 'element count');
+/** max |a − b| relative to max(|b|, 1), the fixtures' tolerance; a NaN anywhere gives Infinity. */
+export function relErrArrays(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  assert.equal(actual.length, expected.length, 'element count');
   let err = 0;
   for (let i = 0; i < actual.length; i++) {
-    const d = Math.abs(actual[i] - expected.data[i]);
+    const d = Math.abs(actual[i] - expected[i]);
     if (!(d <= err)) err = Number.isNaN(d) ? Infinity : d;
   }
-  return err / Math.max(maxAbs(expected.data), 1);
+  return err / Math.max(maxAbs(expected), 1);
+}
+
+/** Relative error of `actual` vs `expected` (same layout and shape). */
+export function relErr(actual: ArrayLike<number>, expected: HostTensor): number {
+  return relErrArrays(actual, expected.data);
 }
 
 /** Compares an NHWC activation with an NCHW reference. */

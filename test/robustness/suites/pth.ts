@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { zipSync } from 'fflate';
 import { readPth } from '../../../src/model/checkpoint/pth';
 import { finish, input, runCase } from '../cases';
+import { concat } from '../png_writer';
 
 const FILE = 'fuzz.pth';
 const opts = { numRuns: input.numRuns, seed: input.seed, endOnFailure: true };
@@ -27,15 +28,7 @@ function str(s: string): Uint8Array {
 }
 const op = (...b: number[]) => Uint8Array.from(b);
 const global = (module: string, name: string) => enc.encode(`c${module}\n${name}\n`);
-const cat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const cat = (parts: Uint8Array[]) => concat(...parts);
 
 const HOSTILE_GLOBALS: Array<[string, string]> = [
   ['os', 'system'], ['posix', 'system'], ['builtins', 'eval'], ['builtins', 'exec'], ['__builtin__', 'eval'],
