@@ -7,21 +7,26 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SpadeInputError } from '../model/errors';
 import { BUNDLED_MODEL, STAND_IN_MODEL } from '../shared/bundled_model';
+import type { CommandContext } from './main';
 
-const DEFAULT_MODEL_FILE = BUNDLED_MODEL[BUNDLED_MODEL.length - 1];
-const STAND_IN_MODEL_FILE = STAND_IN_MODEL[STAND_IN_MODEL.length - 1];
-
-function modelDirs(): string[] {
-  return [path.join(__dirname, '..', 'media', 'models'), path.join(__dirname, '..', '..', 'media', 'models')];
-}
+const PACKAGE_ROOTS = [path.join(__dirname, '..'), path.join(__dirname, '..', '..')];
 
 /** The default checkpoint's path; `standIn` says it is the untrained stand-in. */
 export function defaultCheckpoint(): { file: string; standIn: boolean } {
-  for (const name of [DEFAULT_MODEL_FILE, STAND_IN_MODEL_FILE]) {
-    for (const dir of modelDirs()) {
-      const file = path.join(dir, name);
-      if (fs.existsSync(file)) return { file, standIn: name === STAND_IN_MODEL_FILE };
+  for (const model of [BUNDLED_MODEL, STAND_IN_MODEL]) {
+    for (const root of PACKAGE_ROOTS) {
+      const file = path.join(root, ...model);
+      if (fs.existsSync(file)) return { file, standIn: model === STAND_IN_MODEL };
     }
   }
-  throw new SpadeInputError(`no --checkpoint given and no bundled model found (looked for ${DEFAULT_MODEL_FILE} in ${modelDirs().join(', ')}); run \`npm run build\``);
+  throw new SpadeInputError(`no --checkpoint given and no bundled model found (looked for ${BUNDLED_MODEL.join('/')} under ${PACKAGE_ROOTS.join(', ')}); run \`npm run build\``);
+}
+
+/** --checkpoint, or else the bundled model, named in the output so a run says which it used. */
+export function checkpointOrDefault(ctx: CommandContext): string {
+  const given = ctx.values.checkpoint as string | undefined;
+  if (given !== undefined) return given;
+  const { file, standIn } = defaultCheckpoint();
+  ctx.log(`using the bundled ${standIn ? 'UNTRAINED stand-in' : 'default'} model ${file}`);
+  return file;
 }

@@ -11,8 +11,6 @@ import type { LabelSet } from '../model/io/label_sets';
 import type { CheckpointInfo, LabelSetInfo } from '../shared/protocol';
 import { BUNDLED_MODEL, STAND_IN_MODEL } from '../shared/bundled_model';
 
-export { BUNDLED_MODEL, STAND_IN_MODEL };
-
 export interface LoadedCheckpoint {
   uri: vscode.Uri;
   info: CheckpointInfo;

@@ -5,7 +5,7 @@ import { newStyleFile, serializeStyleFile, styleCode } from '../../model/io/styl
 import { configFrom, loadModel } from '../load';
 import { readInput, writeFileAtomic } from '../files';
 import { decodeStyleImage } from '../image_io';
-import { defaultModel } from './synth';
+import { checkpointOrDefault } from '../default_model';
 import type { CommandContext } from '../main';
 
 export async function encode(ctx: CommandContext): Promise<void> {
@@ -14,7 +14,7 @@ export async function encode(ctx: CommandContext): Promise<void> {
   const out = ctx.required('out');
   if (!/\.json$/i.test(out)) throw new SpadeInputError('output must end in .json (e.g. name.spade-style.json)', out);
   if (v.name !== undefined && (v.name as string).trim() === '') throw new SpadeInputError('--name must not be empty');
-  const checkpoint = (v.checkpoint as string | undefined) ?? defaultModel(ctx);
+  const checkpoint = checkpointOrDefault(ctx);
   const model = loadModel(checkpoint, configFrom(v));
   try {
     if (!model.config.use_vae || !model.E) {

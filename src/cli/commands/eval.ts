@@ -9,7 +9,8 @@ import { SpadeInputError } from '../../model/errors';
 import { writeFileAtomic } from '../files';
 import { findPairs } from '../train/dataset_files';
 import { configFrom, loadModel } from '../load';
-import { defaultModel, parseSeed } from './synth';
+import { parseSeed } from './synth';
+import { checkpointOrDefault } from '../default_model';
 import { defaultSegmenter, evaluateSamples, loadSegmenter, type EvalReport } from '../eval/evaluate';
 import type { SpadeModel } from '../../model/model';
 import type { CommandContext } from '../main';
@@ -22,7 +23,7 @@ export async function evalCommand(ctx: CommandContext): Promise<void> {
   const outDir = path.dirname(path.resolve(out));
   if (!fs.existsSync(outDir)) throw new SpadeInputError('output folder does not exist', outDir);
   const seed = v.seed === undefined ? 0 : parseSeed(v.seed as string);
-  const checkpoint = (v.checkpoint as string | undefined) ?? defaultModel(ctx);
+  const checkpoint = checkpointOrDefault(ctx);
   const segFile = (v.segmenter as string | undefined) ?? defaultSegmenter();
 
   // The folder and the segmenter are checked before the (larger) model is loaded.

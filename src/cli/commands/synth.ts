@@ -8,18 +8,11 @@ import { readInput, readText, writeFileAtomic } from '../files';
 import { checkStyleFileFits, findStyle, parseStyleFile } from '../../model/io/style_file';
 import { decodeStyleImage, encodeOutput } from '../image_io';
 import type { CommandContext } from '../main';
-import { defaultCheckpoint } from '../default_model';
-
-/** Without --checkpoint: the shipped default model (named in the output, so a run says which it used). */
-export function defaultModel(ctx: CommandContext): string {
-  const { file, standIn } = defaultCheckpoint();
-  ctx.log(`using the bundled ${standIn ? 'UNTRAINED stand-in' : 'default'} model ${file}`);
-  return file;
-}
+import { checkpointOrDefault } from '../default_model';
 
 export async function synth(ctx: CommandContext): Promise<void> {
   const v = ctx.values;
-  const checkpoint = (v.checkpoint as string | undefined) ?? defaultModel(ctx);
+  const checkpoint = checkpointOrDefault(ctx);
   const label = ctx.required('label');
   const out = ctx.required('out');
   if (!/\.(png|npy)$/i.test(out)) throw new SpadeInputError('output must end in .png or .npy', out);
