@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { decodeStyleImage } from '../model/io/style_image';
-import { parseStyleFile, serializeStyleFile } from '../model/io/style_file';
+import { checkStyleFileSize, parseStyleFile, serializeStyleFile } from '../model/io/style_file';
 import type { LoadedStyle, StylePixels } from '../shared/protocol';
 import type { Panel } from './label_editor_provider';
 import { writeAtomic } from './fs_atomic';
@@ -106,9 +106,8 @@ export async function saveStyleSet(panel: Panel, text: string): Promise<vscode.U
 /** Reads `<stem>.spade-style.json` (or a picked one), with each style's image where it can. */
 export async function loadStyleSet(panel: Panel, uri?: vscode.Uri): Promise<void> {
   let target = uri ?? styleSetUri(panel.document.uri);
-  try {
-    await vscode.workspace.fs.stat(target);
-  } catch {
+  const found = await vscode.workspace.fs.stat(target).then(() => true, () => false);
+  if (!found) {
     const picked = uri
       ? undefined
       : await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'SPADE styles': ['json'] }, defaultUri: vscode.Uri.joinPath(target, '..'), title: 'Style set (.spade-style.json)' });
@@ -119,6 +118,8 @@ export async function loadStyleSet(panel: Panel, uri?: vscode.Uri): Promise<void
     target = picked[0];
   }
   try {
+    // Size first: a huge file is refused before it is read into memory or parsed.
+    checkStyleFileSize((await vscode.workspace.fs.stat(target)).size, baseName(target));
     const text = new TextDecoder('utf-8', { fatal: true }).decode(await vscode.workspace.fs.readFile(target));
     const file = parseStyleFile(text, baseName(target));
     const folder = vscode.Uri.joinPath(target, '..');

@@ -8,7 +8,7 @@
  * model channels with the label set, as the CLI does.
  */
 
-import type { CheckpointIdentity } from '../model/io/style_file';
+import { MAX_STYLE_FILE_BYTES, type CheckpointIdentity } from '../model/io/style_file';
 
 export type Rgb = [number, number, number];
 
@@ -153,7 +153,7 @@ export function parseWebviewMessage(m: unknown, pixelCount: number): WebviewToHo
     case 'loadStyleSet':
       return { type: m.type };
     case 'saveStyleSet':
-      return isStr(m.text, 64 * 1024 * 1024) ? { type: 'saveStyleSet', text: m.text } : null;
+      return isStr(m.text, MAX_STYLE_FILE_BYTES) ? { type: 'saveStyleSet', text: m.text } : null;
     case 'dropStyleImages':
       if (!Array.isArray(m.uris) || m.uris.length === 0 || m.uris.length > 64 || !m.uris.every((u) => isStr(u, 4096))) return null;
       return { type: 'dropStyleImages', uris: m.uris as string[] };
