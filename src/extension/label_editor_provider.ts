@@ -8,6 +8,7 @@ import { LabelMapDocument, type StrokeEdit } from './label_document';
 import type { CheckpointService } from './checkpoint_service';
 import { labelSetInfo, plainBytes, type LoadedCheckpoint } from './checkpoint_source';
 import { webviewHtml } from './webview_html';
+import { maxPixelsSetting } from './max_pixels';
 import { addDroppedImages, addStyleImages, exportFrames, loadStyleSet, saveStyleSet } from './style_sets';
 import { parseWebviewMessage, type HostToWebview, type StatusMessage } from '../shared/protocol';
 
@@ -76,12 +77,25 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
           if (p.provider === this) p.post({ type: 'checkpoint', checkpoint: ck.info, labelSet: labelSetInfo(ck.labelSet) });
         }
       }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('spade.maxPixels')) return;
+        const maxPixels = this.maxPixels();
+        for (const p of registry.panels) if (p.provider === this) p.post({ type: 'settings', maxPixels });
+      }),
     );
+  }
+
+  /** spade.maxPixels, validated; a bad value is reported and the default used. */
+  private maxPixels(): number {
+    return maxPixelsSetting((text) => {
+      this.log.appendLine(this.registry.notice(text));
+      void vscode.window.showWarningMessage(text);
+    });
   }
 
   async openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext): Promise<LabelMapDocument> {
     const ck = await this.checkpoints.get();
-    const maxPixels = vscode.workspace.getConfiguration('spade').get<number>('maxPixels', 4096 * 4096);
+    const maxPixels = this.maxPixels();
     let doc: LabelMapDocument;
     try {
       doc = await LabelMapDocument.open(uri, openContext.backupId, ck.labelSet, maxPixels);
@@ -233,6 +247,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       labelSet: labelSetInfo(ck.labelSet),
       checkpoint: ck.info,
       editable: true,
+      maxPixels: this.maxPixels(),
     });
   }
 

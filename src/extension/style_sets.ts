@@ -9,6 +9,7 @@ import { checkStyleFileSize, parseStyleFile, serializeStyleFile } from '../model
 import type { LoadedStyle, StylePixels } from '../shared/protocol';
 import type { Panel } from './label_editor_provider';
 import { writeAtomic } from './fs_atomic';
+import { maxPixelsSetting } from './max_pixels';
 
 /** Decoded pixels travel as float32 in one message: keep them to a size a webview takes easily. */
 const MAX_STYLE_PIXELS = 2048 * 2048;
@@ -41,7 +42,8 @@ async function readPixels(uri: vscode.Uri): Promise<StylePixels> {
   } catch {
     throw new Error(`${name}: style image not found or not readable`);
   }
-  const img = decodeStyleImage(bytes, name); // SpadeInputError naming the file when it is bad
+  const maxPixels = maxPixelsSetting((text) => void vscode.window.showWarningMessage(text));
+  const img = decodeStyleImage(bytes, name, maxPixels); // SpadeInputError naming the file when it is bad
   if (img.width * img.height > MAX_STYLE_PIXELS) throw new Error(`${name}: style image is ${img.width}x${img.height}; the Styles panel takes up to 2048x2048 (scale it down)`);
   return { width: img.width, height: img.height, data: img.data };
 }

@@ -57,8 +57,20 @@ export interface LoadedStyle {
   image?: StylePixels;
 }
 
+/**
+ * `spade.maxPixels`: the most pixels (width x height) an image may have before it is decoded.
+ * Label maps on the host, style images in the webview's worker. A positive integer up to 2^32
+ * (a 65536² image; a decoder could not hold more anyway); null for anything else.
+ */
+export function parseMaxPixels(v: unknown): number | null {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 && v <= 2 ** 32 ? v : null;
+}
+
 export type HostToWebview =
-  | { type: 'init'; document: DocumentInfo; labelSet: LabelSetInfo; checkpoint: CheckpointInfo; editable: boolean }
+  /** `maxPixels`: the validated `spade.maxPixels`, which style images obey (see parseMaxPixels). */
+  | { type: 'init'; document: DocumentInfo; labelSet: LabelSetInfo; checkpoint: CheckpointInfo; editable: boolean; maxPixels: number }
+  /** `spade.maxPixels` changed (validated by the host). */
+  | { type: 'settings'; maxPixels: number }
   /** The whole mask changed (an edit in another panel, undo, redo, revert, reload from disk). */
   | { type: 'setIds'; ids: Int32Array; reason: 'edit' | 'undo' | 'redo' | 'revert' | 'reload' }
   | { type: 'checkpoint'; checkpoint: CheckpointInfo; labelSet: LabelSetInfo }

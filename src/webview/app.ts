@@ -3,9 +3,9 @@
  * mask, the palette, the UI state and the inference worker in step.
  */
 import type { HostToWebview, LabelSetInfo, CheckpointInfo, StatusMessage } from '../shared/protocol';
-import { asInt32Array, asUint8Array } from '../shared/protocol';
+import { asInt32Array, asUint8Array, parseMaxPixels } from '../shared/protocol';
 import { mapIdsToModel } from '../model/io/label_sets';
-import { formatIdCounts } from '../model/io/label_png';
+import { DEFAULT_MAX_PIXELS, formatIdCounts } from '../model/io/label_png';
 import { ClassList } from './class_list';
 import { rgbaToPng } from './export_png';
 import { InferenceClient } from './inference_client';
@@ -45,6 +45,8 @@ export class App {
   private lastFrame: { rgba: Uint8ClampedArray; width: number; height: number } | null = null;
   private readonly pendingExports: number[] = [];
   private lastPaintTool: Tool = 'brush';
+  /** spade.maxPixels, from the host: style images over it are refused before decoding. */
+  private maxPixels = DEFAULT_MAX_PIXELS;
   private lastFrameSent = 0;
   private framesRequested = 0;
   private frameTimer: ReturnType<typeof setTimeout> | null = null;
@@ -166,6 +168,7 @@ export class App {
           return;
         }
         this.editable = m.editable;
+        this.setMaxPixels(m.maxPixels);
         this.mask = new Mask(d.width, d.height, ids);
         this.stage.setMaskSize(d.width, d.height);
         this.lastFrame = null;
@@ -190,6 +193,9 @@ export class App {
         this.setLabelSet(m.labelSet);
         this.loadCheckpoint(m.checkpoint);
         return;
+      case 'settings':
+        this.setMaxPixels(m.maxPixels);
+        return;
       case 'styleImage':
         this.encodeStyle(m.name, toUint8(m.bytes));
         return;
@@ -210,6 +216,13 @@ export class App {
         this.setError('host', m.message);
         return;
     }
+  }
+
+  /** The host validated it; a bad value (an older host, a bug) keeps the last good one. */
+  private setMaxPixels(v: unknown): void {
+    const n = parseMaxPixels(v);
+    if (n !== null) this.maxPixels = n;
+    else this.log(`ignored an invalid maxPixels from the host: ${String(v).slice(0, 40)}`);
   }
 
   private setLabelSet(info: LabelSetInfo): void {
@@ -367,7 +380,7 @@ export class App {
   private encodeStyle(name: string, bytes: Uint8Array): void {
     this.status.note = `encoding style from ${name}…`;
     this.status.render();
-    this.client.encodeStyle(name, bytes).then(
+    this.client.encodeStyle(name, bytes, this.maxPixels).then(
       (z) => {
         this.status.note = null;
         this.update({ styleImage: { name, z: Array.from(z) } });
