@@ -102,6 +102,8 @@ export interface StatusMessage {
   frames: number;
   /** Set when the last frame failed; the previous image stays on screen. */
   error?: string;
+  /** Where the style of the image on screen comes from: `seed <n>` or `style image <file>`. */
+  style?: string;
 }
 
 export type WebviewToHost =
@@ -193,7 +195,8 @@ export function parseWebviewMessage(m: unknown, pixelCount: number): WebviewToHo
       const lat = m.latencyMs;
       if (!(lat === null || (typeof lat === 'number' && Number.isFinite(lat) && lat >= 0))) return null;
       if (m.error !== undefined && !isStr(m.error, 2000)) return null;
-      return { type: 'status', backend: m.backend, model: m.model, latencyMs: lat, frames: m.frames, error: m.error as string | undefined };
+      if (m.style !== undefined && !isStr(m.style, 300)) return null;
+      return { type: 'status', backend: m.backend, model: m.model, latencyMs: lat, frames: m.frames, error: m.error as string | undefined, style: m.style as string | undefined };
     }
     case 'exportImage':
       const png = asUint8Array(m.png);

@@ -131,6 +131,8 @@ export class App {
       onFrameError: (msg) => {
         this.status.el.dataset.busy = String(this.client.busy);
         this.setError('frame', msg);
+        // No newer picture is coming: exports get the one on screen.
+        if (!this.client.busy && this.lastFrame) for (const id of this.pendingExports.splice(0)) this.exportFrame(id);
       },
       onFatal: (msg) => this.setError('fatal', msg),
       onSetTile: (key, setId, index, rgba, w, h) => this.styles.onTile(key, setId, index, rgba, w, h),
@@ -209,8 +211,9 @@ export class App {
         this.styles.loadSet(m.fileName, m.styles, m.zDim, m.checkpoint.config_hash, m.checkpoint.name);
         return;
       case 'exportRequest':
-        if (this.lastFrame) this.exportFrame(m.requestId);
-        else this.pendingExports.push(m.requestId); // answered with the first frame
+        // The picture of the current mask and style: while a newer frame is on its way, wait for it.
+        if (this.lastFrame && !this.client.busy) this.exportFrame(m.requestId);
+        else this.pendingExports.push(m.requestId);
         return;
       case 'error':
         this.setError('host', m.message);
@@ -278,13 +281,14 @@ export class App {
     this.status.frames++;
     this.status.latencyMs = f.latencyMs;
     this.status.backend = f.backend;
+    this.status.style = this.styleLabel();
     this.status.el.dataset.tensors = String(f.tensors);
     this.status.el.dataset.busy = String(this.client.busy);
     // A good frame ends frame, style-image and host errors (ids and load errors end by themselves).
     if (this.errorKind === 'frame' || this.errorKind === 'style' || this.errorKind === 'host') this.clearError(this.errorKind);
     this.status.render();
     this.postStatus(false);
-    for (const id of this.pendingExports.splice(0)) this.exportFrame(id);
+    if (!this.client.busy) for (const id of this.pendingExports.splice(0)) this.exportFrame(id);
   }
 
   // ---- frames -------------------------------------------------------------------------------
@@ -327,6 +331,11 @@ export class App {
     }
     this.clearError('ids');
     return { ids: mapped.ids, width: mask.width, height: mask.height };
+  }
+
+  private styleLabel(): string {
+    const st = this.state.styleImage;
+    return st ? `style image ${st.name}` : `seed ${this.state.seed}`;
   }
 
   private styleSpec(): StyleSpec {
@@ -471,6 +480,7 @@ export class App {
       const s = this.status;
       const msg: StatusMessage = { type: 'status', backend: s.backend, model: s.model, latencyMs: s.latencyMs === null ? null : Math.round(s.latencyMs), frames: s.frames };
       if (s.error) msg.error = s.error.slice(0, 2000);
+      if (s.style) msg.style = s.style.slice(0, 300);
       this.host.post(msg);
     };
     if (this.statusTimer) {
