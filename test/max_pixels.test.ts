@@ -1,11 +1,11 @@
-// spade.maxPixels on its way to the webview's worker: the host and the webview validate it with
+// spade.maxPixels on its way to the webview's worker (and the style source coming back): the host and the webview validate it with
 // parseMaxPixels, and the worker hands it to decodeStyleImage, which refuses a style image over it
 // from the header. The whole path runs in the VS Code integration suite (editor_style.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
-import { parseMaxPixels } from '../src/shared/protocol';
+import { parseMaxPixels, parseWebviewMessage } from '../src/shared/protocol';
 import { decodeStyleImage } from '../src/model/io/style_image';
 import { DEFAULT_MAX_PIXELS } from '../src/model/io/label_png';
 import { throwsInput } from './helpers/throws_input';
@@ -25,4 +25,11 @@ test('a style image over the limit is refused, naming the file; at the limit it 
     throwsInput(() => decodeStyleImage(bytes, name, limit), new RegExp(`^${name.replace('.', '\\.')}: .*(200 pixels|more than)`));
     assert.equal(decodeStyleImage(bytes, name, parseMaxPixels(200)!).data.length, 20 * 10 * 3);
   }
+});
+
+test('status messages from the webview may carry the style source; the host checks its type and length', () => {
+  const status = { type: 'status', backend: 'webgpu', model: 'm', latencyMs: 12, frames: 3 };
+  assert.deepEqual(parseWebviewMessage({ ...status, style: 'style image sea.png' }, 4), { ...status, error: undefined, style: 'style image sea.png' });
+  assert.deepEqual(parseWebviewMessage(status, 4), { ...status, error: undefined, style: undefined });
+  for (const style of [3, null, 'x'.repeat(301)]) assert.equal(parseWebviewMessage({ ...status, style }, 4), null, String(style));
 });
