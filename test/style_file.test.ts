@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeConfig } from '../src/model/config';
 import { LANDSCAPES, labelSetFor } from '../src/model/io/label_sets';
-import { checkStyleFileFits, configHash, findStyle, newStyleFile, parseStyleFile, serializeStyleFile, styleCode } from '../src/model/io/style_file';
+import { MAX_STYLE_FILE_BYTES, checkStyleFileFits, checkStyleFileSize, configHash, findStyle, newStyleFile, parseStyleFile, serializeStyleFile, styleCode } from '../src/model/io/style_file';
 import { distanceMatrix, lerpMu, meanL2, pca2, sampleCode, symmetricKl } from '../src/model/style_math';
 import { SpadeInputError } from '../src/model/errors';
 
@@ -66,6 +66,22 @@ test('validation names the file and the field', () => {
   throwsAt(edit((o) => (o.styles[0].logvar[3] = 'x')), /styles\[0\]\.logvar\[3\]: expected a finite number, got "x"/);
   throwsAt(edit((o) => (o.styles[0].logvar[2] = null)), /styles\[0\]\.logvar\[2\]: expected a finite number, got null/);
   throwsAt(edit((o) => (o.styles[0].source = 3)), /styles\[0\]\.source: expected a string/);
+});
+
+test('size cap: a style file over MAX_STYLE_FILE_BYTES is refused by size, before parsing', () => {
+  // Text over the cap is refused even when its JSON would parse: the check comes first.
+  const padded = sample().replace('{', `{${' '.repeat(MAX_STYLE_FILE_BYTES)}`);
+  throwsAt(padded, /style file is 16\.0 MiB, more than the 16\.0 MiB a style set may be .*; not read$/);
+  assert.throws(() => checkStyleFileSize(3 * 1024 ** 3, 'huge.spade-style.json'), (e: Error) => /^huge\.spade-style\.json: style file is 3072\.0 MiB, more than the 16\.0 MiB/.test(e.message));
+  checkStyleFileSize(MAX_STYLE_FILE_BYTES, 'at-cap.json'); // the cap itself is allowed
+  // What the cap promises: 2000 styles at NVlabs' z_dim 256, written by our serializer with
+  // worst-case numbers (9 significant digits and an exponent), fit under it.
+  const z256 = makeConfig({ ...cfg, z_dim: 256 }, 't');
+  const worst = Array.from({ length: 256 }, (_, i) => -1.23456789e-10 * (i + 1));
+  const big = serializeStyleFile(newStyleFile(z256, LANDSCAPES, 'm', Array.from({ length: 2000 }, (_, k) => styleCode(`style ${k}`, `images/style_${k}.png`, worst, worst))));
+  console.log(`2000 styles at z_dim 256: ${(big.length / 1024 / 1024).toFixed(1)} MiB of ${MAX_STYLE_FILE_BYTES / 1024 / 1024} MiB`);
+  assert.ok(big.length <= MAX_STYLE_FILE_BYTES, `${big.length} bytes`);
+  assert.equal(parseStyleFile(big, 'big.json').styles.length, 2000);
 });
 
 test('picking a style and checking it fits the model', () => {

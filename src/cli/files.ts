@@ -3,12 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SpadeInputError } from '../model/errors';
 
-export function readInput(file: string, what: string): Uint8Array {
+/** `check(size)`, when given, sees the file's size before anything is read (and may throw). */
+export function readInput(file: string, what: string, check?: (size: number) => void): Uint8Array {
   try {
     const st = fs.statSync(file);
     if (st.isDirectory()) throw new SpadeInputError(`${what} is a directory, not a file`, file);
     // A FIFO or a device would block the read forever (or never end): refuse before opening.
     if (!st.isFile()) throw new SpadeInputError(`${what} is not a regular file (a pipe, socket or device)`, file);
+    check?.(st.size);
     return new Uint8Array(fs.readFileSync(file));
   } catch (e) {
     if (e instanceof SpadeInputError) throw e;
@@ -19,8 +21,8 @@ export function readInput(file: string, what: string): Uint8Array {
   }
 }
 
-export function readText(file: string, what: string): string {
-  const bytes = readInput(file, what);
+export function readText(file: string, what: string, check?: (size: number) => void): string {
+  const bytes = readInput(file, what, check);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {

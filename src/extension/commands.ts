@@ -50,9 +50,8 @@ export function registerCommands(context: vscode.ExtensionContext, registry: Pan
     const mask = panel.document.uri;
     const stem = (mask.path.split('/').pop() ?? 'image').replace(/(\.label)?\.png$/i, '');
     const target = vscode.Uri.joinPath(mask, '..', `${stem}.synth.png`);
-    if (await exists(target) && !args?.overwrite) {
-      const answer = await vscode.window.showWarningMessage(`${target.path.split('/').pop()} exists. Overwrite it?`, { modal: true }, 'Overwrite');
-      if (answer !== 'Overwrite') return undefined;
+    if ((await exists(target)) && !args?.overwrite && !(await registry.confirm(`${target.path.split('/').pop()} exists. Overwrite it?`, 'Overwrite'))) {
+      return undefined;
     }
     await writeAtomic(target, png);
     void vscode.window.showInformationMessage(`SPADE: wrote ${target.path.split('/').pop()}`);
@@ -76,7 +75,7 @@ export function registerCommands(context: vscode.ExtensionContext, registry: Pan
   // message validation) and read back what the document holds.
   reg('spade.internal.previewStatus', () => ({
     checkpointLoads: checkpoints.loads,
-    panels: [...registry.panels].map((p) => ({ file: p.document.uri.toString(), ...(p.status ?? {}) })),
+    panels: [...registry.panels].map((p) => ({ file: p.document.uri.toString(), maxPixels: p.maxPixels, ...(p.status ?? {}) })),
     notices: [...registry.notices],
     backups: [...registry.backups],
   }));
@@ -92,6 +91,10 @@ export function registerCommands(context: vscode.ExtensionContext, registry: Pan
   // The answer to the editor's next question (e.g. 'Reload from disk'), as if the user clicked it.
   reg('spade.internal.queueAnswer', (answer: string) => {
     registry.queuedAnswers.push(answer);
+  });
+  // The file the next open dialog (e.g. the toolbar's "Use style image…") picks, as if the user did.
+  reg('spade.internal.queuePick', (file: vscode.Uri) => {
+    registry.queuedPicks.push(file);
   });
   // Save-as without the file dialog; answers the error message, or null when it saved.
   reg('spade.internal.saveAs', async (uri: vscode.Uri, target: vscode.Uri) => {

@@ -8,6 +8,7 @@ import { LabelMapDocument, type StrokeEdit } from './label_document';
 import type { CheckpointService } from './checkpoint_service';
 import { labelSetInfo, plainBytes, type LoadedCheckpoint } from './checkpoint_source';
 import { webviewHtml } from './webview_html';
+import { maxPixelsSetting } from './max_pixels';
 import { addDroppedImages, addStyleImages, exportFrames, loadStyleSet, saveStyleSet } from './style_sets';
 import { parseWebviewMessage, type HostToWebview, type StatusMessage } from '../shared/protocol';
 
@@ -18,6 +19,8 @@ export interface Panel {
   webview: vscode.WebviewPanel;
   provider: LabelEditorProvider;
   status?: StatusMessage;
+  /** The spade.maxPixels last sent to the webview (init or settings). */
+  maxPixels?: number;
   post(m: HostToWebview): void;
 }
 
@@ -32,12 +35,32 @@ export class PanelRegistry {
 
   /** Answers queued by the integration tests for the next questions, in place of a click. */
   readonly queuedAnswers: string[] = [];
+  /** Files queued by the integration tests for the next open dialogs, in place of a pick. */
+  readonly queuedPicks: vscode.Uri[] = [];
 
   /** Asks the user (a warning with buttons); a queued test answer stands in for the click. */
   async ask(text: string, ...buttons: string[]): Promise<string | undefined> {
     const shown = vscode.window.showWarningMessage(text, ...buttons);
     const queued = this.queuedAnswers.shift();
     return queued !== undefined ? queued : shown;
+  }
+
+  /**
+   * A modal yes/no question (recorded as a notice); true when the user clicks `button`. A queued
+   * test answer stands in for the click, and then nothing is shown: a modal would block the window.
+   */
+  async confirm(text: string, button: string): Promise<boolean> {
+    this.notice(text);
+    const queued = this.queuedAnswers.shift();
+    const answer = queued !== undefined ? queued : await vscode.window.showWarningMessage(text, { modal: true }, button);
+    return answer === button;
+  }
+
+  /** VS Code's open dialog for one file; a queued test pick stands in for it. */
+  async pickFile(options: vscode.OpenDialogOptions): Promise<vscode.Uri | undefined> {
+    const queued = this.queuedPicks.shift();
+    if (queued) return queued;
+    return (await vscode.window.showOpenDialog({ ...options, canSelectMany: false }))?.[0];
   }
 
   /** Records a notice for the user; the caller shows it. */
@@ -76,12 +99,29 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
           if (p.provider === this) p.post({ type: 'checkpoint', checkpoint: ck.info, labelSet: labelSetInfo(ck.labelSet) });
         }
       }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('spade.maxPixels')) return;
+        const maxPixels = this.maxPixels();
+        for (const p of registry.panels) {
+          if (p.provider !== this) continue;
+          p.maxPixels = maxPixels;
+          p.post({ type: 'settings', maxPixels });
+        }
+      }),
     );
+  }
+
+  /** spade.maxPixels, validated; a bad value is reported and the default used. */
+  private maxPixels(): number {
+    return maxPixelsSetting((text) => {
+      this.log.appendLine(this.registry.notice(text));
+      void vscode.window.showWarningMessage(text);
+    });
   }
 
   async openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext): Promise<LabelMapDocument> {
     const ck = await this.checkpoints.get();
-    const maxPixels = vscode.workspace.getConfiguration('spade').get<number>('maxPixels', 4096 * 4096);
+    const maxPixels = this.maxPixels();
     let doc: LabelMapDocument;
     try {
       doc = await LabelMapDocument.open(uri, openContext.backupId, ck.labelSet, maxPixels);
@@ -227,20 +267,30 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
 
   private sendInit(panel: Panel, ck: LoadedCheckpoint): void {
     const d = panel.document;
+    panel.maxPixels = this.maxPixels();
     panel.post({
       type: 'init',
       document: { fileName: d.fileName, width: d.width, height: d.height, ids: Int32Array.from(d.ids), encoding: d.encodingName },
       labelSet: labelSetInfo(ck.labelSet),
       checkpoint: ck.info,
       editable: true,
+      maxPixels: panel.maxPixels,
     });
   }
 
   private async pickStyleImage(panel: Panel): Promise<void> {
-    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Images: ['png', 'jpg', 'jpeg'] }, title: 'Style image' });
-    if (!picked?.[0]) return;
-    const bytes = plainBytes(await vscode.workspace.fs.readFile(picked[0]));
-    panel.post({ type: 'styleImage', name: picked[0].path.split('/').pop() ?? 'style', bytes });
+    const picked = await this.registry.pickFile({ filters: { Images: ['png', 'jpg', 'jpeg'] }, defaultUri: vscode.Uri.joinPath(panel.document.uri, '..'), title: 'Style image' });
+    if (!picked) return;
+    const name = picked.path.split('/').pop() ?? 'style';
+    let bytes: Uint8Array;
+    try {
+      bytes = plainBytes(await vscode.workspace.fs.readFile(picked));
+    } catch {
+      panel.post({ type: 'error', message: `style image: ${name}: not found or not readable` });
+      return;
+    }
+    // The worker decodes it (under spade.maxPixels) and says what is wrong with a bad file.
+    panel.post({ type: 'styleImage', name, bytes });
   }
 
   /** Asks a panel for its current synthesized image as PNG bytes. */

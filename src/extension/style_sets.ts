@@ -5,10 +5,11 @@
  */
 import * as vscode from 'vscode';
 import { decodeStyleImage } from '../model/io/style_image';
-import { parseStyleFile, serializeStyleFile } from '../model/io/style_file';
+import { checkStyleFileSize, parseStyleFile, serializeStyleFile } from '../model/io/style_file';
 import type { LoadedStyle, StylePixels } from '../shared/protocol';
 import type { Panel } from './label_editor_provider';
 import { writeAtomic } from './fs_atomic';
+import { maxPixelsSetting } from './max_pixels';
 
 /** Decoded pixels travel as float32 in one message: keep them to a size a webview takes easily. */
 const MAX_STYLE_PIXELS = 2048 * 2048;
@@ -41,7 +42,8 @@ async function readPixels(uri: vscode.Uri): Promise<StylePixels> {
   } catch {
     throw new Error(`${name}: style image not found or not readable`);
   }
-  const img = decodeStyleImage(bytes, name); // SpadeInputError naming the file when it is bad
+  const maxPixels = maxPixelsSetting((text) => void vscode.window.showWarningMessage(text));
+  const img = decodeStyleImage(bytes, name, maxPixels); // SpadeInputError naming the file when it is bad
   if (img.width * img.height > MAX_STYLE_PIXELS) throw new Error(`${name}: style image is ${img.width}x${img.height}; the Styles panel takes up to 2048x2048 (scale it down)`);
   return { width: img.width, height: img.height, data: img.data };
 }
@@ -106,9 +108,8 @@ export async function saveStyleSet(panel: Panel, text: string): Promise<vscode.U
 /** Reads `<stem>.spade-style.json` (or a picked one), with each style's image where it can. */
 export async function loadStyleSet(panel: Panel, uri?: vscode.Uri): Promise<void> {
   let target = uri ?? styleSetUri(panel.document.uri);
-  try {
-    await vscode.workspace.fs.stat(target);
-  } catch {
+  const found = await vscode.workspace.fs.stat(target).then(() => true, () => false);
+  if (!found) {
     const picked = uri
       ? undefined
       : await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'SPADE styles': ['json'] }, defaultUri: vscode.Uri.joinPath(target, '..'), title: 'Style set (.spade-style.json)' });
@@ -119,6 +120,8 @@ export async function loadStyleSet(panel: Panel, uri?: vscode.Uri): Promise<void
     target = picked[0];
   }
   try {
+    // Size first: a huge file is refused before it is read into memory or parsed.
+    checkStyleFileSize((await vscode.workspace.fs.stat(target)).size, baseName(target));
     const text = new TextDecoder('utf-8', { fatal: true }).decode(await vscode.workspace.fs.readFile(target));
     const file = parseStyleFile(text, baseName(target));
     const folder = vscode.Uri.joinPath(target, '..');

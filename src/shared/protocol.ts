@@ -8,7 +8,7 @@
  * model channels with the label set, as the CLI does.
  */
 
-import type { CheckpointIdentity } from '../model/io/style_file';
+import { MAX_STYLE_FILE_BYTES, type CheckpointIdentity } from '../model/io/style_file';
 
 export type Rgb = [number, number, number];
 
@@ -57,8 +57,20 @@ export interface LoadedStyle {
   image?: StylePixels;
 }
 
+/**
+ * `spade.maxPixels`: the most pixels (width x height) an image may have before it is decoded.
+ * Label maps on the host, style images in the webview's worker. A positive integer up to 2^32
+ * (a 65536² image; a decoder could not hold more anyway); null for anything else.
+ */
+export function parseMaxPixels(v: unknown): number | null {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 && v <= 2 ** 32 ? v : null;
+}
+
 export type HostToWebview =
-  | { type: 'init'; document: DocumentInfo; labelSet: LabelSetInfo; checkpoint: CheckpointInfo; editable: boolean }
+  /** `maxPixels`: the validated `spade.maxPixels`, which style images obey (see parseMaxPixels). */
+  | { type: 'init'; document: DocumentInfo; labelSet: LabelSetInfo; checkpoint: CheckpointInfo; editable: boolean; maxPixels: number }
+  /** `spade.maxPixels` changed (validated by the host). */
+  | { type: 'settings'; maxPixels: number }
   /** The whole mask changed (an edit in another panel, undo, redo, revert, reload from disk). */
   | { type: 'setIds'; ids: Int32Array; reason: 'edit' | 'undo' | 'redo' | 'revert' | 'reload' }
   | { type: 'checkpoint'; checkpoint: CheckpointInfo; labelSet: LabelSetInfo }
@@ -90,6 +102,8 @@ export interface StatusMessage {
   frames: number;
   /** Set when the last frame failed; the previous image stays on screen. */
   error?: string;
+  /** Where the style of the image on screen comes from: `seed <n>` or `style image <file>`. */
+  style?: string;
 }
 
 export type WebviewToHost =
@@ -153,7 +167,7 @@ export function parseWebviewMessage(m: unknown, pixelCount: number): WebviewToHo
     case 'loadStyleSet':
       return { type: m.type };
     case 'saveStyleSet':
-      return isStr(m.text, 64 * 1024 * 1024) ? { type: 'saveStyleSet', text: m.text } : null;
+      return isStr(m.text, MAX_STYLE_FILE_BYTES) ? { type: 'saveStyleSet', text: m.text } : null;
     case 'dropStyleImages':
       if (!Array.isArray(m.uris) || m.uris.length === 0 || m.uris.length > 64 || !m.uris.every((u) => isStr(u, 4096))) return null;
       return { type: 'dropStyleImages', uris: m.uris as string[] };
@@ -181,7 +195,8 @@ export function parseWebviewMessage(m: unknown, pixelCount: number): WebviewToHo
       const lat = m.latencyMs;
       if (!(lat === null || (typeof lat === 'number' && Number.isFinite(lat) && lat >= 0))) return null;
       if (m.error !== undefined && !isStr(m.error, 2000)) return null;
-      return { type: 'status', backend: m.backend, model: m.model, latencyMs: lat, frames: m.frames, error: m.error as string | undefined };
+      if (m.style !== undefined && !isStr(m.style, 300)) return null;
+      return { type: 'status', backend: m.backend, model: m.model, latencyMs: lat, frames: m.frames, error: m.error as string | undefined, style: m.style as string | undefined };
     }
     case 'exportImage':
       const png = asUint8Array(m.png);

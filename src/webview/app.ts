@@ -3,9 +3,9 @@
  * mask, the palette, the UI state and the inference worker in step.
  */
 import type { HostToWebview, LabelSetInfo, CheckpointInfo, StatusMessage } from '../shared/protocol';
-import { asInt32Array, asUint8Array } from '../shared/protocol';
+import { asInt32Array, asUint8Array, parseMaxPixels } from '../shared/protocol';
 import { mapIdsToModel } from '../model/io/label_sets';
-import { formatIdCounts } from '../model/io/label_png';
+import { DEFAULT_MAX_PIXELS, formatIdCounts } from '../model/io/label_png';
 import { ClassList } from './class_list';
 import { rgbaToPng } from './export_png';
 import { InferenceClient } from './inference_client';
@@ -45,6 +45,8 @@ export class App {
   private lastFrame: { rgba: Uint8ClampedArray; width: number; height: number } | null = null;
   private readonly pendingExports: number[] = [];
   private lastPaintTool: Tool = 'brush';
+  /** spade.maxPixels, from the host: style images over it are refused before decoding. */
+  private maxPixels = DEFAULT_MAX_PIXELS;
   private lastFrameSent = 0;
   private framesRequested = 0;
   private frameTimer: ReturnType<typeof setTimeout> | null = null;
@@ -129,6 +131,8 @@ export class App {
       onFrameError: (msg) => {
         this.status.el.dataset.busy = String(this.client.busy);
         this.setError('frame', msg);
+        // No newer picture is coming: exports get the one on screen.
+        if (!this.client.busy && this.lastFrame) for (const id of this.pendingExports.splice(0)) this.exportFrame(id);
       },
       onFatal: (msg) => this.setError('fatal', msg),
       onSetTile: (key, setId, index, rgba, w, h) => this.styles.onTile(key, setId, index, rgba, w, h),
@@ -166,6 +170,7 @@ export class App {
           return;
         }
         this.editable = m.editable;
+        this.setMaxPixels(m.maxPixels);
         this.mask = new Mask(d.width, d.height, ids);
         this.stage.setMaskSize(d.width, d.height);
         this.lastFrame = null;
@@ -190,6 +195,9 @@ export class App {
         this.setLabelSet(m.labelSet);
         this.loadCheckpoint(m.checkpoint);
         return;
+      case 'settings':
+        this.setMaxPixels(m.maxPixels);
+        return;
       case 'styleImage':
         this.encodeStyle(m.name, toUint8(m.bytes));
         return;
@@ -203,13 +211,21 @@ export class App {
         this.styles.loadSet(m.fileName, m.styles, m.zDim, m.checkpoint.config_hash, m.checkpoint.name);
         return;
       case 'exportRequest':
-        if (this.lastFrame) this.exportFrame(m.requestId);
-        else this.pendingExports.push(m.requestId); // answered with the first frame
+        // The picture of the current mask and style: while a newer frame is on its way, wait for it.
+        if (this.lastFrame && !this.client.busy) this.exportFrame(m.requestId);
+        else this.pendingExports.push(m.requestId);
         return;
       case 'error':
         this.setError('host', m.message);
         return;
     }
+  }
+
+  /** The host validated it; a bad value (an older host, a bug) keeps the last good one. */
+  private setMaxPixels(v: unknown): void {
+    const n = parseMaxPixels(v);
+    if (n !== null) this.maxPixels = n;
+    else this.log(`ignored an invalid maxPixels from the host: ${String(v).slice(0, 40)}`);
   }
 
   private setLabelSet(info: LabelSetInfo): void {
@@ -265,13 +281,14 @@ export class App {
     this.status.frames++;
     this.status.latencyMs = f.latencyMs;
     this.status.backend = f.backend;
+    this.status.style = this.styleLabel();
     this.status.el.dataset.tensors = String(f.tensors);
     this.status.el.dataset.busy = String(this.client.busy);
     // A good frame ends frame, style-image and host errors (ids and load errors end by themselves).
     if (this.errorKind === 'frame' || this.errorKind === 'style' || this.errorKind === 'host') this.clearError(this.errorKind);
     this.status.render();
     this.postStatus(false);
-    for (const id of this.pendingExports.splice(0)) this.exportFrame(id);
+    if (!this.client.busy) for (const id of this.pendingExports.splice(0)) this.exportFrame(id);
   }
 
   // ---- frames -------------------------------------------------------------------------------
@@ -314,6 +331,11 @@ export class App {
     }
     this.clearError('ids');
     return { ids: mapped.ids, width: mask.width, height: mask.height };
+  }
+
+  private styleLabel(): string {
+    const st = this.state.styleImage;
+    return st ? `style image ${st.name}` : `seed ${this.state.seed}`;
   }
 
   private styleSpec(): StyleSpec {
@@ -367,7 +389,7 @@ export class App {
   private encodeStyle(name: string, bytes: Uint8Array): void {
     this.status.note = `encoding style from ${name}…`;
     this.status.render();
-    this.client.encodeStyle(name, bytes).then(
+    this.client.encodeStyle(name, bytes, this.maxPixels).then(
       (z) => {
         this.status.note = null;
         this.update({ styleImage: { name, z: Array.from(z) } });
@@ -458,6 +480,7 @@ export class App {
       const s = this.status;
       const msg: StatusMessage = { type: 'status', backend: s.backend, model: s.model, latencyMs: s.latencyMs === null ? null : Math.round(s.latencyMs), frames: s.frames };
       if (s.error) msg.error = s.error.slice(0, 2000);
+      if (s.style) msg.style = s.style.slice(0, 300);
       this.host.post(msg);
     };
     if (this.statusTimer) {

@@ -78,12 +78,13 @@ export class InferenceClient {
     this.send({ type: 'render', frameId, ids, width, height, style: style2 }, transfer);
   }
 
-  encodeStyle(name: string, bytes: Uint8Array): Promise<Float32Array> {
+  /** `maxPixels`: images larger than this are refused before they are decoded (spade.maxPixels). */
+  encodeStyle(name: string, bytes: Uint8Array, maxPixels: number): Promise<Float32Array> {
     const requestId = this.nextStyle++;
     const copy = bytes.slice();
     return new Promise((resolve, reject) => {
       this.styleWaiters.set(requestId, { resolve: (c) => resolve(c.mu), reject });
-      this.send({ type: 'encodeStyle', requestId, name, bytes: copy }, [copy.buffer]);
+      this.send({ type: 'encodeStyle', requestId, name, bytes: copy, maxPixels }, [copy.buffer]);
     });
   }
 

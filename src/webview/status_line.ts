@@ -14,6 +14,8 @@ export class StatusLine {
   error: string | null = null;
   /** A transient note (backend fallback, style image in use). */
   note: string | null = null;
+  /** The style of the image on screen (`seed 42`, `style image sea.png`); shown for style images. */
+  style = '';
   /** Shown while nothing has rendered yet. */
   phase = 'starting';
 
@@ -31,6 +33,7 @@ export class StatusLine {
     if (this.error) parts.push(`error: ${this.error}`);
     else if (this.latencyMs !== null) parts.push(`${Math.round(this.latencyMs)} ms`);
     else parts.push(this.phase);
+    if (this.style.startsWith('style image')) parts.push(this.style);
     if (this.note) parts.push(this.note);
     this.el.textContent = parts.join(' · ');
     this.el.title = this.el.textContent;
@@ -38,6 +41,7 @@ export class StatusLine {
     if (this.backend) this.el.dataset.backend = this.backend;
     this.el.dataset.frames = String(this.frames);
     if (this.latencyMs !== null) this.el.dataset.latency = String(Math.round(this.latencyMs));
+    this.el.dataset.style = this.style;
     if (this.error) this.el.dataset.error = this.error;
     else delete this.el.dataset.error;
   }

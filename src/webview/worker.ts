@@ -275,7 +275,7 @@ function resizeIds(ids: Int32Array, w: number, h: number, ow: number, oh: number
 // ---- style images ------------------------------------------------------------------------------
 async function encodeStyle(job: Extract<MainToWorker, { type: 'encodeStyle' }>): Promise<void> {
   await encodeAndPost(job.requestId, job.name, () => {
-    const img = decodeStyleImage(job.bytes, job.name);
+    const img = decodeStyleImage(job.bytes, job.name, job.maxPixels);
     return { data: img.data, width: img.width, height: img.height };
   });
 }

@@ -42,8 +42,11 @@ export type MainToWorker =
    * worker keeps just the latest pending one and drops older ones.
    */
   | { type: 'render'; frameId: number; ids: Int32Array; width: number; height: number; style: StyleSpec }
-  /** Encode a style image (PNG or JPEG bytes) to z with the checkpoint's encoder (mu). */
-  | { type: 'encodeStyle'; requestId: number; name: string; bytes: Uint8Array }
+  /**
+   * Encode a style image (PNG or JPEG bytes) to z with the checkpoint's encoder (mu). Images over
+   * `maxPixels` (spade.maxPixels) are refused from their header, before they are decoded.
+   */
+  | { type: 'encodeStyle'; requestId: number; name: string; bytes: Uint8Array; maxPixels: number }
   /** Encode decoded pixels (H*W*3 floats in [-1, 1], as the host sends them): mu and logvar. */
   | { type: 'encodePixels'; requestId: number; name: string; width: number; height: number; data: Float32Array }
   /**

@@ -124,3 +124,13 @@ test('style JSON: broken, wrong-typed, overflowing and deeply nested files', () 
   assert.match(r.stderr, /^spade: warning: .*multiline_identity\.spade-style\.json: made by G\.pth spade: all good \(label set ade20k/m);
   assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('spade: ')).length, 1, r.stderr);
 });
+
+test('style JSON over the size cap: refused by its size, never read', () => {
+  // A sparse 3 GiB file costs no disk. Reading it would fail differently (Node refuses files over
+  // 2 GiB) or exhaust memory, so the size message shows the check comes before the read.
+  const file = path.join(tmp, 'huge.spade-style.json');
+  fs.writeFileSync(file, '{');
+  fs.truncateSync(file, 3 * 1024 ** 3);
+  refuses(heldoutSynth('--style_json', file), file, /style file is 3072\.0 MiB, more than the 16\.0 MiB a style set may be/);
+  fs.rmSync(file);
+});

@@ -1,7 +1,8 @@
 // Training under faults, through the built CLI on a tiny model: SIGKILL at random moments never
 // leaves an unreadable latest.safetensors and --resume continues from the last saved step; a write
 // that fails (a real file-size limit from `ulimit -f`, giving EFBIG) stops the run with a clear
-// one-line error and leaves the previous checkpoint as it was.
+// one-line error and leaves the previous checkpoint as it was. After each resume, metrics.jsonl
+// holds every logged step once, in order: lines the killed run wrote past its checkpoint are dropped.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -26,6 +27,14 @@ function dataset(root: string): string {
 function savedStep(file: string): number {
   const ck = readCheckpoint(new Uint8Array(fs.readFileSync(file)), file);
   return (JSON.parse(ck.info.train_state) as { step: number }).step;
+}
+
+/** Asserts metrics.jsonl holds steps 1..n, each once and in order, every line whole. */
+function assertMetricsOnce(out: string, n: number, when: string): void {
+  const text = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8');
+  assert.ok(text.endsWith('\n'), `${when}: the last line is complete`);
+  const steps = text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
+  assert.deepEqual(steps, Array.from({ length: n }, (_, i) => i + 1), `${when}: each step once, increasing`);
 }
 
 function seeded(seed: number): () => number {
@@ -107,6 +116,7 @@ test('SIGKILL at random moments never leaves an unreadable latest.safetensors; -
   }
   assert.equal(savedStep(latest), steps);
   assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), [], 'stale temp files are removed on resume');
+  assertMetricsOnce(out, steps, 'after the kills and resumes');
 });
 
 test('a write that fails (ulimit -f: EFBIG) gives one clear line, exit 2, and the previous checkpoint survives', (t) => {
@@ -135,4 +145,6 @@ test('a write that fails (ulimit -f: EFBIG) gives one clear line, exit 2, and th
   r = spawnSync(process.execPath, [CLI, 'train', ...common, '--steps', '4', '--resume'], { encoding: 'utf8', timeout: RUN_GUARD_MS });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(savedStep(latest), 4);
+  // The failed run logged steps 3 and 4 before its save failed; they ran again after the resume.
+  assertMetricsOnce(out, 4, 'after the failed run and the resume');
 });

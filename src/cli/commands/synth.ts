@@ -5,7 +5,7 @@ import { readNpy } from '../../model/io/npy';
 import { outputSize } from '../../model/config';
 import { configFrom, loadModel, maxPixelsFrom, readLabels } from '../load';
 import { readInput, readText, writeFileAtomic } from '../files';
-import { checkStyleFileFits, findStyle, parseStyleFile } from '../../model/io/style_file';
+import { checkStyleFileFits, checkStyleFileSize, findStyle, parseStyleFile } from '../../model/io/style_file';
 import { decodeStyleImage, encodeOutput } from '../image_io';
 import type { CommandContext } from '../main';
 import { checkpointOrDefault } from '../default_model';
@@ -44,7 +44,7 @@ export async function synth(ctx: CommandContext): Promise<void> {
       z = mu;
     } else if (v.style_json !== undefined) {
       const file = v.style_json as string;
-      const styleFile = parseStyleFile(readText(file, 'style file'), file);
+      const styleFile = parseStyleFile(readText(file, 'style file', (size) => checkStyleFileSize(size, file)), file);
       const warning = checkStyleFileFits(styleFile, cfg, model.labelSet, file);
       // Pick the style before warning, so a refused file gives its one error line and nothing else.
       const style = findStyle(styleFile, v.style_name as string | undefined, file);

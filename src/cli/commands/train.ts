@@ -147,6 +147,10 @@ export async function train(ctx: CommandContext): Promise<number> {
 
   fs.mkdirSync(outDir!, { recursive: true });
   run!.removeStaleTemps();
+  if (resume) {
+    const dropped = run!.truncateMetrics(trainer.step);
+    if (dropped) ctx.log(`metrics.jsonl: dropped ${dropped} line${dropped === 1 ? '' : 's'} logged after step ${trainer.step} by the interrupted run (those steps run again)`);
+  }
   if (!resume) run!.writeJson('run.json', { data, checkpoint: v.checkpoint ?? null, steps, batch, backend: ctx.backend, seed, options, preprocess, config: model.config, started: new Date().toISOString() });
   // A fixed set of pairs for the sample grids: the first draw of a loader of their own.
   const sampleBatch = new DatasetLoader(report, model.config, { seed, ...preprocess, no_flip: true }).next(Math.min(batch * 2, 4, report.pairs.length));

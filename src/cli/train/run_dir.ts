@@ -41,6 +41,29 @@ export class RunDir {
   }
 
   /**
+   * On --resume from `step`: a killed run may have logged steps past its last checkpoint (and a
+   * torn last line). Those steps run again, so their old lines go: the log is rewritten,
+   * atomically, with only the complete lines of steps <= `step`. Returns how many lines went.
+   */
+  truncateMetrics(step: number): number {
+    const file = this.file('metrics.jsonl');
+    if (!fs.existsSync(file)) return 0;
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const complete = lines.slice(0, -1); // after the last '\n': empty, or a line the kill tore
+    const kept = complete.filter((line) => {
+      try {
+        const r = JSON.parse(line) as { step?: unknown };
+        return typeof r.step === 'number' && r.step <= step;
+      } catch {
+        return false;
+      }
+    });
+    const dropped = lines.length - 1 - kept.length + (lines[lines.length - 1] ? 1 : 0);
+    if (dropped > 0) writeFileAtomic(file, new TextEncoder().encode(kept.map((l) => l + '\n').join('')));
+    return dropped;
+  }
+
+  /**
    * Temp files a killed run left behind (`.<name>.<pid>.<time>.tmp`, see writeFileAtomic). They
    * were never renamed into place, so they are incomplete by definition.
    */

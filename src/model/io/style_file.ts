@@ -15,6 +15,23 @@ const MAX_STYLES = 10_000;
 const MAX_Z = 1 << 16;
 const MAX_TEXT = 4096;
 
+/**
+ * Largest `.spade-style.json` anyone reads (16 MiB), checked on the file's size before it is
+ * read or parsed. Our writer spends at most 16 bytes a number (`-1.23456789e-10,`), so one style
+ * at NVlabs' z_dim 256 is under 8.5 KB (mu and logvar, 512 numbers, plus its name and source):
+ * the cap holds about 2000 such styles, or 500 at z_dim 1024. A hand-written file with 17-digit
+ * doubles and generous indentation still fits 1000 styles at z_dim 256.
+ */
+export const MAX_STYLE_FILE_BYTES = 16 * 1024 * 1024;
+
+/** Refuses a style file of `bytes` bytes over MAX_STYLE_FILE_BYTES; callers stat before they read. */
+export function checkStyleFileSize(bytes: number, file: string): void {
+  if (bytes > MAX_STYLE_FILE_BYTES) {
+    const mib = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+    throw new SpadeInputError(`style file is ${mib(bytes)}, more than the ${mib(MAX_STYLE_FILE_BYTES)} a style set may be (about 2000 styles at z_dim 256); not read`, file);
+  }
+}
+
 export interface StyleCode {
   name: string;
   /** Where the code came from: an image path relative to the style file, or a note. */
@@ -116,6 +133,9 @@ const oneLine = (s: string, max = 120): string => {
 
 /** Parses and validates; every error names the file and the field (`styles[2].mu[7]`). */
 export function parseStyleFile(text: string, file: string): StyleFile {
+  // Callers that read files check the size first; text from elsewhere (the webview) is checked
+  // here, before JSON.parse builds it into objects. A UTF-16 unit is at least one UTF-8 byte.
+  checkStyleFileSize(text.length, file);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

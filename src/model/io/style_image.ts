@@ -6,6 +6,7 @@ import { convertIndexedToRgb, decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { checkPng, DEFAULT_MAX_PIXELS } from './label_png';
 import { SpadeInputError } from '../errors';
+import { jpegSize } from './jpeg_header';
 
 export interface RgbImage {
   width: number;
@@ -20,6 +21,9 @@ const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8
 /** `maxPixels` is checked on the header, before anything is decoded. */
 export function decodeStyleImage(bytes: Uint8Array, name: string, maxPixels = DEFAULT_MAX_PIXELS): RgbImage {
   if (isJpeg(bytes)) {
+    // The frame header first: jpeg-js's own limit says only "exceeded by 1MP".
+    const { width, height } = jpegSize(bytes, name);
+    if (width * height > maxPixels) throw new SpadeInputError(`image is ${width}x${height} (${width * height} pixels), more than the limit of ${maxPixels} pixels`, name);
     let d: { width: number; height: number; data: Uint8Array };
     try {
       d = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6 });

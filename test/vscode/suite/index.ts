@@ -9,6 +9,7 @@ import './editor.test';
 import './editor_faults.test';
 import './finetune.test';
 import './styles.test';
+import './editor_export_style.test';
 
 export function run(): Promise<void> {
   return new Promise((resolve, reject) => {
