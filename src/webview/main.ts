@@ -23,8 +23,12 @@ function boot(): void {
   const app = new App(root, host);
   host.onMessage((m) => app.handle(m));
   app.startWorker(document.body.dataset.workerUri);
-  // For E2E tests: exercise the GPU fallback without a real driver failure.
-  (globalThis as { __spadeDebug?: unknown }).__spadeDebug = { loseGpu: () => app.debugLoseGpu() };
+  // For E2E tests: exercise the GPU fallback without a real driver failure. Only on pages the
+  // host marked (it does so only when its environment has SPADE_TEST_HOOKS=1); the hook lives in
+  // this webview's own window, which nothing but our nonce'd script and the test's browser reaches.
+  if (document.body.dataset.testHooks === '1') {
+    (globalThis as { __spadeDebug?: unknown }).__spadeDebug = { loseGpu: () => app.debugLoseGpu() };
+  }
   host.post({ type: 'ready' });
 }
 
