@@ -23,9 +23,10 @@ function boot(): void {
   const app = new App(root, host);
   host.onMessage((m) => app.handle(m));
   app.startWorker(document.body.dataset.workerUri);
-  // For E2E tests: exercise the GPU fallback without a real driver failure. Only on pages the
-  // host marked (it does so only when its environment has SPADE_TEST_HOOKS=1); the hook lives in
-  // this webview's own window, which nothing but our nonce'd script and the test's browser reaches.
+  // For E2E tests: exercise the GPU fallback without a real driver failure. Only on pages the host
+  // marked, which it does only when its environment has SPADE_TEST_HOOKS=1. Even then the hook is
+  // a property of this webview's own window: the workbench is another origin, the CSP runs only
+  // our nonce'd script, so only a browser driven by a test (devtools protocol) can call it.
   if (document.body.dataset.testHooks === '1') {
     (globalThis as { __spadeDebug?: unknown }).__spadeDebug = { loseGpu: () => app.debugLoseGpu() };
   }

@@ -5,7 +5,8 @@
 //   too (the host's document owns it), and a picture must render again.
 // * hot-exit: a window reload with an unsaved stroke. VS Code backs dirty documents up (for ours,
 //   through backupCustomDocument) and reopens them dirty from the backup; the file on disk must not
-//   change. Screenshots: e2e-<backend>-hidden.png, -shown-again.png, -hot-exit-*.png.
+//   change. Screenshots: e2e-<backend>-before-hide.png, -hidden.png, -shown-again.png,
+//   -hot-exit-restored.png.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { log, ms } from './harness.mjs';
@@ -31,6 +32,8 @@ async function uiState(frame) {
       overlay: !!document.querySelector('.stage .overlay'),
       opacity: value('#overlay-opacity'),
       filter: value('#class-filter'),
+      // The classes the filter leaves on screen.
+      shown: [...document.querySelectorAll('#class-list .class-item')].filter((it) => it.checkVisibility()).map((it) => it.querySelector('.class-name')?.textContent),
     };
   });
 }
@@ -88,7 +91,10 @@ export async function driveHideShow(ctx) {
   const filterText = cls.name.slice(0, 3);
   await frame.locator('#class-filter input').fill(filterText);
   await frame.locator('#tool-fill').click();
-  const want = { tool: 'fill', brushSize: '20', classId: cls.id, seed: '4242', view: 'overlay', overlay: true, opacity: '35', filter: filterText };
+  const names = await frame.$$eval('#class-list .class-item .class-name', (els) => els.map((e) => e.textContent));
+  const shown = names.filter((n) => n.toLowerCase().includes(filterText.toLowerCase()));
+  if (shown.length === 0 || shown.length === names.length) fail(`the filter '${filterText}' should leave some of the ${names.length} classes, not ${shown.length}`);
+  const want = { tool: 'fill', brushSize: '20', classId: cls.id, seed: '4242', view: 'overlay', overlay: true, opacity: '35', filter: filterText, shown };
   const before = await uiState(frame);
   if (!sameState(before, want)) fail(`the controls did not take the changes: ${JSON.stringify(before)}, wanted ${JSON.stringify(want)}`);
   st = await settledFrame(ctx, frame, st.frames, 'a picture for seed 4242 and the stroke');
