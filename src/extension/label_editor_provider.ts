@@ -201,7 +201,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(ext, 'dist'), vscode.Uri.joinPath(ext, 'media'), vscode.Uri.joinPath(document.uri, '..')],
     };
-    webviewPanel.webview.html = webviewHtml(webviewPanel.webview, ext);
+    webviewPanel.webview.html = webviewHtml(webviewPanel.webview, ext, process.env.SPADE_TEST_HOOKS === '1');
     const panel: Panel = { document, webview: webviewPanel, provider: this, post: (m) => void webviewPanel.webview.postMessage(m) };
     const registry = this.registry;
     registry.panels.add(panel);

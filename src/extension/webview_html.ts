@@ -13,7 +13,13 @@ export function makeNonce(): string {
   return s;
 }
 
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+/**
+ * `testHooks` adds `data-test-hooks` to the page, which makes the webview expose its E2E
+ * hooks (`__spadeDebug`, see src/webview/main.ts). Only the E2E harness turns it on, through
+ * the extension host's environment (SPADE_TEST_HOOKS=1): no setting, workspace file or
+ * message can.
+ */
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, testHooks = false): string {
   const nonce = makeNonce();
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
   const worker = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'worker.js'));
@@ -36,7 +42,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri): 
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>SPADE Label Map</title>
 </head>
-<body data-worker-uri="${worker}" data-nonce="${nonce}">
+<body data-worker-uri="${worker}" data-nonce="${nonce}"${testHooks ? ' data-test-hooks="1"' : ''}>
 <div id="app"></div>
 <script nonce="${nonce}" src="${script}"></script>
 </body>

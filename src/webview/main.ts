@@ -23,8 +23,13 @@ function boot(): void {
   const app = new App(root, host);
   host.onMessage((m) => app.handle(m));
   app.startWorker(document.body.dataset.workerUri);
-  // For E2E tests: exercise the GPU fallback without a real driver failure.
-  (globalThis as { __spadeDebug?: unknown }).__spadeDebug = { loseGpu: () => app.debugLoseGpu() };
+  // For E2E tests: exercise the GPU fallback without a real driver failure. Only on pages the host
+  // marked, which it does only when its environment has SPADE_TEST_HOOKS=1. Even then the hook is
+  // a property of this webview's own window: the workbench is another origin, the CSP runs only
+  // our nonce'd script, so only a browser driven by a test (devtools protocol) can call it.
+  if (document.body.dataset.testHooks === '1') {
+    (globalThis as { __spadeDebug?: unknown }).__spadeDebug = { loseGpu: () => app.debugLoseGpu() };
+  }
   host.post({ type: 'ready' });
 }
 

@@ -44,6 +44,8 @@ body {
   display: grid; grid-template-columns: 14px 1fr auto; align-items: center; gap: 6px;
   padding: 2px 4px; border-radius: 3px; cursor: pointer; user-select: none;
 }
+/* The filter hides rows with the hidden attribute, which display: grid would override. */
+.class-item[hidden] { display: none; }
 .class-item:hover { background: var(--vscode-list-hoverBackground, rgba(128,128,128,.15)); }
 .class-item[aria-selected="true"] {
   background: var(--vscode-list-activeSelectionBackground, #04395e);

@@ -14,7 +14,7 @@ import type { LabelBatch } from '../model/preprocess';
 import { decodeStyleImage } from '../model/io/style_image';
 import { checkpointIdentity } from '../model/io/style_file';
 import { liveFrame } from './live_frames';
-import { BACKEND_ORDER, GpuFailure, abandonBackend, checkGpu, gpuRead, loseGpu, startBackend, type ActiveBackend } from './worker_backend';
+import { BACKEND_ORDER, GpuFailure, abandonBackend, checkGpu, gpuRead, hasGpuFailure, loseGpu, onGpuFailure, startBackend, takeGpuFailure, type ActiveBackend } from './worker_backend';
 import type { BackendName, MainToWorker, ModelInfo, StyleSpec, WorkerToMain } from './worker_protocol';
 
 type RenderRequest = Extract<MainToWorker, { type: 'render' }>;
@@ -51,10 +51,18 @@ scope.onmessage = (ev: MessageEvent<MainToWorker>) => {
   if (!pumping) void pump();
 };
 
+// A GPU lost while nothing renders: fall back now, so that the status line says so at once and
+// the next stroke renders on the new backend without waiting for a failed frame first.
+onGpuFailure(() => {
+  if (!pumping) void pump();
+});
+
 async function pump(): Promise<void> {
   pumping = true;
   try {
     if (!backend) await ensureBackend();
+    const lost = takeGpuFailure();
+    if (lost) await fallBack(lost);
   } catch (e) {
     post({ type: 'fatal', message: messageOf(e) });
     control.length = 0;
@@ -82,6 +90,8 @@ async function pump(): Promise<void> {
     }
   } finally {
     pumping = false;
+    // A failure reported while this pump was busy but after its last frame: handle it now.
+    if (hasGpuFailure()) void pump();
   }
 }
 

@@ -34,10 +34,22 @@ function newSignal(): { promise: Promise<string>; resolve: (m: string) => void }
 /** Bumped on every backend start, so that late events from an abandoned backend are ignored. */
 let generation = 0;
 
+/** Called on every reported failure; the worker uses it to fall back while it is idle. */
+let failureListener: (() => void) | null = null;
+
+export function onGpuFailure(listener: () => void): void {
+  failureListener = listener;
+}
+
 function reportFailure(gen: number, message: string): void {
   if (gen !== generation) return;
   gpuFailure ??= message;
   failSignal.resolve(message);
+  failureListener?.();
+}
+
+export function hasGpuFailure(): boolean {
+  return gpuFailure !== null;
 }
 
 export function takeGpuFailure(): string | null {

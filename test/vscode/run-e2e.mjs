@@ -5,7 +5,12 @@
 // Usage: node test/vscode/run-e2e.mjs [--backend webgpu|webgl|all]   (default: all = webgpu, then webgl)
 //   webgpu: Chromium with --enable-unsafe-webgpu (SwiftShader adapter): #status data-backend must be webgpu.
 //   webgl:  Chromium without it (no WebGPU adapter): data-backend must be webgl.
-// Env: SPADE_E2E_BACKENDS (same as --backend), SPADE_VSCODE_TIMEOUT_S (whole run, default 600),
+// After the first image and a stroke (always), the scenarios: base (save, export, checkpoint switch),
+// styles (the Styles panel), hide-show (webview state restore), hot-exit (window reload with an
+// unsaved stroke), gpu-loss (WebGPU device lost; webgpu run only). styles, hide-show and hot-exit
+// run on the last backend of the run (webgl in a full run).
+// Env: SPADE_E2E_BACKENDS (same as --backend), SPADE_E2E_ONLY (comma list of scenarios, to iterate
+//      on some; CI runs all), SPADE_VSCODE_TIMEOUT_S (whole run, default 900),
 //      SPADE_E2E_FIRST_IMAGE_S (open -> first image, default 240), SPADE_TEST_VERBOSE=1, KEEP_TMP=1.
 // Writes test-results/e2e-<backend>-*.png, e2e-<backend>.json, e2e-<backend>-server.log.
 // Prerequisites: `npm run build`, `node test/vscode/setup.mjs`.
@@ -17,6 +22,8 @@ import * as path from 'node:path';
 import { unzipSync } from 'fflate';
 import { decode as decodePng } from 'fast-png';
 import { driveStyles } from './e2e_styles.mjs';
+import { driveGpuLoss } from './e2e_gpu_loss.mjs';
+import { driveHideShow, driveHotExit } from './e2e_restore.mjs';
 import {
   paths, log, ms, makeSandbox, freePort, requireSetup, spawnGroup, killGroup, waitForHttp,
   launchChromium, guard,
@@ -28,7 +35,7 @@ const EXPECTED_DIRTY_S = 60;
 // Canvas regions as fractions of the canvas size: all of it, and the box around the test's stroke.
 const FULL = { x0: 0, y0: 0, x1: 1, y1: 1 };
 const STROKE_BOX = { x0: 0.05, y0: 0.05, x1: 0.95, y1: 0.95 };
-const timeoutS = Number(process.env.SPADE_VSCODE_TIMEOUT_S || 600);
+const timeoutS = Number(process.env.SPADE_VSCODE_TIMEOUT_S || 900);
 const firstImageS = Number(process.env.SPADE_E2E_FIRST_IMAGE_S || 240);
 const verbose = !!process.env.SPADE_TEST_VERBOSE;
 
@@ -45,6 +52,16 @@ for (const b of backends) {
     process.exit(2);
   }
 }
+
+const SCENARIOS = ['base', 'styles', 'hide-show', 'hot-exit', 'gpu-loss'];
+const only = process.env.SPADE_E2E_ONLY ? process.env.SPADE_E2E_ONLY.split(',') : SCENARIOS;
+for (const s of only) {
+  if (!SCENARIOS.includes(s)) {
+    console.error(`[${TAG}] unknown scenario '${s}' in SPADE_E2E_ONLY: use ${SCENARIOS.join(', ')}`);
+    process.exit(2);
+  }
+}
+const runs = (scenario) => only.includes(scenario);
 
 class Failure extends Error {}
 const fail = (msg) => { throw new Failure(msg); };
@@ -129,7 +146,8 @@ async function runOne(backend) {
     'extensions.autoUpdate': false,
     'update.mode': 'none',
     'chat.disableAIFeatures': true,
-    'files.hotExit': 'off',
+    // VS Code's default; the hot-exit scenario reloads the window with an unsaved stroke.
+    'files.hotExit': 'onExit',
     // VS Code in a browser defaults to autoSave "afterDelay" (desktop: "off"), which saved the
     // stroke within a second and made the dirty check flaky; test the desktop flow.
     'files.autoSave': 'off',
@@ -155,7 +173,9 @@ async function runOne(backend) {
     '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--user-data-dir', userData,
     '--extensions-dir', extDir, '--disable-telemetry', '--disable-update-check',
     '--disable-workspace-trust', '--disable-getting-started-override', sb.workspace,
-  ], { env: sb.env, cwd: sb.dir, logFile: serverLog, tag: TAG });
+    // SPADE_TEST_HOOKS reaches the extension host, which then gives its webviews the test hook
+    // (__spadeDebug.loseGpu); nothing else turns it on.
+  ], { env: { ...sb.env, SPADE_TEST_HOOKS: '1' }, cwd: sb.dir, logFile: serverLog, tag: TAG });
   const base = `http://127.0.0.1:${port}`;
   let browser;
   try {
@@ -171,7 +191,7 @@ async function runOne(backend) {
     });
     const shot = (name) => page.screenshot({ path: path.join(paths.results, `e2e-${backend}-${name}.png`) }).catch(() => {});
     try {
-      await drive(page, backend, base, sb.workspace, sample, T, shot, serverLog);
+      await drive(page, backend, base, sb.workspace, sample, T, shot, userData);
     } catch (e) {
       await shot('failure');
       if (e instanceof Failure) e.message += `\n  screenshot: test-results/e2e-${backend}-failure.png; server log: ${path.relative(paths.root, serverLog)}`;
@@ -184,7 +204,7 @@ async function runOne(backend) {
   }
 }
 
-async function drive(page, backend, base, workspace, sample, T, shot, serverLog) {
+async function drive(page, backend, base, workspace, sample, T, shot, userData) {
   // 1. Workbench.
   let t0 = Date.now();
   await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}`);
@@ -240,14 +260,8 @@ async function drive(page, backend, base, workspace, sample, T, shot, serverLog)
   const outBefore = await canvasStats(frame, '#output-canvas', STROKE_BOX);
   const framesBefore = st.frames;
   const diskBefore = sha(sample);
-  const box = await frame.locator('#mask-canvas').boundingBox();
-  if (!box || box.width < 8 || box.height < 8) fail(`#mask-canvas has no usable size on screen: ${JSON.stringify(box)}`);
-  const at = (fx, fy) => [box.x + fx * box.width, box.y + fy * box.height];
   t0 = Date.now();
-  await page.mouse.move(...at(0.1, 0.1));
-  await page.mouse.down();
-  for (let i = 1; i <= 24; i++) await page.mouse.move(...at(0.1 + 0.8 * i / 24, 0.1 + 0.8 * i / 24));
-  await page.mouse.up();
+  await paintLine(page, frame, [0.1, 0.1], [0.9, 0.9]);
 
   let maskChanged = 0;
   await until('mask pixels to change in the stroke region after dragging across #mask-canvas', 10_000, async () => {
@@ -274,53 +288,64 @@ async function drive(page, backend, base, workspace, sample, T, shot, serverLog)
     fail(`the editor tab for ${SAMPLE} did not show dirty within ${EXPECTED_DIRTY_S} s after painting`));
   await shot('painted');
 
-  // 8. Ctrl+S writes the file.
-  t0 = Date.now();
-  await page.keyboard.press('Control+S');
-  await until(`${SAMPLE} to change on disk after Ctrl+S`, 30_000, () => sha(sample) !== diskBefore);
-  T.save = ms(t0);
-  await until('the tab to lose its dirty mark after saving', 10_000, async () => (await dirtyTab.count()) === 0)
-    .catch((e) => fail(e.message));
-  log(TAG, `${backend}: saved in ${T.save} ms (${fs.statSync(sample).size} bytes on disk); ` +
-    `data-latency by frame: ${JSON.stringify(T.frameLatencies)}`);
-  await shot('saved');
+  // 8-11: save, export, and a checkpoint switch (scenario base). Leaves the preview on the
+  // checkpoint it switched to.
+  let checkpoint = path.join(paths.root, 'media', 'models', 'tiny-untrained.safetensors');
+  if (runs('base')) {
+    // 8. Ctrl+S writes the file.
+    t0 = Date.now();
+    await page.keyboard.press('Control+S');
+    await until(`${SAMPLE} to change on disk after Ctrl+S`, 30_000, () => sha(sample) !== diskBefore);
+    T.save = ms(t0);
+    await until('the tab to lose its dirty mark after saving', 10_000, async () => (await dirtyTab.count()) === 0)
+      .catch((e) => fail(e.message));
+    log(TAG, `${backend}: saved in ${T.save} ms (${fs.statSync(sample).size} bytes on disk); ` +
+      `data-latency by frame: ${JSON.stringify(T.frameLatencies)}`);
+    await shot('saved');
 
-  // 9. SPADE: Export Synthesized Image writes <name>.synth.png beside the mask.
-  const exported = path.join(path.dirname(sample), SAMPLE.replace(/\.label\.png$/, '.synth.png'));
-  t0 = Date.now();
-  await runCommand(page, 'SPADE: Export Synthesized Image');
-  await until(`${path.basename(exported)} to be written by SPADE: Export Synthesized Image`, 60_000, () => fs.existsSync(exported));
-  const png = decodePng(fs.readFileSync(exported));
-  const out = await canvasStats(frame, '#output-canvas', FULL, false);
-  if (png.width !== out.width || png.height !== out.height) fail(`exported ${png.width}x${png.height}, the preview is ${out.width}x${out.height}`);
-  log(TAG, `${backend}: exported ${path.basename(exported)} (${png.width}x${png.height}) in ${ms(t0)} ms`);
+    // 9. SPADE: Export Synthesized Image writes <name>.synth.png beside the mask.
+    const exported = path.join(path.dirname(sample), SAMPLE.replace(/\.label\.png$/, '.synth.png'));
+    t0 = Date.now();
+    await runCommand(page, 'SPADE: Export Synthesized Image');
+    await until(`${path.basename(exported)} to be written by SPADE: Export Synthesized Image`, 60_000, () => fs.existsSync(exported));
+    const png = decodePng(fs.readFileSync(exported));
+    const out = await canvasStats(frame, '#output-canvas', FULL, false);
+    if (png.width !== out.width || png.height !== out.height) fail(`exported ${png.width}x${png.height}, the preview is ${out.width}x${out.height}`);
+    log(TAG, `${backend}: exported ${path.basename(exported)} (${png.width}x${png.height}) in ${ms(t0)} ms`);
 
-  // 10. Pointing spade.checkpoint at another file reloads the preview with it.
-  const other = path.join(path.dirname(sample), 'other.safetensors');
-  fs.copyFileSync(path.join(paths.root, 'media', 'models', 'tiny-untrained.safetensors'), other);
-  fs.mkdirSync(path.join(path.dirname(sample), '.vscode'), { recursive: true });
-  st = await status(frame);
-  let framesAt = st.frames;
-  fs.writeFileSync(path.join(path.dirname(sample), '.vscode', 'settings.json'), JSON.stringify({ 'spade.checkpoint': 'other.safetensors' }));
-  await until('the preview to render with other.safetensors after the setting changed', 180_000, async () => {
+    // 10. Pointing spade.checkpoint at another file reloads the preview with it.
+    const other = path.join(path.dirname(sample), 'other.safetensors');
+    fs.copyFileSync(path.join(paths.root, 'media', 'models', 'tiny-untrained.safetensors'), other);
+    fs.mkdirSync(path.join(path.dirname(sample), '.vscode'), { recursive: true });
     st = await status(frame);
-    return st.text.includes('other.safetensors') && st.frames > framesAt;
-  }, async () => `last #status: ${JSON.stringify(st)}`);
+    let framesAt = st.frames;
+    fs.writeFileSync(path.join(path.dirname(sample), '.vscode', 'settings.json'), JSON.stringify({ 'spade.checkpoint': 'other.safetensors' }));
+    await until('the preview to render with other.safetensors after the setting changed', 180_000, async () => {
+      st = await status(frame);
+      return st.text.includes('other.safetensors') && st.frames > framesAt;
+    }, async () => `last #status: ${JSON.stringify(st)}`);
 
-  // 11. Rewriting that file (as a fine-tuning run does) reloads it again.
-  framesAt = st.frames;
-  fs.copyFileSync(path.join(paths.root, 'media', 'models', 'tiny-untrained.safetensors'), other + '.tmp');
-  fs.renameSync(other + '.tmp', other);
-  await until('a new frame after other.safetensors was rewritten', 180_000, async () => (st = await status(frame)).frames > framesAt,
-    async () => `last #status: ${JSON.stringify(st)}`);
-  log(TAG, `${backend}: checkpoint switch and rewrite both reloaded the preview`);
-  await shot('checkpoint-reloaded');
+    // 11. Rewriting that file (as a fine-tuning run does) reloads it again.
+    framesAt = st.frames;
+    fs.copyFileSync(path.join(paths.root, 'media', 'models', 'tiny-untrained.safetensors'), other + '.tmp');
+    fs.renameSync(other + '.tmp', other);
+    await until('a new frame after other.safetensors was rewritten', 180_000, async () => (st = await status(frame)).frames > framesAt,
+      async () => `last #status: ${JSON.stringify(st)}`);
+    log(TAG, `${backend}: checkpoint switch and rewrite both reloaded the preview`);
+    await shot('checkpoint-reloaded');
+    checkpoint = other;
+  }
 
   // 12. The Styles panel, once, on the last backend (webgl in a full run: SwiftShader's WebGPU is
-  //     far slower, and the panel renders many frames).
-  if (backend === backends[backends.length - 1]) {
-    await driveStyles({ page, frame, backend, workspace, checkpoint: other, T, shot, until, runCommand, canvasStats, diffCount, fail });
-  }
+  //     far slower, and the panel renders many frames). Then, on that backend too, the state
+  //     restore scenarios; and on webgpu, the device loss (last: the rest of the run would be on
+  //     its fallback).
+  const last = backend === backends[backends.length - 1];
+  const ctx = { page, frame, backend, workspace, sample, userData, T, shot, until, runCommand, canvasStats, diffCount, fail, readStatus, findFrame, paintLine, sha, dirtyTab };
+  if (runs('styles') && last) await driveStyles({ ...ctx, checkpoint });
+  if (runs('hide-show') && last) ctx.frame = await driveHideShow(ctx);
+  if (runs('hot-exit') && last) ctx.frame = await driveHotExit(ctx);
+  if (runs('gpu-loss') && backend === 'webgpu') await driveGpuLoss(ctx);
 }
 
 /** Runs a command from the palette by its exact title (the list fills lazily, so retry). */
@@ -344,6 +369,17 @@ async function runCommand(page, title) {
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
+
+/** Drags the mouse across #mask-canvas from `from` to `to` ([x, y] as fractions of its box on screen). */
+async function paintLine(page, frame, from, to, steps = 24) {
+  const box = await frame.locator('#mask-canvas').boundingBox();
+  if (!box || box.width < 8 || box.height < 8) fail(`#mask-canvas has no usable size on screen: ${JSON.stringify(box)}`);
+  const at = (fx, fy) => [box.x + fx * box.width, box.y + fy * box.height];
+  await page.mouse.move(...at(...from));
+  await page.mouse.down();
+  for (let i = 1; i <= steps; i++) await page.mouse.move(...at(from[0] + (to[0] - from[0]) * i / steps, from[1] + (to[1] - from[1]) * i / steps));
+  await page.mouse.up();
+}
 
 async function until(what, timeoutMs, fn, detail = async () => '') {
   const end = Date.now() + timeoutMs;
