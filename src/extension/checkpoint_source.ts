@@ -15,6 +15,8 @@ export interface LoadedCheckpoint {
   uri: vscode.Uri;
   info: CheckpointInfo;
   labelSet: LabelSet;
+  /** The generator's input channels: which label ids it can take. */
+  model: { labelNc: number; containDontcare: boolean };
   hasEncoder: boolean;
 }
 
@@ -46,7 +48,8 @@ export async function loadCheckpoint(uri: vscode.Uri): Promise<LoadedCheckpoint>
   // A training run's checkpoint also holds D and the optimizer state, many times the size of G;
   // the previews need only G (and E), and every reload sends the bytes to each webview.
   const forPreview = ck.nets.D || ck.extra.size ? writeCheckpoint({ ...ck, nets: { G: ck.nets.G, E: ck.nets.E }, extra: new Map() }) : bytes;
-  return { uri, info: { name, bytes: forPreview, optTxt }, labelSet: ck.labelSet, hasEncoder: !!ck.nets.E };
+  const model = { labelNc: ck.config.label_nc, containDontcare: ck.config.contain_dontcare_label };
+  return { uri, info: { name, bytes: forPreview, optTxt }, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E };
 }
 
 async function readOrExplain(uri: vscode.Uri, what: string): Promise<Uint8Array> {

@@ -9,6 +9,7 @@ import type { CheckpointService } from './checkpoint_service';
 import { labelSetInfo, plainBytes, type LoadedCheckpoint } from './checkpoint_source';
 import { webviewHtml } from './webview_html';
 import { maxPixelsSetting } from './max_pixels';
+import { findUnknownIds } from './unknown_ids';
 import { addDroppedImages, addStyleImages, exportFrames, loadStyleSet, saveStyleSet } from './style_sets';
 import { parseWebviewMessage, type HostToWebview, type StatusMessage } from '../shared/protocol';
 
@@ -85,6 +86,8 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
   readonly onDidChangeCustomDocument = this._onDidChangeCustomDocument.event;
   private nextRequest = 1;
   private readonly exports = new Map<number, (png: Uint8Array) => void>();
+  /** The checkpoint each document's label ids were last checked against, so we ask once. */
+  private readonly idsChecked = new WeakMap<LabelMapDocument, LoadedCheckpoint>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -96,7 +99,9 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       this._onDidChangeCustomDocument,
       checkpoints.onDidChange((ck) => {
         for (const p of registry.panels) {
-          if (p.provider === this) p.post({ type: 'checkpoint', checkpoint: ck.info, labelSet: labelSetInfo(ck.labelSet) });
+          if (p.provider !== this) continue;
+          p.post({ type: 'checkpoint', checkpoint: ck.info, labelSet: labelSetInfo(ck.labelSet) });
+          void this.checkIds(p.document, ck);
         }
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -220,6 +225,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       if (registry.active === panel) registry.active = undefined;
       for (const d of disposables) d.dispose();
     });
+    void this.checkIds(document, await this.checkpoints.get());
   }
 
   /** Handles a message as if the panel's webview had sent it (same validation). For tests. */
@@ -276,6 +282,26 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       editable: true,
       maxPixels: panel.maxPixels,
     });
+  }
+
+  /**
+   * Ids the model has no channel for: the user is told which and how many pixels (the webview
+   * shows the same in its error line) and, where the model has a dontcare class, offered to paint
+   * them as dontcare. Once per document and checkpoint, however many panels show it.
+   */
+  private async checkIds(doc: LabelMapDocument, ck: LoadedCheckpoint): Promise<void> {
+    if (this.idsChecked.get(doc) === ck) return;
+    this.idsChecked.set(doc, ck);
+    const unknown = findUnknownIds(doc.ids, ck.labelSet, ck.model, doc.fileName);
+    if (!unknown) return;
+    const text = this.registry.notice(`SPADE: ${unknown.message}`);
+    this.log.appendLine(text);
+    if (unknown.dontcareId === null) return void vscode.window.showWarningMessage(text);
+    const treat = 'Treat as dontcare';
+    if ((await this.registry.ask(text, treat)) !== treat) return;
+    // The ids may have changed while the question was open: paint what is unknown now.
+    const now = findUnknownIds(doc.ids, ck.labelSet, ck.model, doc.fileName);
+    if (now && now.dontcareId !== null) doc.applyStroke('Treat unknown ids as dontcare', now.indices, now.dontcareId, undefined);
   }
 
   private async pickStyleImage(panel: Panel): Promise<void> {

@@ -8,6 +8,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { W, H, closeAll, docIds, isDirty, open, readIds, stroke, until, workspaceUri, writeLabelMap } from './editor.test';
+import { encodeLabelMap } from '../../../src/model/io/label_png';
 
 interface Status {
   notices: string[];
@@ -120,5 +121,35 @@ suite('label-map editor faults', () => {
     const restored = await vscode.commands.executeCommand<number[]>('spade.internal.openBackup', uri, backup.id);
     assert.deepStrictEqual(restored, stroked([5, 6], 7), 'restored from the backup, not from disk');
     assert.deepStrictEqual((await readIds(uri)).ids, new Array(W * H).fill(2), 'disk still has the saved file');
+  });
+
+  test('ids the model has no channel for: the editor names them and their pixels, and "Treat as dontcare" is an edit undo takes back', async () => {
+    // The bundled model: the landscapes set, 11 classes + dontcare (255).
+    const ids = new Int32Array(W * H).fill(2);
+    for (const i of [0, 1, 2]) ids[i] = 20;
+    ids[W] = 300;
+    const uri = workspaceUri('foreign.label.png');
+    await vscode.workspace.fs.writeFile(uri, encodeLabelMap({ width: W, height: H, ids, encoding: { kind: 'gray', bitDepth: 16 } }));
+    const since = (await status()).notices.length;
+    await vscode.commands.executeCommand('spade.internal.queueAnswer', 'Treat as dontcare');
+    await open(uri);
+    const notice = await noticeAfter(since, /foreign\.label\.png: label ids outside/);
+    assert.strictEqual(notice, "SPADE: foreign.label.png: label ids outside the model's 12 classes: 20 (3 px), 300 (1 px); 4 pixels in all. Paint them as dontcare (an edit you can undo)?");
+    const painted = Array.from(ids);
+    for (const i of [0, 1, 2, W]) painted[i] = 255;
+    await until('the unknown ids painted as dontcare', async () => JSON.stringify(await docIds(uri)) === JSON.stringify(painted));
+    await until('dirty', () => isDirty(uri));
+    assert.deepStrictEqual((await readIds(uri)).ids, Array.from(ids), 'nothing reaches the file before a save');
+    await vscode.commands.executeCommand('undo');
+    await until('undo brings the ids back', async () => JSON.stringify(await docIds(uri)) === JSON.stringify(Array.from(ids)));
+    // Reopened and declined: asked again (a new document), and nothing changes.
+    await closeAll();
+    const again = (await status()).notices.length;
+    await vscode.commands.executeCommand('spade.internal.queueAnswer', 'no');
+    await open(uri);
+    await noticeAfter(again, /foreign\.label\.png: label ids outside/);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepStrictEqual(await docIds(uri), Array.from(ids));
+    assert.ok(!isDirty(uri));
   });
 });
