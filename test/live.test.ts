@@ -51,7 +51,7 @@ function assertSame(a: Float32Array, b: Float32Array, what: string): void {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) assert.fail(`${what}: element ${i} differs: ${a[i]} vs ${b[i]}`);
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
+for (const backend of ['cpu', 'wasm', 'webgpu'] as const) {
   test(`modulation cache equals the plain forward exactly (dense, ${backend})`, async () => {
     await useBackend(backend);
     for (const [name, opts] of Object.entries(TOYS)) {
@@ -120,7 +120,7 @@ function strokes(cfg: SpadeConfig, seed: number, count: number): Array<{ x: numb
   }));
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
+for (const backend of ['cpu', 'wasm', 'webgpu'] as const) {
   test(`dirty-region renderer equals the full recompute exactly after random strokes (${backend})`, async () => {
     await useBackend(backend);
     for (const [name, opts] of Object.entries(TOYS)) {
@@ -131,8 +131,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const labels = randomLabels(cfg, 3);
         let partial = 0;
         let frame = 0;
-        // Fewer on cpu, whose pure-JS convs are slow; the fixed border strokes come first.
-        for (const s of strokes(cfg, 11, backend === 'cpu' ? 7 : 10)) {
+        // Fewer on cpu (pure-JS convs) and webgpu (a software adapter in CI); the fixed border strokes come first.
+        for (const s of strokes(cfg, 11, backend === 'wasm' ? 10 : 7)) {
           // A style change now and then: the main path must follow it, from the cached modulations.
           const style = { seed: frame === 5 ? 9 : 2 };
           paint(labels.ids, labels.w, labels.h, s.x, s.y, s.size, s.v);

@@ -92,10 +92,12 @@ export function assertParam(actualTf: tf.Tensor, expected: HostTensor, tol: numb
   return e;
 }
 
-export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
+/** webgpu: Dawn (the `webgpu` package) on whatever adapter this machine has (llvmpipe/lavapipe in CI). */
+export async function useBackend(name: 'cpu' | 'wasm' | 'webgpu'): Promise<void> {
   tf.env().set('IS_TEST', true); // quiets tfjs' advice to install tfjs-node
   if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
-  else await import('@tensorflow/tfjs-backend-wasm');
+  else if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  else await (await import('../../src/cli/webgpu_node')).registerDawnWebGPU();
   assert.ok(await tf.setBackend(name), `backend ${name} failed to initialise`);
   await tf.ready();
 }

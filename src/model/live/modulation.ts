@@ -44,9 +44,8 @@ export const GATHER_MIN_CHANNELS = 32;
  * A stride-1 conv's output on the box `out` from its input on `inp` = dilate(out, pad): the
  * same kernel call as Conv2d.forward, with padding only on the sides where the full conv pads.
  */
-export function regionConv(ctx: Ctx, conv: Conv2d, x: tf.Tensor4D, out: Box, inp: Box): tf.Tensor4D {
-  const y = tf.conv2d(x, conv.kernel(ctx) as tf.Tensor4D, 1, cropPadding(out, inp, conv.pad));
-  return conv.bias ? (tf.add(y, ctx.p(`${conv.key}.bias`)) as tf.Tensor4D) : y;
+export function regionConv(ctx: Ctx, conv: Conv2d, x: tf.Tensor4D, out: Box, inp: Box, relu = false): tf.Tensor4D {
+  return conv.forwardPadded(ctx, x, cropPadding(out, inp, conv.pad), relu);
 }
 
 /** One SPADE layer's (gamma, beta) on `box` of its h x w grid. */
@@ -54,14 +53,13 @@ export function spadeModulation(ctx: Ctx, s: SPADE, sem: HostSemantic, h: number
   return tf.tidy(() => {
     const p = s.mlp_shared.pad;
     const a = dilate(box, s.mlp_gamma.pad, h, w); // where actv is needed
-    let shared: tf.Tensor4D;
+    let actv: tf.Tensor4D;
     if (method === 'gather') {
-      shared = onehotConv(s.mlp_shared.kernel(ctx) as tf.Tensor4D, ctx.p(`${s.mlp_shared.key}.bias`), sem, h, w, a);
+      actv = tf.relu(onehotConv(s.mlp_shared.kernel(ctx) as tf.Tensor4D, ctx.p(`${s.mlp_shared.key}.bias`), sem, h, w, a));
     } else {
       const inp = dilate(a, p, h, w);
-      shared = regionConv(ctx, s.mlp_shared, semanticCrop(sem, h, w, inp), a, inp);
+      actv = regionConv(ctx, s.mlp_shared, semanticCrop(sem, h, w, inp), a, inp, true);
     }
-    const actv = tf.relu(shared);
     return { gamma: regionConv(ctx, s.mlp_gamma, actv, box, a), beta: regionConv(ctx, s.mlp_beta, actv, box, a) };
   });
 }

@@ -47,7 +47,7 @@ export class SPADE {
     const normalized = this.param_free_norm.forward(ctx, x);
     if (mod) return tf.add(tf.mul(normalized, tf.add(mod.gamma, 1)), mod.beta) as tf.Tensor4D;
     const segResized = resizeNearest(seg, x.shape[1], x.shape[2]);
-    const actv = tf.relu(this.mlp_shared.forward(ctx, segResized));
+    const actv = this.mlp_shared.forward(ctx, segResized, true);
     const gamma = this.mlp_gamma.forward(ctx, actv);
     const beta = this.mlp_beta.forward(ctx, actv);
     const out = tf.add(tf.mul(normalized, tf.add(gamma, 1)), beta) as tf.Tensor4D;

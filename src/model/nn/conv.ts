@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Ctx } from './context';
 import type { ParamSpec } from './params';
-import { conv2d, linear } from './ops';
+import { conv2d, linear, type ConvPadding } from './ops';
 import { spectralSpecs, spectralWeight } from './spectral_norm';
 
 /** NVlabs initialises every conv/linear weight with xavier_normal_(gain=init_variance=0.02). */
@@ -56,9 +56,15 @@ export class Conv2d {
     return w;
   }
 
-  forward(ctx: Ctx, x: tf.Tensor4D): tf.Tensor4D {
+  /** `relu`: the ReLU that follows this conv (SPADE's mlp_shared), fused into it in eval mode. */
+  forward(ctx: Ctx, x: tf.Tensor4D, relu = false): tf.Tensor4D {
+    return this.forwardPadded(ctx, x, this.pad, relu);
+  }
+
+  /** forward with other padding: the live renderer runs the conv on crops (modulation.ts, regionConv). */
+  forwardPadded(ctx: Ctx, x: tf.Tensor4D, pad: ConvPadding, relu = false): tf.Tensor4D {
     const b = this.bias ? ctx.p(`${this.key}.bias`) : undefined;
-    return conv2d(x, this.kernel(ctx), this.stride, this.pad, b);
+    return conv2d(x, this.kernel(ctx), this.stride, pad, b, { relu, fused: !ctx.training });
   }
 }
 
