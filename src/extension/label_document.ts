@@ -8,6 +8,7 @@ import { decodeLabelMap, encodeLabelMap, type LabelMap } from '../model/io/label
 import { filePalette, type LabelSet } from '../model/io/label_sets';
 import { SpadeInputError } from '../model/errors';
 import { writeAtomic } from './fs_atomic';
+import { newestBackup, recordBackup } from './backup_index';
 
 export interface StrokeEdit {
   label: string;
@@ -31,6 +32,8 @@ export class LabelMapDocument implements vscode.CustomDocument {
   private diskBytes: Uint8Array;
   /** Bytes of a save in flight: its watcher event may arrive before the write resolves. */
   private savingBytes?: Uint8Array;
+  /** Set when a hot-exit restore could not use the backup VS Code named: what happened instead. */
+  restoreNote?: string;
 
   private constructor(
     readonly uri: vscode.Uri,
@@ -46,8 +49,10 @@ export class LabelMapDocument implements vscode.CustomDocument {
     const name = uri.path.split('/').pop() ?? uri.toString();
     const disk = await vscode.workspace.fs.readFile(uri);
     // A hot-exit backup holds the unsaved PNG; the file itself may have changed since.
-    const source = backupId ? await vscode.workspace.fs.readFile(vscode.Uri.parse(backupId)) : disk;
-    return new LabelMapDocument(uri, decode(source, name), disk, decode);
+    const restored = backupId ? await readBackup(uri, vscode.Uri.parse(backupId), name) : undefined;
+    const doc = new LabelMapDocument(uri, decode(restored?.bytes ?? disk, name), disk, decode);
+    doc.restoreNote = restored?.note;
+    return doc;
   }
 
   get width(): number {
@@ -149,6 +154,8 @@ export class LabelMapDocument implements vscode.CustomDocument {
     // VS Code names the file; its folder may not exist yet.
     await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(destination, '..'));
     await writeAtomic(destination, this.encode());
+    // Only a fallback for restoring (backup_index.ts): a failure here must not fail the backup.
+    await recordBackup(this.uri, destination).catch(() => undefined);
     return {
       id: destination.toString(),
       delete: async () => {
@@ -166,6 +173,26 @@ export class LabelMapDocument implements vscode.CustomDocument {
     this._onDidDispose.dispose();
     this._onDidChangeIds.dispose();
     this._onDidEdit.dispose();
+  }
+}
+
+/**
+ * The backup VS Code names, or, when that file is gone, the newest one we wrote for this label
+ * map (see backup_index.ts). With neither, the file on disk opens and the note says so.
+ */
+async function readBackup(doc: vscode.Uri, backup: vscode.Uri, name: string): Promise<{ bytes?: Uint8Array; note?: string }> {
+  try {
+    return { bytes: await vscode.workspace.fs.readFile(backup) };
+  } catch {
+    const newest = await newestBackup(doc, backup);
+    if (newest) {
+      try {
+        return { bytes: await vscode.workspace.fs.readFile(newest), note: `${name}: restored the unsaved strokes from the newest backup (VS Code named one that no longer exists).` };
+      } catch {
+        // gone as well: fall through
+      }
+    }
+    return { note: `${name}: the hot-exit backup of the unsaved strokes is missing; opened the file as saved on disk.` };
   }
 }
 

@@ -134,6 +134,11 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       void vscode.window.showErrorMessage(`SPADE: ${(e as Error).message}`);
       throw e;
     }
+    if (doc.restoreNote) {
+      const text = this.registry.notice(`SPADE: ${doc.restoreNote}`);
+      this.log.appendLine(text);
+      void vscode.window.showWarningMessage(text);
+    }
     const edits = doc.onDidEdit((edit: StrokeEdit) =>
       this._onDidChangeCustomDocument.fire({ document: doc, label: edit.label, undo: () => doc.undo(edit), redo: () => doc.redo(edit) }),
     );

@@ -123,6 +123,32 @@ suite('label-map editor faults', () => {
     assert.deepStrictEqual((await readIds(uri)).ids, new Array(W * H).fill(2), 'disk still has the saved file');
   });
 
+  test('hot exit when the backup VS Code names is gone (it was superseded): the newest backup restores the strokes', async () => {
+    const uri = await writeLabelMap('superseded.label.png', { kind: 'gray', bitDepth: 8 });
+    await open(uri);
+    const backupsOf = async () => (await status()).backups.filter((b) => b.file === uri.toString());
+    await stroke(uri, [1], 3);
+    const first = await until('a first backup', async () => (await backupsOf()).pop(), 30_000);
+    await stroke(uri, [2], 4);
+    const second = await until('a second backup', async () => (await backupsOf()).find((b) => b.id !== first.id), 30_000);
+    // VS Code's extension host deletes a document's previous backup when it writes the next.
+    await until('the first backup file to be deleted', async () => !(await exists(vscode.Uri.parse(first.id))));
+    const since = (await status()).notices.length;
+    const restored = await vscode.commands.executeCommand<number[]>('spade.internal.openBackup', uri, first.id);
+    const want = new Array(W * H).fill(2);
+    want[1] = 3;
+    want[2] = 4;
+    assert.deepStrictEqual(restored, want, 'both strokes, from the newest backup');
+    await noticeAfter(since, /superseded\.label\.png: restored the unsaved strokes from the newest backup/);
+
+    // With every backup gone, the file opens as saved, and the user is told.
+    await vscode.workspace.fs.delete(vscode.Uri.parse(second.id));
+    const again = (await status()).notices.length;
+    const fromDisk = await vscode.commands.executeCommand<number[]>('spade.internal.openBackup', uri, first.id);
+    assert.deepStrictEqual(fromDisk, new Array(W * H).fill(2));
+    await noticeAfter(again, /superseded\.label\.png: the hot-exit backup of the unsaved strokes is missing; opened the file as saved on disk/);
+  });
+
   test('ids the model has no channel for: the editor names them and their pixels, and "Treat as dontcare" is an edit undo takes back', async () => {
     // The bundled model: the landscapes set, 11 classes + dontcare (255).
     const ids = new Int32Array(W * H).fill(2);
