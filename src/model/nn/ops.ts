@@ -15,7 +15,10 @@ export function stopGradient<T extends tf.Tensor>(x: T): T {
   return stopGradientOp(x) as T;
 }
 
-export type ConvPadding = number | [[0, 0], [number, number], [number, number], [0, 0]];
+/** Zero padding per side of an NHWC tensor: (top, bottom) and (left, right). */
+export type ExplicitPadding = [[0, 0], [number, number], [number, number], [0, 0]];
+/** The same number of pixels on every side, or explicit per-side padding. */
+export type ConvPadding = number | ExplicitPadding;
 
 /**
  * nn.Conv2d, with `pad` zero pixels on each side (not TF's 'same', which pads asymmetrically) or
@@ -28,10 +31,10 @@ export type ConvPadding = number | [[0, 0], [number, number], [number, number], 
  * train mode never does: its gradients stay the ones checked against NVlabs' trainer.
  */
 export function conv2d(x: tf.Tensor4D, kernelHWIO: tf.Tensor, stride: number, pad: ConvPadding, bias?: tf.Tensor, opts: { relu?: boolean; fused?: boolean } = {}): tf.Tensor4D {
-  const padding = pad === 0 ? 'valid' : typeof pad === 'number' ? ([[0, 0], [pad, pad], [pad, pad], [0, 0]] as const) : pad;
+  const padding: ExplicitPadding | 'valid' = typeof pad !== 'number' ? pad : pad === 0 ? 'valid' : [[0, 0], [pad, pad], [pad, pad], [0, 0]];
   const filter = kernelHWIO as tf.Tensor4D;
-  if (opts.fused) return tf.fused.conv2d({ x, filter, strides: stride, pad: padding as Exclude<ConvPadding, number> | 'valid', bias, activation: opts.relu ? 'relu' : 'linear' });
-  let y = tf.conv2d(x, filter, stride, padding as Exclude<ConvPadding, number> | 'valid');
+  if (opts.fused) return tf.fused.conv2d({ x, filter, strides: stride, pad: padding, bias, activation: opts.relu ? 'relu' : 'linear' });
+  let y = tf.conv2d(x, filter, stride, padding);
   if (bias) y = tf.add(y, bias);
   return opts.relu ? tf.relu(y) : y;
 }
