@@ -39,6 +39,32 @@ if (!/^\d{2,5}$/.test(port) || Number(port) > 65535) {
   process.exit(2);
 }
 
+/**
+ * code-server's native modules (installed once) build against the Kerberos headers, found with
+ * pkg-config. On a fresh Debian/Ubuntu machine as root, install the two packages with apt-get, as
+ * .ci/run does; otherwise say which command to run.
+ */
+function ensureBuildPackages() {
+  if (fs.existsSync(paths.codeServerMarker)) return; // built already
+  const missing = [];
+  if (!fs.existsSync('/usr/include/gssapi/gssapi.h')) missing.push('libkrb5-dev');
+  if (spawnSync('pkg-config', ['--version'], { stdio: 'ignore' }).status !== 0) missing.push('pkg-config');
+  if (!missing.length) return;
+  const apt = process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!apt) {
+    console.error(`[start] the VS Code server's native modules need ${missing.join(' and ')}: run \`sudo apt-get install -y ${missing.join(' ')}\` (or install VS Code, whose \`code\` needs neither), then npm start again.`);
+    process.exit(1);
+  }
+  log(`installing ${missing.join(' and ')} with apt-get: the VS Code server's native modules build against them`);
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', ...missing]]) {
+    const r = spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if (r.status !== 0) {
+      console.error(`[start] apt-get ${args.join(' ')} failed (exit ${r.status ?? r.signal}); install ${missing.join(' ')} yourself and run npm start again.`);
+      process.exit(1);
+    }
+  }
+}
+
 const hasCode = !values.server && spawnSync('code', ['--version'], { stdio: 'ignore' }).status === 0;
 if (hasCode) {
   log(`opening ${path.relative(root, workspace)} in VS Code with the extension from ${root}`);
@@ -47,6 +73,7 @@ if (hasCode) {
 }
 
 log('no desktop `code` on PATH: using the VS Code server (code-server) in the browser');
+ensureBuildPackages();
 const setup = spawnSync(process.execPath, [path.join(root, 'test', 'vscode', 'setup.mjs'), '--server-only'], { stdio: 'inherit' });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
 
