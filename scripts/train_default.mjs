@@ -20,7 +20,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { steps: { type: 'string' }, continue_steps: { type: 'string' }, backend: { type: 'string' }, no_export: { type: 'boolean' } } });
 // The steps of the shipped model's two runs (docs/model_card.md).
 const FIRST_STEPS = '800';
-const CONTINUE_STEPS = 'TBD';
+const CONTINUE_STEPS = '700';
 const steps = values.steps ?? FIRST_STEPS;
 const more = values.continue_steps ?? CONTINUE_STEPS;
 for (const [flag, v] of [['--steps', steps], ['--continue_steps', more]]) {
