@@ -26,11 +26,10 @@ export function findUnknownIds(
 ): UnknownIds | null {
   const mapped = mapIdsToModel(ids, labelSet, model.labelNc, model.containDontcare);
   if (!mapped.invalid.length) return null;
-  let n = 0;
-  for (const m of mapped.ids) if (m < 0) n++;
+  // mapIdsToModel already counted the pixels of each unknown id.
+  const n = mapped.invalid.reduce((sum, e) => sum + e.count, 0);
   const indices = new Uint32Array(n);
-  n = 0;
-  for (let i = 0; i < mapped.ids.length; i++) if (mapped.ids[i] < 0) indices[n++] = i;
+  for (let i = 0, k = 0; i < mapped.ids.length; i++) if (mapped.ids[i] < 0) indices[k++] = i;
   // The eraser's id: it must itself fit (a set may name a dontcare id the model has no channel for).
   const dc = labelSet.dontcareId;
   const dontcareId = dc !== null && mapIdsToModel([dc], labelSet, model.labelNc, model.containDontcare).invalid.length === 0 ? dc : null;
