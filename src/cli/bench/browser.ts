@@ -29,8 +29,9 @@ function pageScript(): string | null {
 
 function serve(files: Map<string, string>): Promise<http.Server> {
   const server = http.createServer((req, res) => {
-    const file = files.get(req.url ?? '');
-    if (req.url === '/') {
+    const route = (req.url ?? '').split('?')[0];
+    const file = files.get(route);
+    if (route === '/') {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><script src="/bench_page.js"></script>');
     } else if (file) {
       res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'application/octet-stream' });
@@ -70,7 +71,8 @@ export async function runBrowserRows(base: RowBase, backends: readonly string[],
       try {
         browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS, env });
         const page = await browser.newPage();
-        await page.goto(`${origin}/`);
+        // The fused SPADE kernel's A/B switch (nn/fused_spade.ts) reaches the page as a TF.js URL flag.
+        await page.goto(process.env.SPADE_FUSED_MODULATION === '0' ? `${origin}/?tfjsflags=SPADE_FUSED_MODULATION:false` : `${origin}/`);
         const name = backend.replace('browser-', '') as PageJob['backend'];
         let timer: NodeJS.Timeout | undefined;
         const limit = new Promise<never>((_, reject) => {

@@ -20,7 +20,7 @@ import { parseNormG } from '../config';
 import { Ctx } from '../nn/context';
 import type { Conv2d } from '../nn/conv';
 import { dilate, doubled, fullBox, isFull, resizedBox, union, type Box } from '../nn/box';
-import { leakyRelu, upsample2x } from '../nn/ops';
+import { upsample2x } from '../nn/ops';
 import type { ParamStore } from '../nn/params';
 import type { SPADEGenerator } from '../networks/generator';
 import type { SPADEResnetBlock } from '../networks/resblock';
@@ -263,9 +263,9 @@ function pasteKeep(full: tf.Tensor4D, patch: tf.Tensor4D, b: Box): tf.Tensor4D {
 function blockRegion(ctx: Ctx, block: SPADEResnetBlock, x: tf.Tensor4D, mods: Modulations, out: Box, h: number, w: number): tf.Tensor4D {
   const r1 = dilate(out, 1, h, w);
   const r0 = dilate(r1, 1, h, w);
-  const spade = (s: (typeof block)['norm_0'], t: tf.Tensor4D, b: Box) => s.forward(ctx, t, t, cropMod(mods.get(s.key)!, b));
+  const spade = (s: (typeof block)['norm_0'], t: tf.Tensor4D, b: Box, leaky = false) => s.forward(ctx, t, t, cropMod(mods.get(s.key)!, b), leaky);
   const xs = block.conv_s && block.norm_s ? regionConv(ctx, block.conv_s, spade(block.norm_s, crop(x, out), out), out, out) : crop(x, out);
-  const dx0 = regionConv(ctx, block.conv_0, leakyRelu(spade(block.norm_0, crop(x, r0), r0)), r1, r0);
-  const dx1 = regionConv(ctx, block.conv_1, leakyRelu(spade(block.norm_1, dx0, r1)), out, r1);
+  const dx0 = regionConv(ctx, block.conv_0, spade(block.norm_0, crop(x, r0), r0, true), r1, r0);
+  const dx1 = regionConv(ctx, block.conv_1, spade(block.norm_1, dx0, r1, true), out, r1);
   return tf.add(xs, dx1) as tf.Tensor4D;
 }

@@ -6,7 +6,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Ctx } from '../nn/context';
 import type { ParamSpec } from '../nn/params';
 import { Conv2d, join } from '../nn/conv';
-import { leakyRelu } from '../nn/ops';
 import { SPADE, type Modulation } from './spade';
 import type { SpadeNormSpec } from '../config';
 
@@ -49,9 +48,9 @@ export class SPADEResnetBlock {
   /** `mods`: cached (gamma, beta) by SPADE key (src/model/live/modulation.ts). */
   forward(ctx: Ctx, x: tf.Tensor4D, seg: tf.Tensor4D, mods?: ReadonlyMap<string, Modulation>): tf.Tensor4D {
     const xs = this.shortcut(ctx, x, seg, mods);
-    let dx = this.conv_0.forward(ctx, leakyRelu(this.norm_0.forward(ctx, x, seg, mods?.get(this.norm_0.key))));
+    let dx = this.conv_0.forward(ctx, this.norm_0.forward(ctx, x, seg, mods?.get(this.norm_0.key), true));
     ctx.tap(this.conv_0.key, dx);
-    dx = this.conv_1.forward(ctx, leakyRelu(this.norm_1.forward(ctx, dx, seg, mods?.get(this.norm_1.key))));
+    dx = this.conv_1.forward(ctx, this.norm_1.forward(ctx, dx, seg, mods?.get(this.norm_1.key), true));
     ctx.tap(this.conv_1.key, dx);
     const out = tf.add(xs, dx) as tf.Tensor4D;
     ctx.tap(this.key, out);

@@ -8,7 +8,8 @@ import type { Ctx } from '../nn/context';
 import type { ParamSpec } from '../nn/params';
 import { Conv2d, join } from '../nn/conv';
 import { BatchNorm2d, InstanceNorm2d, type Norm } from '../nn/norms';
-import { resizeNearest } from '../nn/ops';
+import { leakyRelu, resizeNearest } from '../nn/ops';
+import { canFuseModulation, fusedModulate } from '../nn/fused_spade';
 import type { SpadeNormSpec } from '../config';
 
 /** SPADE's mask-dependent part: out = norm(x) * (1 + gamma) + beta. */
@@ -42,21 +43,32 @@ export class SPADE {
     return [this.param_free_norm, this.mlp_shared, this.mlp_gamma, this.mlp_beta].flatMap((m) => m.specs());
   }
 
-  /** With `mod`, (gamma, beta) come from the modulation cache (src/model/live) and seg is unused. */
-  forward(ctx: Ctx, x: tf.Tensor4D, seg: tf.Tensor4D, mod?: Modulation): tf.Tensor4D {
+  /**
+   * With `mod`, (gamma, beta) come from the modulation cache (src/model/live) and seg is unused.
+   * `leaky`: apply the LeakyReLU(0.2) that follows this layer in a ResNet block here, so that
+   * WebGPU can fuse it with the modulation (nn/fused_spade.ts).
+   */
+  forward(ctx: Ctx, x: tf.Tensor4D, seg: tf.Tensor4D, mod?: Modulation, leaky = false): tf.Tensor4D {
+    const { gamma, beta } = mod ?? this.modulation(ctx, x, seg);
+    const stats = !ctx.taps && !ctx.training && canFuseModulation() ? this.param_free_norm.evalStats(ctx, x) : null;
+    if (stats) return fusedModulate(x, stats.mean, stats.invstd, gamma, beta, leaky);
     const normalized = this.param_free_norm.forward(ctx, x);
-    if (mod) return tf.add(tf.mul(normalized, tf.add(mod.gamma, 1)), mod.beta) as tf.Tensor4D;
-    const segResized = resizeNearest(seg, x.shape[1], x.shape[2]);
-    const actv = this.mlp_shared.forward(ctx, segResized, true);
-    const gamma = this.mlp_gamma.forward(ctx, actv);
-    const beta = this.mlp_beta.forward(ctx, actv);
     const out = tf.add(tf.mul(normalized, tf.add(gamma, 1)), beta) as tf.Tensor4D;
-    if (ctx.taps) {
-      for (const [name, t] of [['normalized', normalized], ['seg_resized', segResized], ['actv', actv], ['gamma', gamma], ['beta', beta]] as const) {
-        ctx.tap(join(this.key, name), t);
-      }
+    if (ctx.taps && !mod) {
+      ctx.tap(join(this.key, 'normalized'), normalized);
+      ctx.tap(join(this.key, 'gamma'), gamma);
+      ctx.tap(join(this.key, 'beta'), beta);
       ctx.tap(this.key, out);
     }
-    return out;
+    return leaky ? leakyRelu(out) : out;
+  }
+
+  /** (gamma, beta) from the segmap, resized to x's grid. */
+  private modulation(ctx: Ctx, x: tf.Tensor4D, seg: tf.Tensor4D): Modulation {
+    const segResized = resizeNearest(seg, x.shape[1], x.shape[2]);
+    const actv = this.mlp_shared.forward(ctx, segResized, true);
+    ctx.tap(join(this.key, 'seg_resized'), segResized);
+    ctx.tap(join(this.key, 'actv'), actv);
+    return { gamma: this.mlp_gamma.forward(ctx, actv), beta: this.mlp_beta.forward(ctx, actv) };
   }
 }

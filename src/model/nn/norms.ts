@@ -12,9 +12,17 @@ import { SpadeInputError } from '../errors';
 const EPS = 1e-5;
 const MOMENTUM = 0.1;
 
+/** Per-channel statistics such that norm(x) = (x - mean) * invstd, shape (C). */
+export interface ChannelStats {
+  mean: tf.Tensor;
+  invstd: tf.Tensor;
+}
+
 export interface Norm {
   specs(): ParamSpec[];
   forward(ctx: Ctx, x: tf.Tensor4D): tf.Tensor4D;
+  /** Eval mode: the statistics forward would use, when one set serves the whole batch; else null. */
+  evalStats(ctx: Ctx, x: tf.Tensor4D): ChannelStats | null;
 }
 
 export class BatchNorm2d implements Norm {
@@ -59,6 +67,12 @@ export class BatchNorm2d implements Norm {
     if (this.affine) y = tf.add(tf.mul(y, ctx.p(`${k}.weight`)), ctx.p(`${k}.bias`));
     return y;
   }
+
+  evalStats(ctx: Ctx): ChannelStats | null {
+    if (ctx.training || this.affine) return null;
+    const k = this.key;
+    return { mean: ctx.p(`${k}.running_mean`), invstd: tf.rsqrt(tf.add(ctx.p(`${k}.running_var`), EPS)) };
+  }
 }
 
 /** InstanceNorm2d(affine=False, track_running_stats=False): the same in both modes. */
@@ -70,5 +84,11 @@ export class InstanceNorm2d implements Norm {
   forward(_ctx: Ctx, x: tf.Tensor4D): tf.Tensor4D {
     const { mean, variance } = tf.moments(x, [1, 2], true);
     return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS)));
+  }
+
+  evalStats(_ctx: Ctx, x: tf.Tensor4D): ChannelStats | null {
+    if (x.shape[0] !== 1) return null; // one sample's statistics each
+    const { mean, variance } = tf.moments(x, [1, 2], true);
+    return { mean, invstd: tf.rsqrt(tf.add(variance, EPS)) };
   }
 }
