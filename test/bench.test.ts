@@ -49,13 +49,15 @@ test('spade bench forward --config toy: wasm, cpu and webgpu (Dawn) rows, PyTorc
   t.diagnostic(rows.map((x) => `${x.backend}: ${x.fwd_ms_median!.toFixed(1)} ms warm, ${x.fwd_ms_cold!.toFixed(1)} ms cold, ${x.peak_mb!.toFixed(0)} MB`).join('; '));
 });
 
-test('spade bench forward --browser: headless Chromium rows on WebGPU (SwiftShader) and WebGL', (t) => {
+test('spade bench forward --browser: headless Chromium rows on WebGPU (SwiftShader), WebGL and wasm', (t) => {
   const json = path.join(tmp, 'browser.json');
   const r = spade('bench', 'forward', '--config', 'toy', '--backend', 'wasm', '--browser', '--no_torch', '--runs', '1', '--json', json);
   assert.equal(r.code, 0, r.stderr);
-  const rows = checkRows(JSON.parse(fs.readFileSync(json, 'utf8')) as BenchDocument, ['wasm', 'browser-webgpu', 'browser-webgl'], 'forward');
+  const rows = checkRows(JSON.parse(fs.readFileSync(json, 'utf8')) as BenchDocument, ['wasm', 'browser-webgpu', 'browser-webgl', 'browser-wasm'], 'forward');
   assert.match(rows[1].note ?? '', /webgpu/);
   assert.equal(rows[1].peak_kind, 'tensors');
+  assert.match(rows[3].note ?? '', /: wasm$/);
+  assert.ok(rows[3].peak_mb! > 0, 'the wasm heap is reported');
   t.diagnostic(rows.map((x) => `${x.backend}: ${x.fwd_ms_median!.toFixed(1)} ms warm, ${x.fwd_ms_cold!.toFixed(1)} ms cold`).join('; '));
 });
 

@@ -9,6 +9,7 @@ import type { CheckpointService } from './checkpoint_service';
 import { labelSetInfo, plainBytes, type LoadedCheckpoint } from './checkpoint_source';
 import { webviewHtml } from './webview_html';
 import { maxPixelsSetting } from './max_pixels';
+import { inferenceBackendSetting } from './inference_backend';
 import { findUnknownIds } from './unknown_ids';
 import { addDroppedImages, addStyleImages, exportFrames, loadStyleSet, saveStyleSet } from './style_sets';
 import { parseWebviewMessage, type HostToWebview, type StatusMessage } from '../shared/protocol';
@@ -211,7 +212,11 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(ext, 'dist'), vscode.Uri.joinPath(ext, 'media'), vscode.Uri.joinPath(document.uri, '..')],
     };
-    webviewPanel.webview.html = webviewHtml(webviewPanel.webview, ext, process.env.SPADE_TEST_HOOKS === '1');
+    const backend = inferenceBackendSetting((text) => {
+      this.log.appendLine(this.registry.notice(text));
+      void vscode.window.showWarningMessage(text);
+    });
+    webviewPanel.webview.html = webviewHtml(webviewPanel.webview, ext, backend, process.env.SPADE_TEST_HOOKS === '1');
     const panel: Panel = { document, webview: webviewPanel, provider: this, post: (m) => void webviewPanel.webview.postMessage(m) };
     const registry = this.registry;
     registry.panels.add(panel);

@@ -66,6 +66,19 @@ export function parseMaxPixels(v: unknown): number | null {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 && v <= 2 ** 32 ? v : null;
 }
 
+/** TF.js backends the webview's inference worker can run on. */
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+/** `spade.inferenceBackend`: 'auto' (webview/backend_order.ts), or the backend to start with. */
+export type BackendPreference = 'auto' | BackendName;
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** tfjs-backend-wasm's binaries, which the build copies into dist/ and the host names to the webview. */
+export const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
+
+export function parseBackendPreference(v: unknown): BackendPreference | null {
+  return BACKEND_PREFERENCES.find((p) => p === v) ?? null;
+}
+
 export type HostToWebview =
   /** `maxPixels`: the validated `spade.maxPixels`, which style images obey (see parseMaxPixels). */
   | { type: 'init'; document: DocumentInfo; labelSet: LabelSetInfo; checkpoint: CheckpointInfo; editable: boolean; maxPixels: number }

@@ -3,7 +3,7 @@
  * mask, the palette, the UI state and the inference worker in step.
  */
 import type { HostToWebview, LabelSetInfo, CheckpointInfo, StatusMessage } from '../shared/protocol';
-import { asInt32Array, asUint8Array, parseMaxPixels } from '../shared/protocol';
+import { WASM_FILES, asInt32Array, asUint8Array, parseBackendPreference, parseMaxPixels } from '../shared/protocol';
 import { mapIdsToModel } from '../model/io/label_sets';
 import { DEFAULT_MAX_PIXELS, formatIdCounts } from '../model/io/label_png';
 import { ClassList } from './class_list';
@@ -145,13 +145,17 @@ export class App {
     this.status.render();
   }
 
-  /** Starts the worker (fetched from the host's URI and run from a Blob URL). */
-  startWorker(workerUri: string | undefined): void {
+  /**
+   * Starts the worker (fetched from the host's URI and run from a Blob URL) on the backend the
+   * page names (data-backend: spade.inferenceBackend, validated by the host; 'auto' otherwise),
+   * with the wasm binaries' URIs (data-wasm-files, JSON).
+   */
+  startWorker(workerUri: string | undefined, backend: string | undefined, wasmFilesJson: string | undefined): void {
     if (!workerUri) {
       this.setError('fatal', 'no worker script (the page has no data-worker-uri)');
       return;
     }
-    this.client.start(workerUri).catch((e: unknown) => this.setError('fatal', (e as Error).message ?? String(e)));
+    this.client.start(workerUri, parseBackendPreference(backend) ?? 'auto', parseWasmFiles(wasmFilesJson)).catch((e: unknown) => this.setError('fatal', (e as Error).message ?? String(e)));
   }
 
   /** Test hook (E2E): make the GPU backend fail to exercise the fallback. */
@@ -527,4 +531,20 @@ function toUint8(a: unknown): Uint8Array {
   if (ArrayBuffer.isView(a)) return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   if (Array.isArray(a)) return Uint8Array.from(a);
   return new Uint8Array(0);
+}
+
+/** data-wasm-files: {file name: URI} for WASM_FILES; anything else gives {} (wasm then fails to start, and says so). */
+function parseWasmFiles(json: string | undefined): Record<string, string> {
+  let v: unknown;
+  try {
+    v = JSON.parse(json ?? '');
+  } catch {
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const f of WASM_FILES) {
+    const u = (v as Record<string, unknown> | null)?.[f];
+    if (typeof u === 'string') out[f] = u;
+  }
+  return out;
 }

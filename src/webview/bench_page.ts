@@ -1,14 +1,15 @@
 /**
  * The in-browser half of `spade bench --browser`: loaded into a blank page by headless
- * Chromium, it runs the same generator on WebGPU or WebGL (the webview worker's backend
- * start-up) and reports cold and warm latency. Files come from the bench's local server.
+ * Chromium, it runs the same generator on WebGPU, WebGL or wasm (the webview worker's backend
+ * start-up) and reports cold and warm latency. Files (the .wasm binaries too) come from the
+ * bench's local server.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readCheckpoint } from '../model/checkpoint/spade_checkpoint';
 import { readNpy } from '../model/io/npy';
 import { SpadeModel } from '../model/model';
 import type { LabelBatch } from '../model/preprocess';
-import { startBackend } from './worker_backend';
+import { configureWasm, startBackend } from './worker_backend';
 import type { BackendName } from './worker_protocol';
 
 export interface PageJob {
@@ -34,7 +35,8 @@ async function get(url: string): Promise<Uint8Array> {
 }
 
 async function run(job: PageJob): Promise<PageResult> {
-  const active = await startBackend([job.backend]);
+  configureWasm(`${location.origin}/`); // the bench server serves dist/*.wasm at its root
+  const active = await startBackend([{ name: job.backend, software: true }]);
   if (!active) throw new Error(`${job.backend} did not start in this browser`);
   const model = SpadeModel.fromCheckpoint(readCheckpoint(await get(job.checkpoint), 'checkpoint'), 'checkpoint');
   const a = readNpy(await get(job.labels), 'labels');
@@ -54,7 +56,9 @@ async function run(job: PageJob): Promise<PageResult> {
   const all: number[] = [];
   for (let i = 0; i < job.runs; i++) all.push(await once());
   const mem = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number; numBytesAllocatedInGPU?: number };
-  const gpuBytes = mem.numBytesAllocatedInGPU ?? mem.numBytesInGPUAllocated; // webgpu's name, webgl's name
+  // webgpu's name, webgl's name; on wasm the heap, which holds the tensors and never shrinks (its peak).
+  const heap = (tf.backend() as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.byteLength;
+  const gpuBytes = mem.numBytesAllocatedInGPU ?? mem.numBytesInGPUAllocated ?? heap;
   z?.dispose();
   model.dispose();
   return {

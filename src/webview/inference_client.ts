@@ -4,7 +4,7 @@
  * Frames are numbered; latency is measured here, from posting a request to receiving its
  * pixels (requests the worker skipped because a newer one came are simply never answered).
  */
-import type { MainToWorker, ModelInfo, StyleSpec, WorkerToMain, BackendName } from './worker_protocol';
+import type { BackendName, BackendPreference, MainToWorker, ModelInfo, StyleSpec, WorkerToMain } from './worker_protocol';
 
 export interface InferenceEvents {
   onBackend(backend: BackendName, note?: string, adapter?: string): void;
@@ -33,8 +33,14 @@ export class InferenceClient {
 
   constructor(private readonly events: InferenceEvents) {}
 
-  /** Fetches the worker script and starts it. Messages posted before that are queued. */
-  async start(workerUri: string): Promise<void> {
+  /**
+   * Fetches the worker script and starts it. Messages posted before that are queued. `wasmUris`:
+   * the wasm backend's binaries (file name -> webview URI), fetched here too and handed over as
+   * blob: URLs, because the webview serves its resources to the page only (a worker's own fetch
+   * of the URI got no .wasm back).
+   */
+  async start(workerUri: string, preference: BackendPreference, wasmUris: Record<string, string>): Promise<void> {
+    const wasmFiles = await wasmBlobUrls(wasmUris);
     const res = await fetch(workerUri);
     if (!res.ok) throw new Error(`cannot load the inference worker (${res.status} ${res.statusText})`);
     // The bundle's relative source-map comment would resolve against the blob: URL.
@@ -47,6 +53,7 @@ export class InferenceClient {
       this.events.onFatal(`inference worker crashed: ${ev.message || 'unknown error'}`);
     };
     this.worker = w;
+    w.postMessage({ type: 'start', wasmFiles, preference } satisfies MainToWorker);
     for (const q of this.queued.splice(0)) w.postMessage(q.m, q.transfer);
   }
 
@@ -159,5 +166,27 @@ export class InferenceClient {
         this.events.onFatal(m.message);
         return;
     }
+  }
+}
+
+/**
+ * Blob URLs for tfjs-backend-wasm's binaries, or {} when they cannot be fetched (the wasm backend
+ * then fails to start and the status line says why). The threaded build is never used in a
+ * webview (it needs SharedArrayBuffer, which needs cross-origin isolation), but tfjs wants a
+ * path for every file: it gets the SIMD one's.
+ */
+async function wasmBlobUrls(uris: Record<string, string>): Promise<Record<string, string>> {
+  const get = async (f: string): Promise<string> => {
+    const uri = uris[f];
+    if (!uri) throw new Error(`no URI for ${f}`);
+    const res = await fetch(uri);
+    if (!res.ok) throw new Error(`${f}: ${res.status} ${res.statusText}`);
+    return URL.createObjectURL(new Blob([await res.arrayBuffer()], { type: 'application/wasm' }));
+  };
+  try {
+    const [plain, simd] = await Promise.all([get('tfjs-backend-wasm.wasm'), get('tfjs-backend-wasm-simd.wasm')]);
+    return { 'tfjs-backend-wasm.wasm': plain, 'tfjs-backend-wasm-simd.wasm': simd, 'tfjs-backend-wasm-threaded-simd.wasm': simd };
+  } catch {
+    return {};
   }
 }

@@ -2,9 +2,10 @@
  * Webview entry (browser, iife): styles, toolkit controls, the editor (`App`), the
  * inference worker, then `ready` to the host, which answers with `init`.
  *
- * The host page: <body data-worker-uri="…dist/worker.js" data-nonce="…"><div id="app"></div>
+ * The host page: <body data-worker-uri="…dist/worker.js" data-backend="auto" data-nonce="…"><div id="app"></div>
  * <script nonce="…" src="…dist/webview.js"></script></body>, under a CSP without
- * 'unsafe-inline' or 'unsafe-eval' (worker-src blob:, connect-src for the worker fetch).
+ * 'unsafe-inline' or 'unsafe-eval' (worker-src blob:, connect-src for the worker and .wasm fetches,
+ * 'wasm-unsafe-eval' to compile the wasm backend).
  */
 // First: it must run before the toolkit's modules do.
 import './csp_nonce';
@@ -22,7 +23,7 @@ function boot(): void {
   const host = connectHost<UiState>();
   const app = new App(root, host);
   host.onMessage((m) => app.handle(m));
-  app.startWorker(document.body.dataset.workerUri);
+  app.startWorker(document.body.dataset.workerUri, document.body.dataset.backend, document.body.dataset.wasmFiles);
   // For E2E tests: exercise the GPU fallback without a real driver failure. Only on pages the host
   // marked, which it does only when its environment has SPADE_TEST_HOOKS=1. Even then the hook is
   // a property of this webview's own window: the workbench is another origin, the CSP runs only

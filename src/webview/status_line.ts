@@ -1,6 +1,6 @@
 /**
  * `#status`: "webgpu · <model name> · 42 ms", plus errors and notes. Its attributes are a
- * contract with the E2E test: data-backend (webgpu|webgl|cpu), data-frames (finished
+ * contract with the E2E test: data-backend (webgpu|webgl|wasm|cpu), data-frames (finished
  * frames), data-latency (last frame, ms).
  */
 

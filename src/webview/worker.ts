@@ -14,8 +14,9 @@ import type { LabelBatch } from '../model/preprocess';
 import { decodeStyleImage } from '../model/io/style_image';
 import { checkpointIdentity } from '../model/io/style_file';
 import { liveFrame } from './live_frames';
-import { BACKEND_ORDER, GpuFailure, abandonBackend, checkGpu, gpuRead, hasGpuFailure, loseGpu, onGpuFailure, startBackend, takeGpuFailure, type ActiveBackend } from './worker_backend';
-import type { BackendName, MainToWorker, ModelInfo, StyleSpec, WorkerToMain } from './worker_protocol';
+import { GpuFailure, abandonBackend, checkGpu, configureWasm, gpuRead, hasGpuFailure, loseGpu, onGpuFailure, startBackend, takeGpuFailure, type ActiveBackend } from './worker_backend';
+import { backendCandidates, type Candidate } from './backend_order';
+import type { MainToWorker, ModelInfo, StyleSpec, WorkerToMain } from './worker_protocol';
 
 type RenderRequest = Extract<MainToWorker, { type: 'render' }>;
 type SetRequest = Extract<MainToWorker, { type: 'renderSet' }>;
@@ -25,7 +26,8 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: WorkerToMain, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
 
 let backend: ActiveBackend | null = null;
-let backendsLeft: BackendName[] = [...BACKEND_ORDER];
+/** Set by the `start` message; nothing runs before it. */
+let backendsLeft: Candidate[] | null = null;
 let checkpoint: { ck: SpadeCheckpoint; name: string } | null = null;
 let model: SpadeModel | null = null;
 let info: ModelInfo | null = null;
@@ -42,7 +44,11 @@ let pumping = false;
 
 scope.onmessage = (ev: MessageEvent<MainToWorker>) => {
   const m = ev.data;
-  if (m.type === 'render') pendingRender = m; // drops any older pending request
+  if (m.type === 'start') {
+    if (backendsLeft) return; // once only
+    configureWasm(m.wasmFiles);
+    backendsLeft = backendCandidates(m.preference);
+  } else if (m.type === 'render') pendingRender = m; // drops any older pending request
   else if (m.type === 'renderSet') {
     pendingSets.delete(m.key);
     pendingSets.set(m.key, { req: m, next: 0 });
@@ -58,6 +64,7 @@ onGpuFailure(() => {
 });
 
 async function pump(): Promise<void> {
+  if (!backendsLeft) return; // before `start`: its arrival pumps
   pumping = true;
   try {
     if (!backend) await ensureBackend();
@@ -96,10 +103,13 @@ async function pump(): Promise<void> {
 }
 
 async function ensureBackend(note?: string): Promise<void> {
-  backend = await startBackend(backendsLeft);
+  const order = backendsLeft!;
+  backend = await startBackend(order);
   if (!backend) throw new Error('no TF.js backend could start');
-  backendsLeft = backendsLeft.slice(backendsLeft.indexOf(backend.name));
-  post({ type: 'backend', backend: backend.name, note, adapter: backend.adapter });
+  const started = backend.name;
+  backendsLeft = order.slice(order.findIndex((c) => c.name === started));
+  const passed = backend.passedOver.length ? `${backend.passedOver.join(', ')}: software adapter, slower than wasm` : undefined;
+  post({ type: 'backend', backend: started, note: [note, passed, ...backend.failed].filter(Boolean).join('; ') || undefined, adapter: backend.adapter });
 }
 
 async function runControl(job: ControlJob): Promise<void> {
@@ -163,7 +173,7 @@ async function fallBack(reason: string): Promise<boolean> {
   }
   model = null;
   abandonBackend(failed);
-  backendsLeft = backendsLeft.filter((b) => b !== failed);
+  backendsLeft = backendsLeft!.filter((c) => c.name !== failed);
   backend = null;
   await ensureBackend(`${failed} failed: ${reason}`);
   rebuildModel();
@@ -320,5 +330,3 @@ function messageOf(e: unknown): string {
   return String(e);
 }
 
-// Start the backend now, while the host is still preparing `init`.
-void pump();

@@ -1,7 +1,8 @@
 /**
- * TF.js backend choice inside the webview's worker: webgpu, then webgl (on an
- * OffscreenCanvas), then cpu. GPU failures (device lost, context lost, out of memory) are
- * detected here so that the worker can move to the next backend and keep going.
+ * TF.js backend start-up inside the webview's worker, in the order backend_order.ts gives
+ * (webgpu, webgl on an OffscreenCanvas, wasm, cpu; GPU ones on hardware adapters first). GPU
+ * failures (device lost, context lost, out of memory) are detected here so that the worker can
+ * move to the next backend and keep going.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // Named imports: a bare import of a package that declares no side effects is dropped by
@@ -9,16 +10,38 @@ import * as tf from '@tensorflow/tfjs-core';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { MathBackendWebGL, version_webgl } from '@tensorflow/tfjs-backend-webgl';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels } from '../model/nn/wasm_kernels';
+import { isSoftwareRenderer, type Candidate } from './backend_order';
 import type { BackendName } from './worker_protocol';
 
-export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'cpu'];
-export const BACKEND_VERSIONS = { cpu: version_cpu, webgl: version_webgl };
+export const BACKEND_VERSIONS = { cpu: version_cpu, webgl: version_webgl, wasm: version_wasm };
 
 export interface ActiveBackend {
   name: BackendName;
-  /** WebGPU adapter description, when known ("SwiftShader", vendor/architecture). */
+  /** GPU adapter or renderer description, when known ("google swiftshader", ANGLE's renderer). */
   adapter?: string;
+  /** GPU backends passed over because their adapter is software (the status line says so). */
+  passedOver: string[];
+  /** Backends tried before this one that could not start, with the reason. */
+  failed: string[];
 }
+
+/**
+ * Where tfjs-backend-wasm fetches its .wasm files: a URL per file name (a webview's resource URIs
+ * are not one folder: code-server passes the path as a query parameter) or a folder URL ending
+ * in '/'. Must be set before the wasm backend first starts; a bad map makes only wasm fail to
+ * start. Our fast wasm kernels (GatherV2 for SPADE's segmap resizing) go in too.
+ */
+export function configureWasm(files: Record<string, string> | string): void {
+  try {
+    setWasmPaths(files);
+  } catch (e) {
+    wasmConfigError = (e as Error).message;
+  }
+  registerWasmTrainingKernels();
+}
+let wasmConfigError: string | null = null;
 
 /** Set by GPU error callbacks; checked before and after every frame. */
 let gpuFailure: string | null = null;
@@ -75,39 +98,92 @@ export async function gpuRead<T>(p: Promise<T>): Promise<T> {
 }
 
 /**
- * Starts the first backend in `order` that works (a tiny op is run and read back to prove
- * it). Returns null when none does.
+ * Starts the first candidate that works (a tiny op is run and read back to prove it) and whose
+ * adapter it accepts (software adapters only where the candidate allows). Returns null when none does.
  */
-export async function startBackend(order: readonly BackendName[]): Promise<ActiveBackend | null> {
+export async function startBackend(order: readonly Candidate[]): Promise<ActiveBackend | null> {
   tf.env().set('PROD', true);
   // tfjs refuses WebGL contexts with a "major performance caveat" (software rendering) unless
-  // told otherwise; SwiftShader's WebGL still beats the pure-JS cpu backend by far.
+  // told otherwise; the candidate list decides whether a software one is taken.
   tf.env().set('SOFTWARE_WEBGL_ENABLED', true);
-  for (const name of order) {
+  const passedOver: string[] = [];
+  const failed: string[] = [];
+  for (const [i, { name, software }] of order.entries()) {
     try {
-      if (!(await tf.setBackend(name))) continue;
+      if (name === 'wasm' && wasmConfigError) throw new Error(wasmConfigError);
+      if (!(await setBackendOrExplain(name))) continue;
       await tf.ready();
       const probe = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
       const v = (await probe.data())[0];
       probe.dispose();
       if (v !== 3) throw new Error(`probe returned ${v}`);
+      const adapter = describeBackend(name);
+      if (!software && isSoftwareRenderer(adapter)) {
+        passedOver.push(name);
+        // Free its device unless a later candidate may take it after all.
+        if (!order.slice(i + 1).some((c) => c.name === name)) dropBackend(name);
+        continue;
+      }
       gpuFailure = null;
       failSignal = newSignal();
       generation++;
-      return { name, adapter: watchGpu(name, generation) };
-    } catch {
-      try {
-        tf.removeBackend(name);
-      } catch {
-        /* already gone */
-      }
+      watchGpu(name, generation);
+      return { name, adapter, passedOver, failed };
+    } catch (e) {
+      failed.push(`${name} failed: ${(e as Error)?.message ?? String(e)}`.slice(0, 200));
+      dropBackend(name);
     }
   }
   return null;
 }
 
-/** Hooks the GPU's loss/error signals; returns an adapter description for WebGPU. */
-function watchGpu(name: BackendName, gen: number): string | undefined {
+/**
+ * tf.setBackend, which reports why a backend failed to initialise only through console.warn
+ * (and only outside PROD mode): that reason is caught and thrown, so that the status line can show it.
+ */
+async function setBackendOrExplain(name: BackendName): Promise<boolean> {
+  if (!tf.findBackendFactory(name)) return false;
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+    warn(...args);
+  };
+  // tfjs only logs (and we only catch) the reason when PROD is off.
+  tf.env().set('PROD', false);
+  try {
+    if (await tf.setBackend(name)) return true;
+  } finally {
+    console.warn = warn;
+    tf.env().set('PROD', true);
+  }
+  const reason = warnings.filter((w) => !w.startsWith('Initialization of backend')).pop();
+  throw new Error(reason ? reason.split('\n')[0] : 'did not initialise');
+}
+
+function dropBackend(name: BackendName): void {
+  try {
+    tf.removeBackend(name);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** The active GPU backend's adapter (WebGPU) or renderer (WebGL); undefined for CPU backends. */
+function describeBackend(name: BackendName): string | undefined {
+  const b = tf.backend();
+  if (name === 'webgpu' && b instanceof WebGPUBackend) return describeAdapter(b);
+  if (name === 'webgl' && b instanceof MathBackendWebGL) {
+    const gl = b.gpgpu.gl;
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    const r: unknown = gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER);
+    return typeof r === 'string' && r !== '' ? r : undefined;
+  }
+  return undefined;
+}
+
+/** Hooks the GPU's loss/error signals. */
+function watchGpu(name: BackendName, gen: number): void {
   const b = tf.backend();
   if (name === 'webgpu' && b instanceof WebGPUBackend) {
     const device = b.device;
@@ -118,13 +194,11 @@ function watchGpu(name: BackendName, gen: number): string | undefined {
       // this device cannot run the model, so fall back.
       if (e instanceof GPUOutOfMemoryError || e.constructor.name === 'GPUInternalError') reportFailure(gen, `WebGPU ${e.constructor.name}: ${e.message}`);
     });
-    return describeAdapter(b);
   }
   if (name === 'webgl' && b instanceof MathBackendWebGL) {
     const canvas = b.gpgpu.gl.canvas;
     canvas.addEventListener('webglcontextlost', () => reportFailure(gen, 'WebGL context lost'));
   }
-  return undefined;
 }
 
 function describeAdapter(b: WebGPUBackend): string | undefined {

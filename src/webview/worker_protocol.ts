@@ -7,8 +7,9 @@
  */
 
 import type { CheckpointIdentity } from '../model/io/style_file';
+import type { BackendName, BackendPreference } from '../shared/protocol';
 
-export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+export type { BackendName, BackendPreference };
 
 /** What the main thread needs to know about the loaded checkpoint. */
 export interface ModelInfo {
@@ -35,6 +36,11 @@ export type StyleSpec =
   | { kind: 'z'; z: Float32Array };
 
 export type MainToWorker =
+  /**
+   * First message: the wasm backend's binaries (file name -> webview URI, see WASM_FILES) and
+   * which backend to prefer. The worker starts a backend only after it.
+   */
+  | { type: 'start'; wasmFiles: Record<string, string>; preference: BackendPreference }
   /** Replace the model. Renders after this one use it. */
   | { type: 'load'; loadId: number; name: string; bytes: Uint8Array; optTxt?: string }
   /**

@@ -2,9 +2,13 @@
 // End-to-end, as a person sees it: package the extension (.vsix), install it into a real code-server,
 // open a label map in headless Chromium, wait for the synthesized image, paint, save.
 //
-// Usage: node test/vscode/run-e2e.mjs [--backend webgpu|webgl|all]   (default: all = webgpu, then webgl)
-//   webgpu: Chromium with --enable-unsafe-webgpu (SwiftShader adapter): #status data-backend must be webgpu.
-//   webgl:  Chromium without it (no WebGPU adapter): data-backend must be webgl.
+// Usage: node test/vscode/run-e2e.mjs [--backend webgpu|auto|webgl|all]   (default: all = webgpu, auto, webgl)
+//   webgpu: Chromium with --enable-unsafe-webgpu (SwiftShader adapter), spade.inferenceBackend
+//           webgpu: #status data-backend must be webgpu.
+//   auto:   the same Chromium, spade.inferenceBackend auto and the shipped default model: both GPU
+//           adapters are software, so data-backend must be wasm and #status must say why. First
+//           image and a stroke only.
+//   webgl:  Chromium without WebGPU, spade.inferenceBackend webgl: data-backend must be webgl.
 // After the first image and a stroke (always), the scenarios: base (save, export, checkpoint switch),
 // styles (the Styles panel), hide-show (webview state restore), hot-exit (window reload with an
 // unsaved stroke), gpu-loss (WebGPU device lost; webgpu run only). styles, hide-show and hot-exit
@@ -45,10 +49,10 @@ const argBackend = (() => {
   const eq = process.argv.find((a) => a.startsWith('--backend='));
   return eq ? eq.slice('--backend='.length) : process.env.SPADE_E2E_BACKENDS || 'all';
 })();
-const backends = argBackend === 'all' ? ['webgpu', 'webgl'] : argBackend.split(',');
+const backends = argBackend === 'all' ? ['webgpu', 'auto', 'webgl'] : argBackend.split(',');
 for (const b of backends) {
-  if (b !== 'webgpu' && b !== 'webgl') {
-    console.error(`[${TAG}] unknown backend '${b}': use webgpu, webgl or all`);
+  if (b !== 'webgpu' && b !== 'webgl' && b !== 'auto') {
+    console.error(`[${TAG}] unknown backend '${b}': use webgpu, auto, webgl or all`);
     process.exit(2);
   }
 }
@@ -151,10 +155,11 @@ async function runOne(backend) {
     // VS Code in a browser defaults to autoSave "afterDelay" (desktop: "off"), which saved the
     // stroke within a second and made the dirty check flaky; test the desktop flow.
     'files.autoSave': 'off',
-    // The shipped default model takes minutes a frame on SwiftShader's software WebGPU; the
+    'spade.inferenceBackend': backend,
+    // The shipped default model takes half a minute a frame on SwiftShader's software WebGPU; the
     // untrained stand-in exercises the same pipeline in seconds (the default model's output is
-    // checked in Node by test/default_model.test.ts).
-    'spade.checkpoint': path.join(paths.root, 'media', 'models', 'tiny-untrained.safetensors'),
+    // checked in Node by test/default_model.test.ts). The auto run (wasm) uses the default model.
+    ...(backend === 'auto' ? {} : { 'spade.checkpoint': path.join(paths.root, 'media', 'models', 'tiny-untrained.safetensors') }),
   }, null, 2));
 
   // Install the .vsix with code-server's own CLI.
@@ -183,7 +188,7 @@ async function runOne(backend) {
     T.serverStart = ms(t0);
     log(TAG, `${backend}: extension installed in ${T.install} ms; code-server up on ${base} in ${T.serverStart} ms`);
 
-    browser = await launchChromium({ webgpu: backend === 'webgpu', env: sb.env });
+    browser = await launchChromium({ webgpu: backend !== 'webgl', env: sb.env });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('pageerror', (e) => verbose && console.error(`  [page error] ${e.message}`));
     page.on('console', (m) => {
@@ -253,7 +258,9 @@ async function drive(page, backend, base, workspace, sample, T, shot, userData) 
   log(TAG, `${backend}: webview in ${T.webview} ms, first image ${T.openToFirstImage} ms after open ` +
     `(data-latency ${st.latency ?? 'n/a'} ms, backend ${st.backend})`);
   await shot('first-image');
-  if (st.backend !== backend) fail(`#status data-backend is '${st.backend}', expected '${backend}'`);
+  const expected = backend === 'auto' ? 'wasm' : backend;
+  if (st.backend !== expected) fail(`#status data-backend is '${st.backend}', expected '${expected}' (spade.inferenceBackend ${backend}): "${st.text}"`);
+  if (backend === 'auto' && !/webgpu, webgl: software adapter/.test(st.text)) fail(`#status should say why the GPU backends were passed over: "${st.text}"`);
 
   // 5. Paint a diagonal stroke across the mask (crosses every class of the sample).
   const maskBefore = await canvasStats(frame, '#mask-canvas', STROKE_BOX);
@@ -287,6 +294,7 @@ async function drive(page, backend, base, workspace, sample, T, shot, userData) 
   await dirtyTab.first().waitFor({ timeout: EXPECTED_DIRTY_S * 1000 }).catch(() =>
     fail(`the editor tab for ${SAMPLE} did not show dirty within ${EXPECTED_DIRTY_S} s after painting`));
   await shot('painted');
+  if (backend === 'auto') return;
 
   // 8-11: save, export, and a checkpoint switch (scenario base). Leaves the preview on the
   // checkpoint it switched to.

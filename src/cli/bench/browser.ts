@@ -1,7 +1,7 @@
 /**
  * Browser rows of `spade bench --browser`: the generator in headless Chromium (Debian's, via
- * playwright-core, flags as in TESTING.md §2) on WebGPU (SwiftShader) and WebGL (ANGLE on
- * SwiftShader). A fresh browser per backend, so the cold figure includes shader compilation.
+ * playwright-core, flags as in TESTING.md §2) on WebGPU (SwiftShader), WebGL (ANGLE on
+ * SwiftShader) and wasm (the webview's CPU backend). A fresh browser per backend, so the cold figure includes shader compilation.
  * Files are served from 127.0.0.1 only.
  */
 import * as fs from 'node:fs';
@@ -14,7 +14,7 @@ import type { BenchInputs } from './inputs';
 import { median } from './measure';
 import type { BenchRow } from './rows';
 
-export const BROWSER_BACKENDS = ['browser-webgpu', 'browser-webgl'] as const;
+export const BROWSER_BACKENDS = ['browser-webgpu', 'browser-webgl', 'browser-wasm'] as const;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = ['--headless=new', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'];
 
@@ -34,7 +34,7 @@ function serve(files: Map<string, string>): Promise<http.Server> {
     if (route === '/') {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><script src="/bench_page.js"></script>');
     } else if (file) {
-      res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'application/octet-stream' });
+      res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream' });
       fs.createReadStream(file).pipe(res);
     } else res.writeHead(404).end();
   });
@@ -53,6 +53,8 @@ export async function runBrowserRows(base: RowBase, backends: readonly string[],
     return backends.map((b) => skip(b, 'skipped (playwright-core not installed)'));
   }
   const files = new Map<string, string>([['/bench_page.js', script]]);
+  // The wasm backend's binaries, which the build copies beside the bundles.
+  for (const f of fs.readdirSync(path.dirname(script)).filter((f) => f.endsWith('.wasm'))) files.set(`/${f}`, path.join(path.dirname(script), f));
   const url = (file: string | undefined) => {
     if (!file) return undefined;
     files.set(`/f/${path.basename(file)}`, file);

@@ -8,7 +8,7 @@ export type Runtime = 'tfjs' | 'pytorch';
 
 export interface BenchRow {
   config: string;
-  /** wasm | cpu | webgpu (Node, Dawn) | browser-webgpu | browser-webgl | pytorch-cpu */
+  /** wasm | cpu | webgpu (Node, Dawn) | browser-webgpu | browser-webgl | browser-wasm | pytorch-cpu */
   backend: string;
   runtime: Runtime;
   /** forward: generator forward latency; train: one G step + one D step (NVlabs order). */

@@ -30,7 +30,7 @@ import type { SpadeConfig } from '../../model/config';
  * would take many minutes, with the reason in the row: forward counts the generator's MACs,
  * train the MACs of a whole NVlabs step (trainStepMacs). Calibrated from measured rows.
  */
-const FORWARD_GMACS_PER_S: Record<string, number> = { wasm: 10, cpu: 0.3, webgpu: 0.5, pytorch: 10, 'browser-webgpu': 0.04, 'browser-webgl': 0.4 };
+const FORWARD_GMACS_PER_S: Record<string, number> = { wasm: 10, cpu: 0.3, webgpu: 0.5, pytorch: 10, 'browser-webgpu': 0.04, 'browser-webgl': 0.4, 'browser-wasm': 8 };
 const TRAIN_GMACS_PER_S: Record<string, number> = { wasm: 3, cpu: 0.02, webgpu: 0.2, pytorch: 2 };
 
 export async function bench(ctx: CommandContext): Promise<void> {
