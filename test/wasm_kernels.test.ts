@@ -201,19 +201,23 @@ test('wasm: registering before the backend starts keeps the original kernel usab
   assert.deepEqual(dw, [4, 4, 6, 6, 4, 4, 6, 6, 9, 9, 6, 6, 4, 4, 6, 6, 4, 4]);
 });
 
-test('wasm: GatherV2 gives exactly what cpu gives, on any axis, with repeated indices (property)', async () => {
+test('wasm: GatherV2 gives exactly what cpu gives, on any axis, with repeated indices and runs (property)', async () => {
   await ready();
   const gatherCase = fc
     .record({
       shape: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 4 }),
       axisPick: fc.nat(),
       picks: fc.array(fc.nat(), { minLength: 0, maxLength: 8 }),
+      // Runs of consecutive indices, which the kernel copies as one block each (crops, pastes).
+      runs: fc.array(fc.record({ start: fc.nat(), len: fc.integer({ min: 1, max: 6 }) }), { maxLength: 3 }),
       dtype: fc.constantFrom('float32' as const, 'int32' as const),
       seed: fc.nat(1000),
     })
     .map((r) => {
       const axis = r.axisPick % r.shape.length;
-      return { ...r, axis, indices: r.picks.map((p) => p % r.shape[axis]) };
+      const dim = r.shape[axis];
+      const runs = r.runs.flatMap(({ start, len }) => Array.from({ length: len }, (_, j) => (start % dim) + j).filter((i) => i < dim));
+      return { ...r, axis, indices: [...r.picks.map((p) => p % dim), ...runs] };
     });
   await fc.assert(
     fc.asyncProperty(gatherCase, async (c) => {

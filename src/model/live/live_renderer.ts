@@ -241,17 +241,29 @@ function cropMod(m: Modulation, b: Box): Modulation {
   return { gamma: crop(m.gamma, b), beta: crop(m.beta, b) };
 }
 
-/** A new tensor: full with patch copied over box. */
+/**
+ * A new tensor: full with patch copied over box. On wasm and cpu a TensorScatterUpdate of the
+ * patch's pixels (one copy of full, then the patch); elsewhere a gather from [full; patch], which
+ * reads and writes full twice but stays one pass per output element on GPUs (WebGL's scatter
+ * searches every update for each output element).
+ */
 function pasteKeep(full: tf.Tensor4D, patch: tf.Tensor4D, b: Box): tf.Tensor4D {
   const [n, h, w, c] = full.shape;
-  const size = n * h * w;
   const bw = b.x1 - b.x0;
+  const bh = b.y1 - b.y0;
+  if (tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu') {
+    const idx = new Int32Array(n * bh * bw);
+    let o = 0;
+    for (let k = 0; k < n; k++) for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) idx[o++] = (k * h + y) * w + x;
+    return tf.tidy(() => tf.reshape(tf.tensorScatterUpdate(pixelRows(full), tf.tensor2d(idx, [idx.length, 1], 'int32'), pixelRows(patch)), [n, h, w, c]) as tf.Tensor4D);
+  }
+  const size = n * h * w;
   const idx = new Int32Array(size);
   for (let i = 0; i < size; i++) {
     const x = i % w;
     const y = Math.floor(i / w) % h;
     const k = Math.floor(i / (w * h));
-    idx[i] = y >= b.y0 && y < b.y1 && x >= b.x0 && x < b.x1 ? size + (k * (b.y1 - b.y0) + y - b.y0) * bw + x - b.x0 : i;
+    idx[i] = y >= b.y0 && y < b.y1 && x >= b.x0 && x < b.x1 ? size + (k * bh + y - b.y0) * bw + x - b.x0 : i;
   }
   return tf.tidy(() => tf.reshape(tf.gather(tf.concat([pixelRows(full), pixelRows(patch)], 0), tf.tensor1d(idx, 'int32')), [n, h, w, c]) as tf.Tensor4D);
 }

@@ -3,7 +3,7 @@
  * element by element (about 75 ns per element: 22 ms to pick 64 of 128 rows of a 128²×36
  * one-hot map). SPADE resizes its segmentation map with two gathers in every SPADE layer
  * (resizeNearest, exact on every backend), where each gathered slice is a whole contiguous
- * row or pixel, so one TypedArray.set per slice does the same work.
+ * row or pixel, so one TypedArray.set per slice (per run of consecutive indices) does the same work.
  *
  * Only the plain case is handled here (batchDims 0, float32 or int32); anything else goes to
  * wasm's own kernel.
@@ -31,11 +31,17 @@ export function gatherBlocks(backend: HeapBackend, x: TensorInfo, indices: Tenso
   let o = 0;
   for (let outer = 0; outer < outerSize; outer++) {
     const base = outer * dimSize;
-    for (let k = 0; k < idx.length; k++) {
+    for (let k = 0; k < idx.length; ) {
+      // Consecutive indices are one contiguous block: the live renderer's crops and pastes
+      // (src/model/live) gather whole rows of pixels, one slice per pixel.
+      let run = 1;
+      while (k + run < idx.length && idx[k + run] === idx[k] + run) run++;
       const from = (base + idx[k]) * sliceSize;
-      if (sliceSize === 1) dst[o] = src[from];
-      else dst.set(src.subarray(from, from + sliceSize) as Float32Array & Int32Array, o);
-      o += sliceSize;
+      const len = run * sliceSize;
+      if (len === 1) dst[o] = src[from];
+      else dst.set(src.subarray(from, from + len) as Float32Array & Int32Array, o);
+      o += len;
+      k += run;
     }
   }
   return out;
