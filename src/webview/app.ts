@@ -533,7 +533,7 @@ function toUint8(a: unknown): Uint8Array {
   return new Uint8Array(0);
 }
 
-/** data-wasm-files: {file name: URI} for WASM_FILES; anything else gives {} (wasm then fails to start, and says so). */
+/** data-wasm-files: {file name: URI} for WASM_FILES; what is missing makes wasm fail to start, saying which. */
 function parseWasmFiles(json: string | undefined): Record<string, string> {
   let v: unknown;
   try {

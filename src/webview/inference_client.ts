@@ -40,8 +40,7 @@ export class InferenceClient {
    * of the URI got no .wasm back).
    */
   async start(workerUri: string, preference: BackendPreference, wasmUris: Record<string, string>): Promise<void> {
-    const wasmFiles = await wasmBlobUrls(wasmUris);
-    const res = await fetch(workerUri);
+    const [wasm, res] = await Promise.all([wasmBlobUrls(wasmUris), fetch(workerUri)]);
     if (!res.ok) throw new Error(`cannot load the inference worker (${res.status} ${res.statusText})`);
     // The bundle's relative source-map comment would resolve against the blob: URL.
     const code = (await res.text()).replace(/\/\/# sourceMappingURL=(\S+)\s*$/, (_m, f: string) => `//# sourceMappingURL=${new URL(f, workerUri).href}`);
@@ -53,7 +52,7 @@ export class InferenceClient {
       this.events.onFatal(`inference worker crashed: ${ev.message || 'unknown error'}`);
     };
     this.worker = w;
-    w.postMessage({ type: 'start', wasmFiles, preference } satisfies MainToWorker);
+    w.postMessage({ type: 'start', wasm, preference } satisfies MainToWorker);
     for (const q of this.queued.splice(0)) w.postMessage(q.m, q.transfer);
   }
 
@@ -170,12 +169,12 @@ export class InferenceClient {
 }
 
 /**
- * Blob URLs for tfjs-backend-wasm's binaries, or {} when they cannot be fetched (the wasm backend
+ * Blob URLs for tfjs-backend-wasm's binaries, or why they could not be fetched (the wasm backend
  * then fails to start and the status line says why). The threaded build is never used in a
  * webview (it needs SharedArrayBuffer, which needs cross-origin isolation), but tfjs wants a
  * path for every file: it gets the SIMD one's.
  */
-async function wasmBlobUrls(uris: Record<string, string>): Promise<Record<string, string>> {
+async function wasmBlobUrls(uris: Record<string, string>): Promise<{ files: Record<string, string> } | { error: string }> {
   const get = async (f: string): Promise<string> => {
     const uri = uris[f];
     if (!uri) throw new Error(`no URI for ${f}`);
@@ -185,8 +184,8 @@ async function wasmBlobUrls(uris: Record<string, string>): Promise<Record<string
   };
   try {
     const [plain, simd] = await Promise.all([get('tfjs-backend-wasm.wasm'), get('tfjs-backend-wasm-simd.wasm')]);
-    return { 'tfjs-backend-wasm.wasm': plain, 'tfjs-backend-wasm-simd.wasm': simd, 'tfjs-backend-wasm-threaded-simd.wasm': simd };
-  } catch {
-    return {};
+    return { files: { 'tfjs-backend-wasm.wasm': plain, 'tfjs-backend-wasm-simd.wasm': simd, 'tfjs-backend-wasm-threaded-simd.wasm': simd } };
+  } catch (e) {
+    return { error: `the page could not load its .wasm files (${(e as Error).message})` };
   }
 }

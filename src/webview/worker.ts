@@ -46,7 +46,7 @@ scope.onmessage = (ev: MessageEvent<MainToWorker>) => {
   const m = ev.data;
   if (m.type === 'start') {
     if (backendsLeft) return; // once only
-    configureWasm(m.wasmFiles);
+    configureWasm('error' in m.wasm ? { error: m.wasm.error } : m.wasm.files);
     backendsLeft = backendCandidates(m.preference);
   } else if (m.type === 'render') pendingRender = m; // drops any older pending request
   else if (m.type === 'renderSet') {

@@ -28,16 +28,19 @@ export interface ActiveBackend {
 }
 
 /**
- * Where tfjs-backend-wasm fetches its .wasm files: a URL per file name (a webview's resource URIs
- * are not one folder: code-server passes the path as a query parameter) or a folder URL ending
- * in '/'. Must be set before the wasm backend first starts; a bad map makes only wasm fail to
- * start. Our fast wasm kernels (GatherV2 for SPADE's segmap resizing) go in too.
+ * Where tfjs-backend-wasm fetches its .wasm files: a URL per file name (the webview's blob: URLs,
+ * inference_client.ts) or a folder URL ending in '/' (the bench page); or why there are none, which
+ * makes only wasm fail to start, with that reason. Must be set before the wasm backend first
+ * starts. Our fast wasm kernels (GatherV2 for SPADE's segmap resizing, crops and pastes) go in too.
  */
-export function configureWasm(files: Record<string, string> | string): void {
-  try {
-    setWasmPaths(files);
-  } catch (e) {
-    wasmConfigError = (e as Error).message;
+export function configureWasm(files: Record<string, string> | string | { error: string }): void {
+  if (typeof files === 'object' && 'error' in files) wasmConfigError = files.error;
+  else {
+    try {
+      setWasmPaths(files);
+    } catch (e) {
+      wasmConfigError = (e as Error).message;
+    }
   }
   registerWasmTrainingKernels();
 }

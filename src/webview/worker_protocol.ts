@@ -37,10 +37,11 @@ export type StyleSpec =
 
 export type MainToWorker =
   /**
-   * First message: the wasm backend's binaries (file name -> webview URI, see WASM_FILES) and
-   * which backend to prefer. The worker starts a backend only after it.
+   * First message: the wasm backend's binaries (file name -> blob: URL, see WASM_FILES), or why
+   * the page could not get them, and which backend to prefer. The worker starts a backend only
+   * after it.
    */
-  | { type: 'start'; wasmFiles: Record<string, string>; preference: BackendPreference }
+  | { type: 'start'; wasm: { files: Record<string, string> } | { error: string }; preference: BackendPreference }
   /** Replace the model. Renders after this one use it. */
   | { type: 'load'; loadId: number; name: string; bytes: Uint8Array; optTxt?: string }
   /**

@@ -1,8 +1,8 @@
 /**
  * Browser rows of `spade bench --browser`: the generator in headless Chromium (Debian's, via
  * playwright-core, flags as in TESTING.md §2) on WebGPU (SwiftShader), WebGL (ANGLE on
- * SwiftShader) and wasm (the webview's CPU backend). A fresh browser per backend, so the cold figure includes shader compilation.
- * Files are served from 127.0.0.1 only.
+ * SwiftShader) and wasm (the webview's CPU backend). A fresh browser per backend, so the cold
+ * figure includes shader compilation. Files are served from 127.0.0.1 only.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
