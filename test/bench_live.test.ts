@@ -31,3 +31,23 @@ test('bench forward --cached_modulation adds the live rows, with identical strok
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--cached_modulation goes with bench forward/);
 });
+
+// The dirty-region renderer in real Chromium: WebGL (ANGLE on SwiftShader) and WebGPU (SwiftShader)
+// are the webview's GPU backends, and only here do they run the crop-and-paste path (Node covers
+// cpu, wasm and Dawn's WebGPU in live.test.ts). toy256 is small enough for SwiftShader yet large
+// enough that a stroke recomputes blocks on crops.
+test('bench forward --browser --cached_modulation: strokes reproduce full frames bit for bit on WebGL, WebGPU and wasm in Chromium', (t) => {
+  const json = path.join(tmp, 'browser-live.json');
+  const r = spawnSync(process.execPath, [CLI, 'bench', 'forward', '--config', 'toy256', '--backend', 'wasm', '--browser', '--cached_modulation', '--no_torch', '--runs', '2', '--json', json], { encoding: 'utf8', timeout: 900_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const live = (JSON.parse(fs.readFileSync(json, 'utf8')) as BenchDocument).live ?? [];
+  for (const backend of ['wasm', 'browser-webgpu', 'browser-webgl', 'browser-wasm']) {
+    const stroke = live.find((row) => row.backend === backend && row.what.startsWith('16-px brush stroke'));
+    assert.ok(stroke, `${backend}: no stroke row (${r.stderr.split('\n').filter((l) => l.includes(backend)).join('; ')})`);
+    assert.match(stroke.note ?? '', /^identical pixels/, `${backend}: ${stroke.note}`);
+    // Blocks recomputed on crops, not only whole: the path under test ran.
+    const crops = /blocks on a crop: ([\d,]+)/.exec(stroke.note ?? '')?.[1].split(',').map(Number) ?? [];
+    assert.ok(crops.some((n) => n > 0), `${backend}: no block ran on a crop (${stroke.note})`);
+    t.diagnostic(`${backend}: stroke ${stroke.ms_median.toFixed(0)} ms, ${stroke.speedup_vs_full.toFixed(2)}x a full frame`);
+  }
+});

@@ -11,6 +11,7 @@ import { SpadeModel } from '../model/model';
 import type { LabelBatch } from '../model/preprocess';
 import { configureWasm, startBackend } from './worker_backend';
 import type { BackendName } from './worker_protocol';
+import { runLive, type LiveResult } from '../cli/bench/live';
 
 export interface PageJob {
   backend: BackendName;
@@ -19,6 +20,8 @@ export interface PageJob {
   labels: string;
   instances?: string;
   z?: string;
+  /** The live rows instead (`--cached_modulation`): modulation cache and dirty-region strokes, checked against full frames. */
+  live?: boolean;
 }
 
 export interface PageResult {
@@ -26,6 +29,15 @@ export interface PageResult {
   ms_cold: number;
   ms_all: number[];
   tensor_peak_mb: number | null;
+  live?: LiveResult;
+}
+
+/** The backend's allocation in MiB: GPU memory (webgpu's name, webgl's name), or the wasm heap, which holds the tensors and never shrinks (its peak). */
+function allocatedMb(): number | null {
+  const mem = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number; numBytesAllocatedInGPU?: number };
+  const heap = (tf.backend() as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.byteLength;
+  const bytes = mem.numBytesAllocatedInGPU ?? mem.numBytesInGPUAllocated ?? heap;
+  return bytes === undefined ? null : bytes / 2 ** 20;
 }
 
 async function get(url: string): Promise<Uint8Array> {
@@ -43,6 +55,12 @@ async function run(job: PageJob): Promise<PageResult> {
   const [n, h, w] = a.shape;
   const labels: LabelBatch = { ids: Int32Array.from(a.data), n, h, w };
   if (job.instances) labels.instances = Int32Array.from(readNpy(await get(job.instances), 'instances').data);
+  const backendInfo = `${active.name}${active.adapter ? ` (${active.adapter})` : ''}`;
+  if (job.live) {
+    const live = await runLive(model, labels, job, backendInfo, () => allocatedMb() ?? 0);
+    model.dispose();
+    return { backend_info: backendInfo, ms_cold: live.full_ms[0], ms_all: live.full_ms, tensor_peak_mb: allocatedMb(), live };
+  }
   const z = job.z ? tf.tensor2d(readNpy(await get(job.z), 'z').data, [n, model.config.z_dim]) : undefined;
   const once = async (): Promise<number> => {
     const t0 = performance.now();
@@ -55,18 +73,10 @@ async function run(job: PageJob): Promise<PageResult> {
   const cold = await once();
   const all: number[] = [];
   for (let i = 0; i < job.runs; i++) all.push(await once());
-  const mem = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number; numBytesAllocatedInGPU?: number };
-  // webgpu's name, webgl's name; on wasm the heap, which holds the tensors and never shrinks (its peak).
-  const heap = (tf.backend() as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.byteLength;
-  const gpuBytes = mem.numBytesAllocatedInGPU ?? mem.numBytesInGPUAllocated ?? heap;
+  const peak = allocatedMb();
   z?.dispose();
   model.dispose();
-  return {
-    backend_info: `${active.name}${active.adapter ? ` (${active.adapter})` : ''}`,
-    ms_cold: cold,
-    ms_all: all,
-    tensor_peak_mb: gpuBytes === undefined ? null : gpuBytes / 2 ** 20,
-  };
+  return { backend_info: backendInfo, ms_cold: cold, ms_all: all, tensor_peak_mb: peak };
 }
 
 (globalThis as unknown as { spadeBench: typeof run }).spadeBench = run;

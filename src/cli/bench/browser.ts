@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { PageJob, PageResult } from '../../webview/bench_page';
 import type { BenchInputs } from './inputs';
-import { median } from './measure';
+import { median } from './stats';
+import { liveRows, type LiveRow } from './live';
 import type { BenchRow } from './rows';
 
 export const BROWSER_BACKENDS = ['browser-webgpu', 'browser-webgl', 'browser-wasm'] as const;
@@ -43,14 +44,48 @@ function serve(files: Map<string, string>): Promise<http.Server> {
 
 export async function runBrowserRows(base: RowBase, backends: readonly string[], inputs: BenchInputs, runs: number, timeoutS: (backend: string) => number): Promise<BenchRow[]> {
   const skip = (backend: string, why: string): BenchRow => ({ ...base, backend, runtime: 'tfjs', fwd_ms_median: null, fwd_ms_cold: null, peak_mb: null, peak_kind: null, ratio_vs_pytorch: null, skipped: why });
+  return (await runPages(backends, inputs, runs, false, timeoutS)).map(({ backend, result: r, version, error }) =>
+    r
+      ? {
+          ...base, backend, runtime: 'tfjs', fwd_ms_median: median(r.ms_all.length ? r.ms_all : [r.ms_cold]), fwd_ms_cold: r.ms_cold,
+          peak_mb: r.tensor_peak_mb, peak_kind: r.tensor_peak_mb === null ? null : 'tensors', tensor_peak_mb: r.tensor_peak_mb, ratio_vs_pytorch: null,
+          note: `Chromium ${version}: ${r.backend_info}`,
+        }
+      : skip(backend, error!),
+  );
+}
+
+/**
+ * The live rows (`--cached_modulation`) in Chromium: the same measurements as in Node
+ * (src/cli/bench/live.ts), so each stroke frame is also checked against its full frame on
+ * WebGL, WebGPU and wasm in the browser. A backend that fails gives no rows, only `onError`.
+ */
+export async function runBrowserLive(config: string, backends: readonly string[], inputs: BenchInputs, runs: number, timeoutS: (backend: string) => number, onError: (backend: string, why: string) => void): Promise<LiveRow[]> {
+  const out: LiveRow[] = [];
+  for (const { backend, result, error } of await runPages(backends, inputs, runs, true, timeoutS)) {
+    if (result?.live) out.push(...liveRows(config, backend, result.live));
+    else onError(backend, error ?? 'no live result');
+  }
+  return out;
+}
+
+interface PageOutcome {
+  backend: string;
+  result?: PageResult;
+  version?: string;
+  error?: string;
+}
+
+/** Runs the page's job on each backend, in a fresh browser each. */
+async function runPages(backends: readonly string[], inputs: BenchInputs, runs: number, live: boolean, timeoutS: (backend: string) => number): Promise<PageOutcome[]> {
   const script = pageScript();
-  if (!script) return backends.map((b) => skip(b, 'skipped (dist/bench_page.js missing: npm run build)'));
-  if (!fs.existsSync(CHROMIUM)) return backends.map((b) => skip(b, `skipped (${CHROMIUM} not found: apt-get install chromium)`));
+  if (!script) return backends.map((backend) => ({ backend, error: 'skipped (dist/bench_page.js missing: npm run build)' }));
+  if (!fs.existsSync(CHROMIUM)) return backends.map((backend) => ({ backend, error: `skipped (${CHROMIUM} not found: apt-get install chromium)` }));
   let chromium: typeof import('playwright-core').chromium;
   try {
     ({ chromium } = await import('playwright-core'));
   } catch {
-    return backends.map((b) => skip(b, 'skipped (playwright-core not installed)'));
+    return backends.map((backend) => ({ backend, error: 'skipped (playwright-core not installed)' }));
   }
   const files = new Map<string, string>([['/bench_page.js', script]]);
   // The wasm backend's binaries, which the build copies beside the bundles.
@@ -60,10 +95,10 @@ export async function runBrowserRows(base: RowBase, backends: readonly string[],
     files.set(`/f/${path.basename(file)}`, file);
     return `/f/${path.basename(file)}`;
   };
-  const job: Omit<PageJob, 'backend'> = { runs, checkpoint: url(inputs.checkpoint)!, labels: url(inputs.labels)!, instances: url(inputs.instances), z: url(inputs.z) };
+  const job: Omit<PageJob, 'backend'> = { runs, checkpoint: url(inputs.checkpoint)!, labels: url(inputs.labels)!, instances: url(inputs.instances), z: url(inputs.z), live };
   const server = await serve(files);
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const rows: BenchRow[] = [];
+  const outcomes: PageOutcome[] = [];
   try {
     for (const backend of backends) {
       const home = fs.mkdtempSync(path.join(os.tmpdir(), 'spade-bench-chromium-'));
@@ -81,14 +116,10 @@ export async function runBrowserRows(base: RowBase, backends: readonly string[],
           timer = setTimeout(() => reject(new Error(`timed out after ${timeoutS(backend)} s`)), timeoutS(backend) * 1000);
         });
         const run = page.evaluate((j) => (globalThis as unknown as { spadeBench(j: PageJob): Promise<PageResult> }).spadeBench(j), { ...job, backend: name });
-        const r = (await Promise.race([run, limit]).finally(() => clearTimeout(timer))) as PageResult;
-        rows.push({
-          ...base, backend, runtime: 'tfjs', fwd_ms_median: median(r.ms_all.length ? r.ms_all : [r.ms_cold]), fwd_ms_cold: r.ms_cold,
-          peak_mb: r.tensor_peak_mb, peak_kind: r.tensor_peak_mb === null ? null : 'tensors', tensor_peak_mb: r.tensor_peak_mb, ratio_vs_pytorch: null,
-          note: `Chromium ${browser.version()}: ${r.backend_info}`,
-        });
+        const result = (await Promise.race([run, limit]).finally(() => clearTimeout(timer))) as PageResult;
+        outcomes.push({ backend, result, version: browser.version() });
       } catch (e) {
-        rows.push(skip(backend, `failed (${((e as Error).message ?? String(e)).split('\n')[0].slice(0, 160)})`));
+        outcomes.push({ backend, error: `failed (${((e as Error).message ?? String(e)).split('\n')[0].slice(0, 160)})` });
       } finally {
         await browser?.close();
         fs.rmSync(home, { recursive: true, force: true });
@@ -97,5 +128,5 @@ export async function runBrowserRows(base: RowBase, backends: readonly string[],
   } finally {
     server.close();
   }
-  return rows;
+  return outcomes;
 }

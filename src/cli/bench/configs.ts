@@ -21,6 +21,13 @@ const CONFIGS: BenchConfig[] = [
     options: { label_nc: 4, no_instance: true, ngf: 2, spade_hidden: 8, crop_size: 64, norm_G: 'spectralspadeinstance3x3', ndf: 8 },
   },
   {
+    // Tiny channels on a 256² grid with batch norm: a 16-px stroke then recomputes crops of the
+    // fine blocks, so the browser test checks the dirty-region path on WebGL and WebGPU quickly.
+    name: 'toy256',
+    about: '256², label_nc 6, ngf 2, spade_hidden 8, batch norm (test size)',
+    options: { label_nc: 6, no_instance: true, ngf: 2, spade_hidden: 8, crop_size: 256, norm_G: 'spectralspadebatch3x3', ndf: 8 },
+  },
+  {
     // TESTING.md §4's 128² toy: about 2.1M generator parameters.
     name: 'toy128',
     about: '128², label_nc 12 + dontcare, ngf 4, spade_hidden 128',

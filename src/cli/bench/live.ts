@@ -15,8 +15,7 @@ import type { LabelBatch } from '../../model/preprocess';
 import { LiveRenderer } from '../../model/live/live_renderer';
 import { preferredMethod, type ModulationMethod } from '../../model/live/modulation';
 import { mulberry32 } from '../../model/data/prng';
-import type { Job } from './measure';
-import { median } from './measure';
+import { median } from './stats';
 
 export interface LiveResult {
   backend_info: string;
@@ -54,7 +53,11 @@ async function timed(f: () => tf.Tensor): Promise<[number, Float32Array]> {
   return [ms, d];
 }
 
-export async function runLive(model: SpadeModel, labels: LabelBatch, job: Job, backendInfo: string): Promise<LiveResult> {
+/**
+ * `peakMb`: the process's peak memory in Node, or the backend's allocation in a browser page
+ * (which has no Node imports: this module runs in both).
+ */
+export async function runLive(model: SpadeModel, labels: LabelBatch, job: { runs: number }, backendInfo: string, peakMb: () => number): Promise<LiveResult> {
   const cfg = model.config;
   const classes = cfg.label_nc + (cfg.contain_dontcare_label ? 1 : 0);
   const method = preferredMethod(cfg);
@@ -96,7 +99,7 @@ export async function runLive(model: SpadeModel, labels: LabelBatch, job: Job, b
     for (let k = 0; k < want.length; k++) maxDiff = Math.max(maxDiff, Math.abs(got[k] - want[k]));
   }
   live.dispose();
-  return { backend_info: backendInfo, method, full_ms, prepare_ms, new_style_ms, stroke_ms, stroke_max_diff: maxDiff, partial_blocks, peak_rss_mb: process.resourceUsage().maxRSS / 1024 };
+  return { backend_info: backendInfo, method, full_ms, prepare_ms, new_style_ms, stroke_ms, stroke_max_diff: maxDiff, partial_blocks, peak_rss_mb: peakMb() };
 }
 
 /** One line of the live table: a way of making a frame, against the full frame in the same process. */

@@ -14,6 +14,7 @@ import type { BenchInputs } from './inputs';
 import { startBenchBackend } from './node_backend';
 import { trainStepper } from './train_step';
 import { runLive, type LiveResult } from './live';
+import { median } from './stats';
 
 export interface Job {
   /** live: the modulation cache and the dirty-region renderer (live.ts). */
@@ -36,11 +37,6 @@ export interface JobResult {
   live?: LiveResult;
 }
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function readArray(file: string) {
   return readNpy(readInput(file, 'bench input'), file, { finite: true });
@@ -65,7 +61,7 @@ export async function runJob(job: Job): Promise<JobResult> {
   const model = loadModel(job.inputs.checkpoint, undefined);
   try {
     if (job.kind === 'live') {
-      const live = await runLive(model, labelBatch(job.inputs), job, backendInfo);
+      const live = await runLive(model, labelBatch(job.inputs), job, backendInfo, () => process.resourceUsage().maxRSS / 1024);
       const ms = median(live.full_ms);
       return { backend_info: backendInfo, ms_cold: ms, ms_all: live.full_ms, ms_median: ms, peak_rss_mb: live.peak_rss_mb, tensor_peak_mb: null, live };
     }

@@ -17,7 +17,7 @@ import { rewriteCheckpoint, writeBenchInputs, writeRandomCheckpoint, type BenchI
 import { runJob, type Job, type JobResult } from '../bench/measure';
 import { runWorker } from '../bench/child';
 import { runTorch, torchStatus } from '../bench/torch_runner';
-import { BROWSER_BACKENDS, runBrowserRows } from '../bench/browser';
+import { BROWSER_BACKENDS, runBrowserLive, runBrowserRows } from '../bench/browser';
 import { NODE_BENCH_BACKENDS } from '../bench/node_backend';
 import { fillRatios, markdownTable, type BenchDocument, type BenchRow } from '../bench/rows';
 import { liveRows, liveTable, type LiveRow } from '../bench/live';
@@ -121,6 +121,11 @@ export async function bench(ctx: CommandContext): Promise<void> {
         if (want.length) {
           progress(`${name} × ${want.join(', ')} (headless Chromium)…`);
           record(...(await runBrowserRows(base, want, inputs, runs, (b) => Math.max(600, estimate(b) * 4))));
+          if (cachedModulation) {
+            progress(`${name} × ${want.join(', ')}: cached modulation and 16-px strokes in Chromium…`);
+            live.push(...(await runBrowserLive(name, want, inputs, runs, (b) => Math.max(600, estimate(b) * 8), (b, why) => progress(`${name} × ${b}: live rows ${why}`))));
+            save();
+          }
         }
       }
       if (torch.ok) {
