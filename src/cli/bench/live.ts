@@ -1,6 +1,7 @@
 /**
  * `spade bench --cached_modulation`: what the modulation cache and the dirty-region renderer
- * (src/model/live) save on one config and backend, in the same fresh worker process:
+ * (src/model/live) save on one config and backend, in one fresh worker process (Node) or one
+ * fresh browser page (`--browser`, src/webview/bench_page.ts):
  *   - full frame: model.synthesize, as the plain rows time it (it uses the gather where
  *     preferredMethod says so, as the live renderer does, so the two must agree exactly);
  *   - prepare mask: every SPADE layer's (gamma, beta), with the dense conv and with the gather;
