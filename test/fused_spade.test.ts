@@ -5,14 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { SPADE } from '../src/model/networks/spade';
-import { SPADEResnetBlock } from '../src/model/networks/resblock';
 import { ParamStore } from '../src/model/nn/params';
 import { Ctx } from '../src/model/nn/context';
 import { parseNormG } from '../src/model/config';
 import { KERNEL_NAME, LEAKY_SLOPE, canFuseModulation, fusedModulate } from '../src/model/nn/fused_spade';
 import { mulberry32 } from '../src/model/data/prng';
 import type { HostTensor } from '../src/model/checkpoint/host_tensor';
-import { loadCase, netWeights, nhwc, ref, relErrArrays, useBackend } from './helpers/reference';
+import { loadCase, nhwc, ref, relErrArrays, useBackend } from './helpers/reference';
+import { resblockOf, spadeLayerOf } from './helpers/fixture_modules';
 
 const FLAG = 'SPADE_FUSED_MODULATION';
 
@@ -96,9 +96,7 @@ test('fused modulation on WebGPU equals (x - mean) * invstd * (1 + gamma) + beta
 test('SPADE layer and ResNet block on WebGPU run the fused kernel and match NVlabs (eval)', async () => {
   await useBackend('webgpu');
   const c = loadCase('spade_layer');
-  const o = c.json.options as { config_text: string; norm_nc: number; label_nc: number; nhidden: number };
-  const layer = new SPADE('', parseNormG(o.config_text), o.norm_nc, o.label_nc, o.nhidden);
-  const params = ParamStore.fromHost(layer.specs(), netWeights(c, 'spade'), 'spade_layer');
+  const { layer, params } = spadeLayerOf(c);
   const x = nhwc(ref(c, 'x')) as tf.Tensor4D;
   const seg = nhwc(ref(c, 'label_onehot')) as tf.Tensor4D;
 
@@ -116,9 +114,7 @@ test('SPADE layer and ResNet block on WebGPU run the fused kernel and match NVla
   assert.ok(!trained.names.includes(KERNEL_NAME), 'train mode keeps the composed ops');
 
   const r = loadCase('resblock');
-  const ro = r.json.options as { fin: number; fout: number; norm_G: string; semantic_nc: number };
-  const block = new SPADEResnetBlock('', ro.fin, ro.fout, parseNormG(ro.norm_G), ro.semantic_nc, 128);
-  const bp = ParamStore.fromHost(block.specs(), netWeights(r, 'block'), 'resblock');
+  const { block, params: bp } = resblockOf(r);
   const bx = nhwc(ref(r, 'x')) as tf.Tensor4D;
   const bseg = nhwc(ref(r, 'label_onehot')) as tf.Tensor4D;
   const run = await kernelsOf(() => block.forward(new Ctx(bp, false), bx, bseg));

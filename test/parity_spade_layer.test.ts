@@ -1,18 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { SPADE } from '../src/model/networks/spade';
-import { ParamStore } from '../src/model/nn/params';
 import { Ctx } from '../src/model/nn/context';
-import { parseNormG } from '../src/model/config';
-import { assertActivation, assertParam, loadCase, netWeights, nhwc, ref, useBackend } from './helpers/reference';
+import { assertActivation, assertParam, loadCase, nhwc, ref, useBackend } from './helpers/reference';
+import { spadeLayerOf } from './helpers/fixture_modules';
 
 test('SPADE layer matches NVlabs (eval, train, gradients, running stats)', async () => {
   await useBackend('cpu');
   const c = loadCase('spade_layer');
-  const o = c.json.options as { config_text: string; norm_nc: number; label_nc: number; nhidden: number };
-  const layer = new SPADE('', parseNormG(o.config_text), o.norm_nc, o.label_nc, o.nhidden);
-  const params = ParamStore.fromHost(layer.specs(), netWeights(c, 'spade'), 'spade_layer');
+  const { layer, params } = spadeLayerOf(c);
   const x = tf.variable(nhwc(ref(c, 'x')), true, 'spade_x') as tf.Variable<tf.Rank.R4>;
   const seg = nhwc(ref(c, 'label_onehot')) as tf.Tensor4D;
 

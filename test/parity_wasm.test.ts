@@ -4,23 +4,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { SPADEGenerator } from '../src/model/networks/generator';
-import { SPADEResnetBlock } from '../src/model/networks/resblock';
 import { ConvEncoder } from '../src/model/networks/encoder';
 import { MultiscaleDiscriminator } from '../src/model/networks/discriminator';
 import { ParamStore } from '../src/model/nn/params';
 import { Ctx } from '../src/model/nn/context';
-import { parseNormG } from '../src/model/config';
 import { parseOptTxt } from '../src/model/opt_txt';
 import { semanticInput } from '../src/model/preprocess';
 import { assertActivation, loadCase, netWeights, nhwc, ref, useBackend } from './helpers/reference';
 import { checkParity } from './helpers/parity';
+import { resblockOf } from './helpers/fixture_modules';
 
 test('wasm: SPADEResnetBlock eval forward and taps', async () => {
   await useBackend('wasm');
   const c = loadCase('resblock');
-  const o = c.json.options as { fin: number; fout: number; norm_G: string; semantic_nc: number };
-  const block = new SPADEResnetBlock('', o.fin, o.fout, parseNormG(o.norm_G), o.semantic_nc, 128);
-  const params = ParamStore.fromHost(block.specs(), netWeights(c, 'block'), 'resblock');
+  const { block, params } = resblockOf(c);
   const seg = nhwc(ref(c, 'label_onehot')) as tf.Tensor4D;
   checkParity(c, params, (ctx) => block.forward(ctx, nhwc(ref(c, 'x')) as tf.Tensor4D, seg), { evalOnly: true });
 });
