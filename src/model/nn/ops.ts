@@ -27,8 +27,9 @@ export type ConvPadding = number | ExplicitPadding;
  * `fused`: bias and ReLU inside the conv kernel (tf.fused.conv2d). One kernel instead of up to
  * three: XNNPACK on wasm adds the bias in its accumulators (256² convs took 28-52 % less time
  * than conv + add + relu in a micro-benchmark; README, Live painting), and on WebGPU/WebGL it
- * saves two dispatches and two passes over the output. The sum is rounded differently (float32 noise), so eval mode fuses everywhere and
- * train mode never does: its gradients stay the ones checked against NVlabs' trainer.
+ * saves two dispatches and two passes over the output. The sum is rounded differently (float32
+ * noise), so eval mode fuses everywhere and train mode never does: its gradients stay the ones
+ * checked against NVlabs' trainer.
  */
 export function conv2d(x: tf.Tensor4D, kernelHWIO: tf.Tensor, stride: number, pad: ConvPadding, bias?: tf.Tensor, opts: { relu?: boolean; fused?: boolean } = {}): tf.Tensor4D {
   const padding: ExplicitPadding | 'valid' = typeof pad !== 'number' ? pad : pad === 0 ? 'valid' : [[0, 0], [pad, pad], [pad, pad], [0, 0]];
