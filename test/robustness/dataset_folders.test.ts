@@ -1,4 +1,4 @@
-// Dataset folders. test/dataset.test.ts already covers unpaired files, 0-byte and truncated images,
+// Dataset folders. test/cli/train/dataset.test.ts already covers unpaired files, 0-byte and truncated images,
 // garbage label maps, links out of the folder, ids beyond label_nc, size mismatches and the pixel
 // limit. What it does not: files that are not files (a FIFO, which a read would block on forever;
 // a folder named like an image), symlink loops and dangling links, through `spade train --check`

@@ -158,7 +158,7 @@ async function runOne(backend) {
     'spade.inferenceBackend': backend,
     // The shipped default model takes half a minute a frame on SwiftShader's software WebGPU; the
     // untrained stand-in exercises the same pipeline in seconds (the default model's output is
-    // checked in Node by test/default_model.test.ts). The auto run (wasm) uses the default model.
+    // checked in Node by test/cli/default_model.test.ts). The auto run (wasm) uses the default model.
     ...(backend === 'auto' ? {} : { 'spade.checkpoint': path.join(paths.root, 'media', 'models', 'tiny-untrained.safetensors') }),
   }, null, 2));
 

@@ -6,7 +6,7 @@
  *  - GatherV2: present, but element by element; SPADE's segmap resizing (two gathers in every
  *    SPADE layer) took a large share of a wasm forward pass, in inference as in training.
  * Every other kernel of a full step (generator in all norm_G variants, encoder, multiscale
- * discriminator, GAN/feature/KLD losses) exists on wasm; test/wasm_kernels.test.ts checks that.
+ * discriminator, GAN/feature/KLD losses) exists on wasm; test/model/nn/wasm_kernels.test.ts checks that.
  *
  * Call after '@tensorflow/tfjs-backend-wasm' has been imported (its module registers the
  * kernels this replaces); before or after tf.setBackend('wasm') both work. Pure tfjs-core:

@@ -102,7 +102,7 @@ fc.check(
   opts,
 );
 
-// The hand-made corpus: test/fixtures/bad/*.pth (test/pth.test.ts checks their exact messages) and pth/.
+// The hand-made corpus: test/fixtures/bad/*.pth (test/model/checkpoint/pth.test.ts checks their exact messages) and pth/.
 const BAD = path.join(__dirname, '..', '..', 'fixtures', 'bad');
 for (const file of fs.readdirSync(BAD).filter((f) => f.endsWith('.pth'))) {
   const bytes = new Uint8Array(fs.readFileSync(path.join(BAD, file)));
