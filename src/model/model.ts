@@ -16,9 +16,20 @@ import { MultiscaleDiscriminator } from './networks/discriminator';
 import type { NamedTensors } from './checkpoint/host_tensor';
 import type { SpadeCheckpoint } from './checkpoint/spade_checkpoint';
 import { semanticInput, type LabelBatch } from './preprocess';
-import { seededNormal } from './random';
-import { PreparedMask, synthesizePrepared, type Style } from './live/prepared_mask';
+import { styleCode, type Style } from './style_code';
+import { PreparedMask, synthesizePrepared } from './live/prepared_mask';
 import { preferredMethod, type ModulationMethod } from './live/modulation';
+
+/**
+ * E and D are initialised from the run's seed plus these offsets, so that the three networks
+ * draw independent weights and a G-only checkpoint gets the same E and D as a fresh model.
+ */
+const ENCODER_SEED_OFFSET = 100000;
+const DISCRIMINATOR_SEED_OFFSET = 200000;
+
+const freshEncoder = (cfg: SpadeConfig, seed: number) => ParamStore.initialise(new ConvEncoder(cfg).specs(), seed + ENCODER_SEED_OFFSET);
+const freshDiscriminator = (cfg: SpadeConfig, seed: number) =>
+  ParamStore.initialise(new MultiscaleDiscriminator(cfg).specs(), seed + DISCRIMINATOR_SEED_OFFSET);
 
 export class SpadeModel {
   readonly G: SPADEGenerator;
@@ -50,12 +61,12 @@ export class SpadeModel {
   addTrainingNets(seed: number): Array<'E' | 'D'> {
     const fresh: Array<'E' | 'D'> = [];
     if (this.config.use_vae && !this.params.E) {
-      this.params.E = ParamStore.initialise(new ConvEncoder(this.config).specs(), seed + 100000);
+      this.params.E = freshEncoder(this.config, seed);
       this.e = new ConvEncoder(this.config);
       fresh.push('E');
     }
     if (!this.params.D) {
-      this.params.D = ParamStore.initialise(new MultiscaleDiscriminator(this.config).specs(), seed + 200000);
+      this.params.D = freshDiscriminator(this.config, seed);
       this.d = new MultiscaleDiscriminator(this.config);
       fresh.push('D');
     }
@@ -84,8 +95,8 @@ export class SpadeModel {
   /** Fresh NVlabs-initialised networks (E only with use_vae; D when asked for). */
   static initialise(cfg: SpadeConfig, seed: number, opts: { discriminator?: boolean; labelSet?: LabelSet } = {}): SpadeModel {
     const G = ParamStore.initialise(new SPADEGenerator(cfg).specs(), seed);
-    const E = cfg.use_vae ? ParamStore.initialise(new ConvEncoder(cfg).specs(), seed + 100000) : undefined;
-    const D = opts.discriminator ? ParamStore.initialise(new MultiscaleDiscriminator(cfg).specs(), seed + 200000) : undefined;
+    const E = cfg.use_vae ? freshEncoder(cfg, seed) : undefined;
+    const D = opts.discriminator ? freshDiscriminator(cfg, seed) : undefined;
     return new SpadeModel(cfg, opts.labelSet ?? labelSetFor(cfg.label_nc, cfg.contain_dontcare_label), { G, E, D });
   }
 
@@ -103,7 +114,7 @@ export class SpadeModel {
    * Eval-mode synthesis: (N, H, W, 3) in [-1, 1]. In VAE mode `z` is the style code;
    * without one a seeded N(0, I) draw is used, as NVlabs does at test time.
    */
-  synthesize(labels: LabelBatch, style: { z?: tf.Tensor2D; seed?: number } = {}, source?: string): tf.Tensor4D {
+  synthesize(labels: LabelBatch, style: Style = {}, source?: string): tf.Tensor4D {
     if (preferredMethod(this.config) === 'gather') {
       // Wide one-hot inputs (COCO-Stuff): SPADE's first conv as a gather is several times faster.
       const mask = this.prepareMask(labels, { source });
@@ -115,12 +126,7 @@ export class SpadeModel {
     }
     return tf.tidy(() => {
       const seg = semanticInput(this.config, labels, source);
-      let z = style.z;
-      if (this.config.use_vae && !z) z = tf.tensor2d(seededNormal(labels.n * this.config.z_dim, style.seed ?? 0), [labels.n, this.config.z_dim]);
-      if (z && (z.shape[0] !== labels.n || z.shape[1] !== this.config.z_dim)) {
-        throw new SpadeInputError(`style code has shape [${z.shape}] but the model needs [${labels.n}, ${this.config.z_dim}]`, source);
-      }
-      return this.G.forward(new Ctx(this.params.G, false), seg, z);
+      return this.G.forward(new Ctx(this.params.G, false), seg, styleCode(this.config, labels.n, style, source));
     });
   }
 

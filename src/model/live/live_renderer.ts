@@ -23,12 +23,12 @@ import { dilate, doubled, fullBox, isFull, resizedBox, union, type Box } from '.
 import { upsample2x } from '../nn/ops';
 import type { ParamStore } from '../nn/params';
 import type { SPADEGenerator } from '../networks/generator';
-import type { SPADEResnetBlock } from '../networks/resblock';
+import type { BlockStage, SPADEResnetBlock } from '../networks/resblock';
 import type { Modulation } from '../networks/spade';
 import type { LabelBatch } from '../preprocess';
 import { disposeModulations, generatorModulations, preferredMethod, regionConv, spadeModulation, type ModulationMethod, type Modulations } from './modulation';
-import { styleCode } from './prepared_mask';
-import { changedBox, hostSemantic, sampling, semanticCrop, type HostSemantic } from './semantic_host';
+import { styleCode } from '../style_code';
+import { changedBox, hostSemantic, latentSemantic, sampling, semanticCrop, type HostSemantic } from './semantic_host';
 
 /** Style as host values, so that a repeated style is recognised: z (z_dim floats per image) or a seed. */
 export interface HostStyle {
@@ -132,24 +132,17 @@ export class LiveRenderer {
     });
   }
 
-  private latentSeg(): tf.Tensor4D {
-    const { sh, sw } = this.G;
-    return this.G.cfg.use_vae ? (tf.zeros([this.sem!.n, 1, 1, 1]) as tf.Tensor4D) : semanticCrop(this.sem!, sh, sw, fullBox(sh, sw));
-  }
-
   private runMainPath(ctx: Ctx, style: HostStyle): void {
     this.dropMainPath();
     const n = this.sem!.n;
-    const grids = this.G.blockGrids();
     const [x0, ...outs] = tf.tidy(() => {
-      const seg = this.latentSeg();
+      const seg = latentSemantic(this.G, this.sem!);
       const z = style.z ? tf.tensor2d(style.z, [n, this.G.cfg.z_dim]) : undefined;
       let x = this.G.input(ctx, seg, styleCode(this.G.cfg, n, { z, seed: style.seed }));
       const kept = [x];
       this.G.blocks.forEach((block, i) => {
-        const up = i > 0 && grids[i].h !== grids[i - 1].h;
         const input = x;
-        x = tf.tidy(() => block.forward(ctx, up ? upsample2x(input) : input, seg, this.mods));
+        x = tf.tidy(() => block.forward(ctx, this.G.doublesBefore(i) ? upsample2x(input) : input, seg, this.mods));
         kept.push(x);
       });
       return kept;
@@ -178,7 +171,7 @@ export class LiveRenderer {
     }
     this.G.blocks.forEach((block, i) => {
       const { h, w } = grids[i];
-      const up = i > 0 && h !== grids[i - 1].h;
+      const up = this.G.doublesBefore(i);
       if (up && dirty) dirty = doubled(dirty);
       const cause = union(dirty, modBoxes[i]);
       if (!cause) return;
@@ -270,14 +263,17 @@ function pasteKeep(full: tf.Tensor4D, patch: tf.Tensor4D, b: Box): tf.Tensor4D {
 
 /**
  * A SPADE ResNet block's output on the box `out` of its h x w grid from its full input x:
- * the same ops as SPADEResnetBlock.forward, on crops (conv_0 on out + 1, its input on out + 2).
+ * the block's own dataflow (SPADEResnetBlock.compose) on crops. conv_0 writes out + 1 from its
+ * input on out + 2; the shortcut and conv_1 write out.
  */
 function blockRegion(ctx: Ctx, block: SPADEResnetBlock, x: tf.Tensor4D, mods: Modulations, out: Box, h: number, w: number): tf.Tensor4D {
   const r1 = dilate(out, 1, h, w);
   const r0 = dilate(r1, 1, h, w);
-  const spade = (s: (typeof block)['norm_0'], t: tf.Tensor4D, b: Box, leaky = false) => s.forward(ctx, t, t, cropMod(mods.get(s.key)!, b), leaky);
-  const xs = block.conv_s && block.norm_s ? regionConv(ctx, block.conv_s, spade(block.norm_s, crop(x, out), out), out, out) : crop(x, out);
-  const dx0 = regionConv(ctx, block.conv_0, spade(block.norm_0, crop(x, r0), r0, true), r1, r0);
-  const dx1 = regionConv(ctx, block.conv_1, spade(block.norm_1, dx0, r1, true), out, r1);
-  return tf.add(xs, dx1) as tf.Tensor4D;
+  const reads: Record<BlockStage, Box> = { shortcut: out, conv_0: r0, conv_1: r1 };
+  const writes: Record<BlockStage, Box> = { shortcut: out, conv_0: r1, conv_1: out };
+  return block.compose({
+    input: (stage) => crop(x, reads[stage]),
+    spade: (s, t, stage, leaky) => s.forward(ctx, t, t, cropMod(mods.get(s.key)!, reads[stage]), leaky),
+    conv: (c, t, stage) => regionConv(ctx, c, t, writes[stage], reads[stage]),
+  });
 }

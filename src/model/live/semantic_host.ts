@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { SpadeConfig } from '../config';
 import { SpadeInputError } from '../errors';
 import { nearestIndices } from '../nn/ops';
-import type { Box } from '../nn/box';
+import { fullBox, type Box } from '../nn/box';
+import type { SPADEGenerator } from '../networks/generator';
 import { checkIds, instanceEdges, type LabelBatch } from '../preprocess';
 
 export interface HostSemantic {
@@ -80,4 +81,12 @@ export function changedBox(a: HostSemantic, b: HostSemantic): Box | null {
     }
   }
   return box;
+}
+
+/**
+ * The segmap as the generator's first layer reads it: only the non-VAE fc does, on the latent
+ * grid (where resizeNearest is the identity); a VAE generator gets a placeholder it ignores.
+ */
+export function latentSemantic(G: SPADEGenerator, sem: HostSemantic): tf.Tensor4D {
+  return G.cfg.use_vae ? (tf.zeros([sem.n, 1, 1, 1]) as tf.Tensor4D) : semanticCrop(sem, G.sh, G.sw, fullBox(G.sh, G.sw));
 }

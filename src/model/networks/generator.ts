@@ -50,11 +50,20 @@ export class SPADEGenerator {
     return [this.fc, ...this.blocks, this.conv_img].flatMap((m) => m.specs());
   }
 
-  /** Each block's grid (rows, columns), in block order: the latent grid, doubled before every block but G_middle_0/1's second ('normal'). */
+  /**
+   * Whether the grid doubles before block i: before every block but head_0, and before
+   * G_middle_1 only when num_upsampling_layers is 'more' or 'most'. The forward pass and the
+   * live renderer both read the schedule from here.
+   */
+  doublesBefore(i: number): boolean {
+    return i === 1 || i >= 3 || (i === 2 && this.cfg.num_upsampling_layers !== 'normal');
+  }
+
+  /** Each block's grid (rows, columns), in block order. */
   blockGrids(): Array<{ h: number; w: number }> {
     let [h, w] = [this.sh, this.sw];
-    return this.blocks.map((b, i) => {
-      if (i === 1 || (i === 2 && this.cfg.num_upsampling_layers !== 'normal') || i >= 3) [h, w] = [2 * h, 2 * w];
+    return this.blocks.map((_, i) => {
+      if (this.doublesBefore(i)) [h, w] = [2 * h, 2 * w];
       return { h, w };
     });
   }
@@ -70,13 +79,10 @@ export class SPADEGenerator {
     // keeps them: the gradient tape needs them.
     const step = (f: () => tf.Tensor4D) => (ctx.training ? f() : tf.tidy(f));
     let x = this.input(ctx, seg, z);
-    const [head_0, G_middle_0, G_middle_1, ...ups] = this.blocks;
-    x = step(() => head_0.forward(ctx, x, seg, mods));
-    x = upsample2x(x);
-    x = step(() => G_middle_0.forward(ctx, x, seg, mods));
-    if (this.cfg.num_upsampling_layers !== 'normal') x = upsample2x(x);
-    x = step(() => G_middle_1.forward(ctx, x, seg, mods));
-    for (const up of ups) x = step(() => up.forward(ctx, upsample2x(x), seg, mods));
+    this.blocks.forEach((block, i) => {
+      const input = x;
+      x = step(() => block.forward(ctx, this.doublesBefore(i) ? upsample2x(input) : input, seg, mods));
+    });
     return this.output(ctx, x);
   }
 

@@ -9,6 +9,17 @@ import { Conv2d, join } from '../nn/conv';
 import { SPADE, type Modulation } from './spade';
 import type { SpadeNormSpec } from '../config';
 
+/** The block's three (SPADE, conv) steps: the learned shortcut's, conv_0's and conv_1's. */
+export type BlockStage = 'shortcut' | 'conv_0' | 'conv_1';
+
+/** How compose runs each step: on the whole grid (forward) or on crops (the live renderer). */
+export interface BlockOps {
+  /** The block's input as the stage's SPADE reads it. */
+  input(stage: 'shortcut' | 'conv_0'): tf.Tensor4D;
+  spade(s: SPADE, x: tf.Tensor4D, stage: BlockStage, leaky: boolean): tf.Tensor4D;
+  conv(c: Conv2d, x: tf.Tensor4D, stage: BlockStage): tf.Tensor4D;
+}
+
 export class SPADEResnetBlock {
   readonly learnedShortcut: boolean;
   readonly conv_0: Conv2d;
@@ -47,21 +58,31 @@ export class SPADEResnetBlock {
 
   /** `mods`: cached (gamma, beta) by SPADE key (src/model/live/modulation.ts). */
   forward(ctx: Ctx, x: tf.Tensor4D, seg: tf.Tensor4D, mods?: ReadonlyMap<string, Modulation>): tf.Tensor4D {
-    const xs = this.shortcut(ctx, x, seg, mods);
-    let dx = this.conv_0.forward(ctx, this.norm_0.forward(ctx, x, seg, mods?.get(this.norm_0.key), true));
-    ctx.tap(this.conv_0.key, dx);
-    dx = this.conv_1.forward(ctx, this.norm_1.forward(ctx, dx, seg, mods?.get(this.norm_1.key), true));
-    ctx.tap(this.conv_1.key, dx);
-    const out = tf.add(xs, dx) as tf.Tensor4D;
+    const out = this.compose({
+      input: () => x,
+      spade: (s, t, _stage, leaky) => s.forward(ctx, t, seg, mods?.get(s.key), leaky),
+      conv: (c, t) => {
+        const y = c.forward(ctx, t);
+        ctx.tap(c.key, y);
+        return y;
+      },
+    });
     ctx.tap(this.key, out);
     return out;
   }
 
-  private shortcut(ctx: Ctx, x: tf.Tensor4D, seg: tf.Tensor4D, mods?: ReadonlyMap<string, Modulation>): tf.Tensor4D {
-    if (!this.conv_s || !this.norm_s) return x;
-    const xs = this.conv_s.forward(ctx, this.norm_s.forward(ctx, x, seg, mods?.get(this.norm_s.key)));
-    ctx.tap(this.conv_s.key, xs);
-    return xs;
+  /**
+   * The block's dataflow, written once: the shortcut, then norm -> lrelu -> conv twice, added.
+   * forward runs it on whole tensors; the live renderer runs it on crops (live_renderer.ts),
+   * so the two cannot drift apart.
+   */
+  compose(ops: BlockOps): tf.Tensor4D {
+    const xs = this.conv_s && this.norm_s
+      ? ops.conv(this.conv_s, ops.spade(this.norm_s, ops.input('shortcut'), 'shortcut', false), 'shortcut')
+      : ops.input('shortcut');
+    const dx0 = ops.conv(this.conv_0, ops.spade(this.norm_0, ops.input('conv_0'), 'conv_0', true), 'conv_0');
+    const dx1 = ops.conv(this.conv_1, ops.spade(this.norm_1, dx0, 'conv_1', true), 'conv_1');
+    return tf.add(xs, dx1) as tf.Tensor4D;
   }
 
   /** The block's SPADE layers, in the order they run. */
