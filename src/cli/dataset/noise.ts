@@ -6,20 +6,14 @@
  * seed, and every scene samples them at its own random offsets and frequencies. A scene is then
  * a pure function of (seed, index), whatever else ran before it in the process.
  */
+import { mulberry32 } from '../../model/random';
 
-/** mulberry32: small, fast, and good enough for layout decisions. */
+/** Layout decisions from one mulberry32 stream. */
 export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
   /** Uniform in [0, 1). */
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  readonly next: () => number;
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
   }
   range(lo: number, hi: number): number {
     return lo + (hi - lo) * this.next();

@@ -21,7 +21,8 @@ import {
   type PreprocessOptions,
   type Size,
 } from '../../model/data/augment';
-import { mixSeed, mulberry32, permutation } from '../../model/data/prng';
+import { mixSeed, permutation } from '../../model/data/prng';
+import { mulberry32 } from '../../model/random';
 import { cachedPairs, datasetError, DEFAULT_CACHE_BYTES, pairBytes, type DatasetPair, type DatasetReport } from './dataset';
 import { loadPair, type DecodedPair, type PairReadOptions } from './pair_io';
 

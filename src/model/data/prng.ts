@@ -27,18 +27,6 @@ export function mixSeed(seed: number, ...ids: number[]): number {
   return h;
 }
 
-/** mulberry32: uniform floats in [0, 1). Fast, 32-bit state, fine for crops and shuffles. */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Uniform integer in [lo, hi], both ends included, like Python's random.randint. */
 export function randInt(rand: () => number, lo: number, hi: number): number {
   return lo + Math.floor(rand() * (hi - lo + 1));

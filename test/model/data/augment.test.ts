@@ -15,7 +15,8 @@ import {
   type PreprocessMode,
   type PreprocessOptions,
 } from '../../../src/model/data/augment';
-import { mixSeed, mulberry32, permutation } from '../../../src/model/data/prng';
+import { mixSeed, permutation } from '../../../src/model/data/prng';
+import { mulberry32 } from '../../../src/model/random';
 import { makeConfig } from '../../../src/model/config';
 import { throwsInput } from '../../helpers/throws_input';
 import { TEST_DIR } from '../../helpers/paths';

@@ -12,7 +12,7 @@ import { SpadeInputError } from '../../../src/model/errors';
 import { preferredMethod } from '../../../src/model/live/modulation';
 import { Ctx } from '../../../src/model/nn/context';
 import { semanticInput } from '../../../src/model/preprocess';
-import { mulberry32 } from '../../../src/model/data/prng';
+import { mulberry32 } from '../../../src/model/random';
 import { useBackend } from '../../helpers/reference';
 
 const TOYS: Record<string, Partial<SpadeConfig>> = {

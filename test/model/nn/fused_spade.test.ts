@@ -9,7 +9,7 @@ import { ParamStore } from '../../../src/model/nn/params';
 import { Ctx } from '../../../src/model/nn/context';
 import { parseNormG } from '../../../src/model/config';
 import { KERNEL_NAME, LEAKY_SLOPE, canFuseModulation, fusedModulate } from '../../../src/model/nn/fused_spade';
-import { mulberry32 } from '../../../src/model/data/prng';
+import { mulberry32 } from '../../../src/model/random';
 import type { HostTensor } from '../../../src/model/checkpoint/host_tensor';
 import { loadCase, nhwc, ref, relErrArrays, useBackend } from '../../helpers/reference';
 import { resblockOf, spadeLayerOf } from '../../helpers/fixture_modules';
