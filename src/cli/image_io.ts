@@ -5,6 +5,7 @@ import { encode as encodePng } from 'fast-png';
 import { SpadeInputError } from '../model/errors';
 import { readNpy, writeNpy } from '../model/io/npy';
 import { decodeStyleImage as decodeRgbImage } from '../model/io/style_image';
+import { rgbBytes } from '../model/image_bytes';
 
 /** (1, H, W, 3) in [-1, 1] -> PNG (8-bit RGB) or .npy float32 (H, W, 3), by extension. */
 export async function encodeOutput(img: tf.Tensor4D, outFile: string): Promise<Uint8Array> {
@@ -13,9 +14,7 @@ export async function encodeOutput(img: tf.Tensor4D, outFile: string): Promise<U
   const ext = path.extname(outFile).toLowerCase();
   if (ext === '.npy') return writeNpy([h, w, 3], Float32Array.from(data));
   if (ext !== '.png') throw new SpadeInputError(`output must end in .png or .npy`, outFile);
-  const rgb = new Uint8Array(h * w * 3);
-  for (let i = 0; i < rgb.length; i++) rgb[i] = Math.max(0, Math.min(255, Math.round(((data[i] + 1) / 2) * 255)));
-  return encodePng({ width: w, height: h, data: rgb, channels: 3, depth: 8 });
+  return encodePng({ width: w, height: h, data: rgbBytes(data), channels: 3, depth: 8 });
 }
 
 /** A style image as (1, H, W, 3) float32 in [-1, 1]: .npy as is, PNG/JPEG through the shared decoder. */

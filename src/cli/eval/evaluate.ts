@@ -24,6 +24,7 @@ import { ClassHistograms, ConfusionMatrix } from '../../model/eval/metrics';
 import { readInput } from '../files';
 import { loadModel, readLabels } from '../load';
 import { defaultCheckpoint } from '../default_model';
+import { rgbBytes } from '../../model/image_bytes';
 
 export interface EvalSample {
   label: string;
@@ -76,9 +77,7 @@ async function synthesizeRgb(model: SpadeModel, sample: EvalSample, seed: number
   });
   const data = (await img.data()) as Float32Array;
   img.dispose();
-  const rgb = new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i++) rgb[i] = Math.max(0, Math.min(255, Math.round(((data[i] + 1) / 2) * 255)));
-  return { rgb, gt: labels.ids, h, w };
+  return { rgb: rgbBytes(data), gt: labels.ids, h, w };
 }
 
 function checkCompatible(model: SpadeModel, seg: Segmenter, checkpoint: string): void {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import type { LabelSet } from '../../model/io/label_sets';
 import { writeError, writeFileAtomic } from '../files';
+import { toByte } from '../../model/image_bytes';
 
 export const LATEST = 'latest.safetensors';
 
@@ -96,7 +97,6 @@ export class RunDir {
 export function sampleGrid(ids: Int32Array, real: Float32Array, fake: Float32Array, n: number, h: number, w: number, labelSet: LabelSet): Uint8Array {
   const W = w * 3;
   const out = new Uint8Array(n * h * W * 3);
-  const toByte = (v: number) => Math.max(0, Math.min(255, Math.round((v + 1) * 127.5)));
   for (let b = 0; b < n; b++) {
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {

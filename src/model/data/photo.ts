@@ -5,11 +5,12 @@
  * truncated file with zeros. Sizes can be read from the header alone, to refuse huge pictures
  * before anything is allocated. No fs, no DOM.
  */
-import { DEFAULT_MAX_PIXELS, readPngHeader } from '../io/label_png';
+import { DEFAULT_MAX_PIXELS, readPngHeader } from '../io/png_scan';
 import { decodeStyleImage } from '../io/style_image';
 import { jpegSize } from '../io/jpeg_header';
 import { SpadeInputError } from '../errors';
 import type { Size } from './augment';
+import { rgbBytes } from '../image_bytes';
 
 export interface Photo {
   width: number;
@@ -42,8 +43,6 @@ export function decodePhoto(bytes: Uint8Array, name: string, maxPixels = DEFAULT
   if (img.width !== size.width || img.height !== size.height) {
     throw new SpadeInputError(`corrupt image: header says ${size.width}x${size.height}, data decodes to ${img.width}x${img.height}`, name);
   }
-  const rgb = new Uint8Array(img.data.length);
   // Back from [-1, 1] to the exact 8-bit values (the float carries them losslessly).
-  for (let i = 0; i < rgb.length; i++) rgb[i] = Math.round((img.data[i] + 1) * 127.5);
-  return { width: img.width, height: img.height, rgb };
+  return { width: img.width, height: img.height, rgb: rgbBytes(img.data) };
 }

@@ -1,5 +1,6 @@
 /** Canvases for the Styles panel: RGBA frames, and thumbnails of decoded style images. */
 import type { StylePixels } from '../../shared/protocol';
+import { toByte } from '../../model/image_bytes';
 
 export const THUMB = 64;
 
@@ -23,7 +24,7 @@ export function thumbnail(img: StylePixels): HTMLCanvasElement {
       const sx = Math.min(img.width - 1, Math.floor((x + 0.5) / scale));
       const s = (sy * img.width + sx) * 3;
       const d = (y * w + x) * 4;
-      for (let c = 0; c < 3; c++) rgba[d + c] = Math.round(((img.data[s + c] + 1) / 2) * 255);
+      for (let c = 0; c < 3; c++) rgba[d + c] = toByte(img.data[s + c]);
       rgba[d + 3] = 255;
     }
   }
