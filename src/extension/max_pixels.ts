@@ -3,7 +3,7 @@
  * label maps, style images for the preview and for the Styles panel.
  */
 import * as vscode from 'vscode';
-import { DEFAULT_MAX_PIXELS } from '../model/io/label_png';
+import { DEFAULT_MAX_PIXELS } from '../model/io/png_scan';
 import { parseMaxPixels } from '../shared/protocol';
 
 /** The bad value last warned about: every reader asks, the user hears about it once. */

@@ -4,7 +4,7 @@
  * an ordinary edit, so undo brings the ids back and nothing reaches the file until the user saves.
  */
 import { mapIdsToModel, type LabelSet } from '../model/io/label_sets';
-import { formatIdCounts, type IdCount } from '../model/io/label_png';
+import { formatIdCounts, type IdCount } from '../model/io/id_counts';
 
 export interface UnknownIds {
   /** The ids that fit no channel, with pixel counts, sorted by id. */

@@ -5,7 +5,8 @@
 import type { HostToWebview, LabelSetInfo, CheckpointInfo, StatusMessage } from '../shared/protocol';
 import { WASM_FILES, asInt32Array, asUint8Array, parseBackendPreference, parseMaxPixels } from '../shared/protocol';
 import { mapIdsToModel } from '../model/io/label_sets';
-import { DEFAULT_MAX_PIXELS, formatIdCounts } from '../model/io/label_png';
+import { DEFAULT_MAX_PIXELS } from '../model/io/png_scan';
+import { formatIdCounts } from '../model/io/id_counts';
 import { ClassList } from './class_list';
 import { rgbaToPng } from './export_png';
 import { InferenceClient } from './inference_client';

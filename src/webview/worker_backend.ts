@@ -7,15 +7,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Named imports: a bare import of a package that declares no side effects is dropped by
 // the bundler, and with it the backend's registration (see src/cli/backend.ts).
-import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
-import { MathBackendWebGL, version_webgl } from '@tensorflow/tfjs-backend-webgl';
+// Registers the cpu backend, the last fallback.
+import '@tensorflow/tfjs-backend-cpu';
+import { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../model/nn/wasm_kernels';
 import { isSoftwareRenderer, type Candidate } from './backend_order';
 import type { BackendName } from './worker_protocol';
-
-export const BACKEND_VERSIONS = { cpu: version_cpu, webgl: version_webgl, wasm: version_wasm };
 
 export interface ActiveBackend {
   name: BackendName;

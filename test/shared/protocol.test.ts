@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBackendPreference, parseMaxPixels, parseWebviewMessage } from '../../src/shared/protocol';
-import { DEFAULT_MAX_PIXELS } from '../../src/model/io/label_png';
+import { DEFAULT_MAX_PIXELS } from '../../src/model/io/png_scan';
 
 test('Styles panel messages: well-formed ones pass, malformed ones are dropped', () => {
   const png = new Uint8Array([1, 2, 3]);

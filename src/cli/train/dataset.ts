@@ -7,7 +7,7 @@
  * dataset in memory for the loader, so nothing is decoded twice.
  */
 import * as path from 'node:path';
-import { DEFAULT_MAX_PIXELS } from '../../model/io/label_png';
+import { DEFAULT_MAX_PIXELS } from '../../model/io/png_scan';
 import { filePalette, genericLabelSet, type LabelSet } from '../../model/io/label_sets';
 import { checkPreprocess, sizeProblem, type PreprocessOptions, type Size } from '../../model/data/augment';
 import { decodePhoto, photoSize } from '../../model/data/photo';

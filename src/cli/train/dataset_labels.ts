@@ -4,7 +4,7 @@
  * against them with the same mapping the loader uses (label_sets.ts mapIdsToModel), so what
  * passes the scan is exactly what the loader can one-hot encode.
  */
-import { formatIdCounts, type IdCount } from '../../model/io/label_png';
+import { formatIdCounts, type IdCount } from '../../model/io/id_counts';
 import { genericLabelSet, mapIdsToModel, type LabelSet } from '../../model/io/label_sets';
 import { SpadeInputError } from '../../model/errors';
 import type { DatasetProblem, PairFiles } from './dataset_files';

@@ -3,7 +3,8 @@
  * the optional instance map, and the photo (8-bit RGB). Shared by the scan, which reports
  * each file's problem separately, and by the loader, which decodes pairs the cache left out.
  */
-import { decodeInstanceMap, decodeLabelMap, type RGB } from '../../model/io/label_png';
+import { decodeInstanceMap, decodeLabelMap } from '../../model/io/label_png';
+import { type RGB } from '../../model/io/png_scan';
 import { decodePhoto } from '../../model/data/photo';
 import { SpadeInputError } from '../../model/errors';
 import { readInput } from '../files';

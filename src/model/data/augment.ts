@@ -52,11 +52,6 @@ export interface Augmentation {
   flip: boolean;
 }
 
-/** NVlabs' `custom` dataset mode trains with resize_and_crop, load_size 286, crop_size 256. */
-export function defaultLoadSize(cropSize: number): number {
-  return pyRound((cropSize * 286) / 256);
-}
-
 /** The preprocessing a model trains with: its crop_size and aspect_ratio, plus the data options. */
 export function preprocessFor(
   cfg: Pick<SpadeConfig, 'crop_size' | 'aspect_ratio'>,

@@ -18,8 +18,9 @@
  * color150.mat; Cityscapes names/colours from cityscapesScripts helpers/labels.py (= NVlabs
  * labelcolormap(35)).
  */
-import type { RGB, IdCount } from './label_png';
-import { countIds } from './label_png';
+import type { RGB } from './png_scan';
+import type { IdCount } from './id_counts';
+import { countIds } from './id_counts';
 
 export interface LabelSet {
   /** Short identifier: 'coco-stuff', 'ade20k', 'cityscapes', 'generic'. */

@@ -4,7 +4,7 @@
  */
 import { convertIndexedToRgb, decode as decodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
-import { checkPng, DEFAULT_MAX_PIXELS } from './label_png';
+import { checkPng, DEFAULT_MAX_PIXELS } from './png_scan';
 import { SpadeInputError } from '../errors';
 import { jpegSize } from './jpeg_header';
 

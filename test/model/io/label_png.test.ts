@@ -6,15 +6,8 @@ import { SpadeInputError } from '../../../src/model/errors';
 import { throwsInput } from '../../helpers/throws_input';
 // The test's own PNG writer (its CRC is written independently of the reader's).
 import { chunk, concat, ihdr, SIGNATURE as SIG } from '../../robustness/png_writer';
-import {
-  decodeInstanceMap,
-  decodeLabelMap,
-  encodeLabelMap,
-  readPngHeader,
-  validateLabelIds,
-  type LabelMap,
-  type RGB,
-} from '../../../src/model/io/label_png';
+import { decodeInstanceMap, decodeLabelMap, encodeLabelMap, type LabelMap } from '../../../src/model/io/label_png';
+import { readPngHeader, type RGB } from '../../../src/model/io/png_scan';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -342,29 +335,3 @@ test('instance maps: 8-bit, 16-bit gray and palette; RGB refused', () => {
 
 // ---------------------------------------------------------------------------------------------
 // id validation
-
-test('validateLabelIds lists out-of-range ids with pixel counts', () => {
-  const ids = new Int32Array(200);
-  ids.fill(3);
-  ids.fill(7, 0, 120);
-  ids.fill(9, 120, 123);
-  assert.throws(
-    () => validateLabelIds({ ids }, { labelNc: 6 }, 'road.png'),
-    (e: unknown) => e instanceof SpadeInputError && e.message === 'road.png: label ids outside 0..5: 7 (120 px), 9 (3 px)',
-  );
-});
-
-test('validateLabelIds allows the dontcare id and in-range ids', () => {
-  const ids = Int32Array.from([0, 181, 255, 255]);
-  assert.doesNotThrow(() => validateLabelIds({ ids }, { labelNc: 182, dontcareId: 255 }, 'coco.png'));
-  throwsInput(() => validateLabelIds({ ids }, { labelNc: 182 }, 'coco.png'), /^coco\.png: label ids outside 0\.\.181: 255 \(2 px\)$/);
-  throwsInput(
-    () => validateLabelIds({ ids: Int32Array.from([200, -1]) }, { labelNc: 182, dontcareId: 255 }, 'coco.png'),
-    /^coco\.png: label ids outside 0\.\.181 \(or dontcare 255\): -1 \(1 px\), 200 \(1 px\)$/,
-  );
-});
-
-test('validateLabelIds lists at most 10 ids', () => {
-  const ids = Int32Array.from({ length: 15 }, (_, i) => 10 + i);
-  throwsInput(() => validateLabelIds({ ids }, { labelNc: 10 }, 'm.png'), /^m\.png: label ids outside 0\.\.9: 10 \(1 px\), .*, 19 \(1 px\) and 5 more$/);
-});
