@@ -13,7 +13,7 @@ const builds = [
   // ESM entries ('module'): the tfjs backends' CJS 'main' files are not in their sideEffects
   // lists, so esbuild dropped the cpu backend's registration from the bundle.
   { ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: ['webgpu', 'playwright-core'], mainFields: ['module', 'main'] },
-  { ...common, entryPoints: ['src/webview/bench_page.ts'], outfile: 'dist/bench_page.js', platform: 'browser', format: 'iife' },
+  { ...common, entryPoints: ['src/bench/page.ts'], outfile: 'dist/bench_page.js', platform: 'browser', format: 'iife' },
   { ...common, entryPoints: ['test/vscode/suite/index.ts'], outfile: 'dist/test/suite/index.js', platform: 'node', format: 'cjs', external: ['vscode', 'mocha'] },
 ];
 

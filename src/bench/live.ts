@@ -1,7 +1,7 @@
 /**
  * `spade bench --cached_modulation`: what the modulation cache and the dirty-region renderer
  * (src/model/live) save on one config and backend, in one fresh worker process (Node) or one
- * fresh browser page (`--browser`, src/webview/bench_page.ts):
+ * fresh browser page (`--browser`, src/bench/page.ts):
  *   - full frame: model.synthesize, as the plain rows time it (it uses the gather where
  *     preferredMethod says so, as the live renderer does, so the two must agree exactly);
  *   - prepare mask: every SPADE layer's (gamma, beta), with the dense conv and with the gather;
@@ -11,11 +11,11 @@
  * Every timing includes reading the image back, as a frame in the editor does.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { SpadeModel } from '../../model/model';
-import type { LabelBatch } from '../../model/preprocess';
-import { LiveRenderer } from '../../model/live/live_renderer';
-import { preferredMethod, type ModulationMethod } from '../../model/live/modulation';
-import { mulberry32 } from '../../model/data/prng';
+import { SpadeModel } from '../model/model';
+import type { LabelBatch } from '../model/preprocess';
+import { LiveRenderer } from '../model/live/live_renderer';
+import { preferredMethod, type ModulationMethod } from '../model/live/modulation';
+import { mulberry32 } from '../model/random';
 import { median } from './stats';
 
 export interface LiveResult {

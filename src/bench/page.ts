@@ -9,28 +9,9 @@ import { readCheckpoint } from '../model/checkpoint/spade_checkpoint';
 import { readNpy } from '../model/io/npy';
 import { SpadeModel } from '../model/model';
 import type { LabelBatch } from '../model/preprocess';
-import { configureWasm, startBackend } from './worker_backend';
-import type { BackendName } from './worker_protocol';
-import { runLive, type LiveResult } from '../cli/bench/live';
-
-export interface PageJob {
-  backend: BackendName;
-  runs: number;
-  checkpoint: string;
-  labels: string;
-  instances?: string;
-  z?: string;
-  /** The live rows instead (`--cached_modulation`): modulation cache and dirty-region strokes, checked against full frames. */
-  live?: boolean;
-}
-
-export interface PageResult {
-  backend_info: string;
-  ms_cold: number;
-  ms_all: number[];
-  tensor_peak_mb: number | null;
-  live?: LiveResult;
-}
+import { configureWasm, startBackend } from '../webview/worker_backend';
+import { runLive } from './live';
+import type { PageJob, PageResult } from './page_job';
 
 /** The backend's allocation in MiB: GPU memory (webgpu's name, webgl's name), or the wasm heap, which holds the tensors and never shrinks (its peak). */
 function allocatedMb(): number | null {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SpadeInputError } from '../model/errors';
 import { BUNDLED_MODEL, STAND_IN_MODEL } from '../shared/bundled_model';
-import type { CommandContext } from './main';
+import type { CommandContext } from './command_context';
 
 const PACKAGE_ROOTS = [path.join(__dirname, '..'), path.join(__dirname, '..', '..')];
 

@@ -14,17 +14,9 @@ import { train, TRAIN_FLAGS } from './commands/train';
 import { dataset } from './commands/dataset';
 import { bench } from './commands/bench';
 import { evalCommand } from './commands/eval';
+import type { CommandContext } from './command_context';
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string };
-
-export interface CommandContext {
-  values: Record<string, string | boolean | undefined>;
-  positionals: string[];
-  backend: string;
-  required(name: string): string;
-  positional(i: number, what: string): string;
-  log(msg: string): void;
-}
 
 interface Command {
   summary: string;

@@ -9,10 +9,10 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { PageJob, PageResult } from '../../webview/bench_page';
+import type { PageJob, PageResult } from '../../bench/page_job';
 import type { BenchInputs } from './inputs';
-import { median } from './stats';
-import { liveRows, type LiveRow } from './live';
+import { median } from '../../bench/stats';
+import { liveRows, type LiveRow } from '../../bench/live';
 import type { BenchRow } from './rows';
 
 export const BROWSER_BACKENDS = ['browser-webgpu', 'browser-webgl', 'browser-wasm'] as const;
@@ -57,7 +57,7 @@ export async function runBrowserRows(base: RowBase, backends: readonly string[],
 
 /**
  * The live rows (`--cached_modulation`) in Chromium: the same measurements as in Node
- * (src/cli/bench/live.ts), so each stroke frame is also checked against its full frame on
+ * (src/bench/live.ts), so each stroke frame is also checked against its full frame on
  * WebGL, WebGPU and wasm in the browser. A backend that fails gives no rows, only `onError`.
  */
 export async function runBrowserLive(config: string, backends: readonly string[], inputs: BenchInputs, runs: number, timeoutS: (backend: string) => number, onError: (backend: string, why: string) => void): Promise<LiveRow[]> {

@@ -13,8 +13,8 @@ import { readInput } from '../files';
 import type { BenchInputs } from './inputs';
 import { startBenchBackend } from './node_backend';
 import { trainStepper } from './train_step';
-import { runLive, type LiveResult } from './live';
-import { median } from './stats';
+import { runLive, type LiveResult } from '../../bench/live';
+import { median } from '../../bench/stats';
 
 export interface Job {
   /** live: the modulation cache and the dirty-region renderer (live.ts). */

@@ -2,7 +2,7 @@
  * One measured (or skipped) combination of config × backend × runtime, the JSON document
  * `spade bench --json` writes, and the Markdown table it prints.
  */
-import type { LiveRow } from './live';
+import type { LiveRow } from '../../bench/live';
 
 export type Runtime = 'tfjs' | 'pytorch';
 

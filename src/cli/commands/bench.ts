@@ -3,7 +3,7 @@
  * and peak memory, or train-step time, per config × backend, next to PyTorch CPU on the same
  * weights when /usr/bin/python3 has torch. Prints a Markdown table; --json writes the rows.
  * --cached_modulation adds, per config and backend, the modulation cache's and the
- * dirty-region renderer's frames next to a full frame (src/cli/bench/live.ts).
+ * dirty-region renderer's frames next to a full frame (src/bench/live.ts).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { SpadeInputError } from '../../model/errors';
 import { writeFileAtomic } from '../files';
 import { configFrom } from '../load';
-import type { CommandContext } from '../main';
+import type { CommandContext } from '../command_context';
 import { CONFIG_NAMES, benchConfig, generatorMacs, trainStepMacs } from '../bench/configs';
 import { rewriteCheckpoint, writeBenchInputs, writeRandomCheckpoint, type BenchInputs } from '../bench/inputs';
 import { runJob, type Job, type JobResult } from '../bench/measure';
@@ -20,7 +20,7 @@ import { runTorch, torchStatus } from '../bench/torch_runner';
 import { BROWSER_BACKENDS, runBrowserLive, runBrowserRows } from '../bench/browser';
 import { NODE_BENCH_BACKENDS } from '../bench/node_backend';
 import { fillRatios, markdownTable, type BenchDocument, type BenchRow } from '../bench/rows';
-import { liveRows, liveTable, type LiveRow } from '../bench/live';
+import { liveRows, liveTable, type LiveRow } from '../../bench/live';
 import { SPADEGenerator } from '../../model/networks/generator';
 import { numel } from '../../model/checkpoint/host_tensor';
 import type { SpadeConfig } from '../../model/config';

@@ -7,7 +7,7 @@ import { attachPth, writeCheckpoint } from '../../model/checkpoint/spade_checkpo
 import { SpadeModel } from '../../model/model';
 import { configFrom, loadCheckpointFile } from '../load';
 import { readInput, writeFileAtomic } from '../files';
-import type { CommandContext } from '../main';
+import type { CommandContext } from '../command_context';
 
 export async function convert(ctx: CommandContext): Promise<void> {
   const input = ctx.positional(0, 'the generator checkpoint (G.pth)');

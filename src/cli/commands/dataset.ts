@@ -3,7 +3,7 @@ import * as cliProgress from 'cli-progress';
 import { pyRound } from '../../model/config';
 import { SpadeInputError } from '../../model/errors';
 import { writeLandscapes } from '../dataset/writer';
-import type { CommandContext } from '../main';
+import type { CommandContext } from '../command_context';
 
 const GENERATORS = ['landscapes'];
 

@@ -6,7 +6,7 @@ import { configFrom, loadModel } from '../load';
 import { readInput, writeFileAtomic } from '../files';
 import { decodeStyleImage } from '../image_io';
 import { checkpointOrDefault } from '../default_model';
-import type { CommandContext } from '../main';
+import type { CommandContext } from '../command_context';
 
 export async function encode(ctx: CommandContext): Promise<void> {
   const v = ctx.values;

@@ -13,7 +13,7 @@ import { parseSeed } from './synth';
 import { checkpointOrDefault } from '../default_model';
 import { defaultSegmenter, evaluateSamples, loadSegmenter, type EvalReport } from '../eval/evaluate';
 import type { SpadeModel } from '../../model/model';
-import type { CommandContext } from '../main';
+import type { CommandContext } from '../command_context';
 
 export async function evalCommand(ctx: CommandContext): Promise<void> {
   const v = ctx.values;

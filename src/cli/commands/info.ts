@@ -1,7 +1,7 @@
 /** spade info: config, parameter counts and label set of a checkpoint. */
 import { latentSize, outputSize, semanticNc } from '../../model/config';
 import { configFrom, loadModel } from '../load';
-import type { CommandContext } from '../main';
+import type { CommandContext } from '../command_context';
 
 export async function info(ctx: CommandContext): Promise<void> {
   const file = ctx.positional(0, 'a checkpoint');

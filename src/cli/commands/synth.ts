@@ -7,7 +7,7 @@ import { configFrom, loadModel, maxPixelsFrom, readLabels } from '../load';
 import { readInput, readText, writeFileAtomic } from '../files';
 import { checkStyleFileFits, checkStyleFileSize, findStyle, parseStyleFile } from '../../model/io/style_file';
 import { decodeStyleImage, encodeOutput } from '../image_io';
-import type { CommandContext } from '../main';
+import type { CommandContext } from '../command_context';
 import { checkpointOrDefault } from '../default_model';
 
 export async function synth(ctx: CommandContext): Promise<void> {

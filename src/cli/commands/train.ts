@@ -22,7 +22,7 @@ import { formatDatasetProblems, formatDatasetSummary, scanDataset, type DatasetR
 import { DatasetLoader, type LoaderState } from '../train/loader';
 import { LATEST, RunDir, sampleGrid } from '../train/run_dir';
 import { findLabelSet } from '../train/label_set_flag';
-import type { CommandContext } from '../main';
+import type { CommandContext } from '../command_context';
 
 /** What a checkpoint carries (as JSON in its metadata) so that --resume can continue the run. */
 interface TrainState {
