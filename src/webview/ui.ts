@@ -127,6 +127,14 @@ export function slider(opts: SliderOptions): HTMLInputElement {
   return s;
 }
 
+/** A div with a class and its children (elements or text). */
+export function div(className: string, ...children: Array<Node | string>): HTMLDivElement {
+  const d = document.createElement('div');
+  d.className = className;
+  d.append(...children);
+  return d;
+}
+
 /** A thin vertical rule between toolbar groups (the toolkit's divider is horizontal only). */
 export function divider(): HTMLElement {
   const d = document.createElement('div');

@@ -515,8 +515,8 @@ function conifer(b: Build, s: Sprite, sunSide: number): void {
 }
 
 function broadleaf(b: Build, s: Sprite, sunSide: number): void {
-  const { w, h, labels, field, part, base } = b;
-  const by = Math.min(h - 1, Math.floor(s.y));
+  const { labels, field, part, base } = b;
+  const by = Math.min(b.h - 1, Math.floor(s.y));
   const r = new Rng(s.seed);
   const hgt = s.size;
   const rx = (hgt * s.aspect * 1.3) / 2;
@@ -524,42 +524,52 @@ function broadleaf(b: Build, s: Sprite, sunSide: number): void {
   const cy = s.y - hgt + ry;
   const trunkW = Math.max(0.5, rx * 0.09);
   const lobes = [r.int(3, 7), r.range(0, 6.283), r.int(8, 14), r.range(0, 6.283)];
-  const yA = Math.max(0, Math.floor(s.y - hgt));
-  const yB = Math.min(h - 1, Math.floor(s.y));
-  const xA = Math.max(0, Math.floor(s.x - rx * 1.3));
-  const xB = Math.min(w - 1, Math.ceil(s.x + rx * 1.3));
-  for (let y = yA; y <= yB; y++) {
-    for (let x = xA; x <= xB; x++) {
-      const dx = (x + 0.5 - s.x) / rx;
-      const dy = (y + 0.5 - cy) / ry;
-      const a = Math.atan2(dy, dx);
-      const edge = 1 + 0.12 * Math.sin(a * lobes[0] + lobes[1]) + 0.06 * Math.sin(a * lobes[2] + lobes[3]);
-      const rr = dx * dx + dy * dy;
-      const i = y * w + x;
-      if (rr < edge * edge) {
-        labels[i] = CLS.tree;
-        part[i] = PART.broadleaf;
-        base[i] = by;
-        field[i] = 0.5 + 0.35 * dx * sunSide - 0.3 * dy;
-      } else if (y + 0.5 > cy && Math.abs(x + 0.5 - s.x) < trunkW) {
-        labels[i] = CLS.tree;
-        part[i] = PART.trunk;
-        base[i] = by;
-        field[i] = 0.3;
-      }
+  lobedBlob(b, s, { cy, rx, ry, top: s.y - hgt, lobes, amps: [0.12, 0.06] }, (i, x, y, dx, dy, inside) => {
+    if (inside) {
+      labels[i] = CLS.tree;
+      part[i] = PART.broadleaf;
+      base[i] = by;
+      field[i] = 0.5 + 0.35 * dx * sunSide - 0.3 * dy;
+    } else if (y + 0.5 > cy && Math.abs(x + 0.5 - s.x) < trunkW) {
+      labels[i] = CLS.tree;
+      part[i] = PART.trunk;
+      base[i] = by;
+      field[i] = 0.3;
     }
-  }
+  });
 }
 
 function boulder(b: Build, s: Sprite, sunSide: number): void {
-  const { w, h, labels, field, part, base } = b;
-  const by = Math.min(h - 1, Math.floor(s.y));
+  const { labels, field, part, base } = b;
+  const by = Math.min(b.h - 1, Math.floor(s.y));
   const r = new Rng(s.seed);
   const ry = s.size / 2;
   const rx = ry * s.aspect;
   const cy = s.y - ry * 0.7;
-  const k = [r.int(2, 5), r.range(0, 6.283), r.int(5, 9), r.range(0, 6.283)];
-  const yA = Math.max(0, Math.floor(cy - ry * 1.3));
+  const lobes = [r.int(2, 5), r.range(0, 6.283), r.int(5, 9), r.range(0, 6.283)];
+  lobedBlob(b, s, { cy, rx, ry, top: cy - ry * 1.3, lobes, amps: [0.15, 0.07] }, (i, _x, _y, dx, dy, inside) => {
+    if (!inside) return;
+    labels[i] = CLS.rock;
+    part[i] = PART.boulder;
+    base[i] = by;
+    field[i] = 0.55 + 0.35 * dx * sunSide - 0.35 * dy;
+  });
+}
+
+/**
+ * Visits the box around a sprite's blob, rows from `top` down to the sprite's foot: an ellipse
+ * centred on (s.x, cy) whose outline wobbles with two sine lobes of the angle. `inside` says
+ * whether the pixel lies within that outline; dx, dy are its offsets in radii.
+ */
+function lobedBlob(
+  b: Build,
+  s: Sprite,
+  blob: { cy: number; rx: number; ry: number; top: number; lobes: number[]; amps: [number, number] },
+  visit: (i: number, x: number, y: number, dx: number, dy: number, inside: boolean) => void,
+): void {
+  const { w, h } = b;
+  const { cy, rx, ry, lobes: k, amps } = blob;
+  const yA = Math.max(0, Math.floor(blob.top));
   const yB = Math.min(h - 1, Math.floor(s.y));
   const xA = Math.max(0, Math.floor(s.x - rx * 1.3));
   const xB = Math.min(w - 1, Math.ceil(s.x + rx * 1.3));
@@ -568,13 +578,8 @@ function boulder(b: Build, s: Sprite, sunSide: number): void {
       const dx = (x + 0.5 - s.x) / rx;
       const dy = (y + 0.5 - cy) / ry;
       const a = Math.atan2(dy, dx);
-      const edge = 1 + 0.15 * Math.sin(a * k[0] + k[1]) + 0.07 * Math.sin(a * k[2] + k[3]);
-      if (dx * dx + dy * dy >= edge * edge) continue;
-      const i = y * w + x;
-      labels[i] = CLS.rock;
-      part[i] = PART.boulder;
-      base[i] = by;
-      field[i] = 0.55 + 0.35 * dx * sunSide - 0.35 * dy;
+      const edge = 1 + amps[0] * Math.sin(a * k[0] + k[1]) + amps[1] * Math.sin(a * k[2] + k[3]);
+      visit(y * w + x, x, y, dx, dy, dx * dx + dy * dy < edge * edge);
     }
   }
 }

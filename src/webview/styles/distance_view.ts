@@ -4,7 +4,7 @@
  * distance of mu and the symmetric KL of the two Gaussians.
  */
 import { distanceMatrix, type Code, type DistanceKind } from '../../model/style_math';
-import { button, setPressed } from '../ui';
+import { button, div, setPressed } from '../ui';
 
 const LABELS: Record<DistanceKind, [string, string]> = {
   l2: ['Mean L2', 'Root-mean-square difference of the codes\' means: ||mu_a - mu_b|| / sqrt(z_dim)'],
@@ -23,8 +23,7 @@ export class DistanceView {
     this.el.className = 'styles-section';
     const head = document.createElement('h3');
     head.textContent = 'Distances';
-    const row = document.createElement('div');
-    row.className = 'styles-row';
+    const row = div('styles-row');
     for (const k of ['l2', 'kl'] as DistanceKind[]) {
       const b = button(LABELS[k][0], { secondary: true, id: `distance-${k}`, title: LABELS[k][1], onClick: () => this.setKind(k) });
       this.buttons.set(k, b);

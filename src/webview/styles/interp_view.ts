@@ -3,7 +3,7 @@
  * of N evenly spaced frames can be rendered and exported as PNG frames.
  */
 import { lerpMu } from '../../model/style_math';
-import { button, setDisabled } from '../ui';
+import { button, div, setDisabled } from '../ui';
 import { drawRgba } from './pixels';
 import type { ReadyStyle } from './style_list';
 
@@ -43,16 +43,13 @@ export class InterpView {
     this.exportBtn = button('Export frames', { secondary: true, id: 'strip-export', title: 'Writes <mask>.interp_<k>.png and the animation <mask>.interp_anim.png next to the mask', onClick: () => this.export() });
     this.strip.className = 'strip';
     this.strip.id = 'interp-strip';
-    const row1 = document.createElement('div');
-    row1.className = 'styles-row';
-    row1.append('from', this.a, 'to', this.b);
-    const row2 = document.createElement('div');
-    row2.className = 'styles-row';
-    row2.append(this.slider, this.canvas);
-    const row3 = document.createElement('div');
-    row3.className = 'styles-row';
-    row3.append(this.count, 'frames', this.stripBtn, this.exportBtn);
-    this.el.append(head, row1, row2, row3, this.strip);
+    this.el.append(
+      head,
+      div('styles-row', 'from', this.a, 'to', this.b),
+      div('styles-row', this.slider, this.canvas),
+      div('styles-row', this.count, 'frames', this.stripBtn, this.exportBtn),
+      this.strip,
+    );
     this.setStyles([]);
   }
 

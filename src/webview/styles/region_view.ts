@@ -5,6 +5,7 @@
 import { drawRgba } from './pixels';
 import { composite, regionAlpha } from './region_composite';
 import type { ReadyStyle } from './style_list';
+import { div } from '../ui';
 
 /** Seam width at the output size, in pixels on each side. */
 const FEATHER = 2;
@@ -36,13 +37,8 @@ export class RegionView {
     for (const s of [this.classSel, this.styleSel]) s.addEventListener('change', () => this.request());
     this.canvas.id = 'region-canvas';
     this.canvas.className = 'style-tile large';
-    const row = document.createElement('div');
-    row.className = 'styles-row';
-    row.append('paint', this.classSel, 'in', this.styleSel);
-    const note = document.createElement('div');
-    note.className = 'styles-note';
-    note.textContent = 'The rest keeps the main view\'s style; the two renders are cross-faded over a few pixels at the border (image space).';
-    this.el.append(head, row, this.canvas, note);
+    const note = 'The rest keeps the main view\'s style; the two renders are cross-faded over a few pixels at the border (image space).';
+    this.el.append(head, div('styles-row', 'paint', this.classSel, 'in', this.styleSel), this.canvas, div('styles-note', note));
   }
 
   setStyles(styles: ReadyStyle[]): void {

@@ -10,7 +10,8 @@
  * dy with the flipped kernel. For stride s the s×s phases are computed apart and interleaved,
  * which costs the same multiplications as the forward conv (zero-inserting dy would cost s² times).
  */
-import { backend_util, type Conv2DBackpropInputAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { Conv2DBackpropInputAttrs, TensorInfo } from '@tensorflow/tfjs-core';
+import { backpropConvInfo } from './conv_info';
 import type { KernelScope } from './kernel_scope';
 
 /** One output phase along one axis. */
@@ -38,14 +39,8 @@ function phases(size: number, s: number, k: number, out: number, p: number): Pha
 }
 
 export function conv2dBackpropInputNHWC(scope: KernelScope, dy: TensorInfo, filter: TensorInfo, attrs: Conv2DBackpropInputAttrs): TensorInfo {
-  const { strides, pad, dimRoundingMode, inputShape } = attrs;
   const fShape = filter.shape as [number, number, number, number];
-  const info = backend_util.computeConv2DInfo(inputShape, fShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-  const [n, h, w, ci] = inputShape;
-  const [kh, kw, , co] = fShape;
-  if (dy.shape.join() !== info.outShape.join()) {
-    throw new Error(`Conv2DBackpropInput: dy has shape [${dy.shape}] but the conv gives [${info.outShape}]`);
-  }
+  const { info, n, h, w, ci, kh, kw, co } = backpropConvInfo('Conv2DBackpropInput', attrs.inputShape, fShape, attrs, dy);
   const sh = info.strideHeight;
   const sw = info.strideWidth;
   const rowPhases = phases(h, sh, kh, info.outHeight, info.padInfo.top);
