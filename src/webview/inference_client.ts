@@ -9,11 +9,22 @@ import type { BackendName, BackendPreference, MainToWorker, ModelInfo, StyleSpec
 
 type StyleCode = { mu: Float32Array; logvar: Float32Array };
 
+/** A finished frame; `latencyMs` from the request to its pixels, `computeMs` in the worker. */
+export interface Frame {
+  rgba: Uint8ClampedArray;
+  width: number;
+  height: number;
+  latencyMs: number;
+  computeMs: number;
+  backend: BackendName;
+  tensors: number;
+}
+
 export interface InferenceEvents {
   onBackend(backend: BackendName, note?: string, adapter?: string): void;
   onLoaded(info: ModelInfo): void;
   onLoadError(message: string): void;
-  onFrame(frame: { rgba: Uint8ClampedArray; width: number; height: number; latencyMs: number; computeMs: number; backend: BackendName; tensors: number }): void;
+  onFrame(frame: Frame): void;
   onFrameError(message: string): void;
   onFatal(message: string): void;
   /** A tile of a style set (see `renderSet`). */
