@@ -1,6 +1,6 @@
 /**
  * What the integration tests read back from the editor and what they queue in place of a
- * user's clicks and picks. One object, so that no other module keeps test-only state.
+ * user's clicks and picks, kept together in one object.
  */
 import type * as vscode from 'vscode';
 
