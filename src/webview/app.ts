@@ -12,7 +12,7 @@ import { ErrorState } from './error_state';
 import { rgbaToPng } from './export_png';
 import { ExportRequests } from './export_requests';
 import { FrameScheduler } from './frame_scheduler';
-import { dispatchHostMessage, type HostHandlers } from './host_dispatch';
+import { dispatchHostMessage, type HostHandlers, type HostMessage } from './host_dispatch';
 import { InferenceClient, type Frame } from './inference_client';
 import { LabelPalette } from './label_palette';
 import { Mask } from './mask';
@@ -25,8 +25,6 @@ import type { BackendName, ModelInfo } from './worker_protocol';
 
 /** While dragging, ask for a frame at most this often (the worker keeps only the newest). */
 const DRAG_FRAME_MS = 40;
-
-type Message<K extends HostToWebview['type']> = Extract<HostToWebview, { type: K }>;
 
 export class App {
   private readonly stage = new Stage();
@@ -141,7 +139,7 @@ export class App {
   }
 
   // ---- host messages -----------------------------------------------------------------------
-  private init(m: Message<'init'>): void {
+  private init(m: HostMessage<'init'>): void {
     const d = m.document;
     const ids = asInt32Array(d.ids) ?? new Int32Array(0);
     if (ids.length !== d.width * d.height) {
@@ -158,7 +156,7 @@ export class App {
     this.loadCheckpoint(m.checkpoint);
   }
 
-  private setIds(m: Message<'setIds'>): void {
+  private setIds(m: HostMessage<'setIds'>): void {
     const ids = asInt32Array(m.ids) ?? new Int32Array(0);
     if (!this.mask || ids.length !== this.mask.ids.length) {
       this.log(`setIds (${m.reason}) ignored: ${ids.length} ids for a ${this.mask?.width}x${this.mask?.height} mask`);
