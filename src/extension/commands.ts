@@ -3,14 +3,20 @@
  * can run it without pickers or dialogs.
  */
 import * as vscode from 'vscode';
-import type { PanelRegistry } from './label_editor_provider';
+import type { PanelRegistry } from './panel_registry';
+import type { UserDialogs } from './user_dialogs';
 import type { CheckpointService } from './checkpoint_service';
 import { VIEW_TYPES } from './label_editor_provider';
 import { writeAtomic } from './fs_atomic';
 import { openSample } from './open_sample';
 import { addStyleImages, loadStyleSet } from './style_sets';
 
-export function registerCommands(context: vscode.ExtensionContext, registry: PanelRegistry, checkpoints: CheckpointService): void {
+export function registerCommands(
+  context: vscode.ExtensionContext,
+  registry: PanelRegistry,
+  dialogs: UserDialogs,
+  checkpoints: CheckpointService,
+): void {
   const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   reg('spade.openPreview', async (uri?: vscode.Uri) => {
@@ -50,7 +56,7 @@ export function registerCommands(context: vscode.ExtensionContext, registry: Pan
     const mask = panel.document.uri;
     const stem = (mask.path.split('/').pop() ?? 'image').replace(/(\.label)?\.png$/i, '');
     const target = vscode.Uri.joinPath(mask, '..', `${stem}.synth.png`);
-    if ((await exists(target)) && !args?.overwrite && !(await registry.confirm(`${target.path.split('/').pop()} exists. Overwrite it?`, 'Overwrite'))) {
+    if ((await exists(target)) && !args?.overwrite && !(await dialogs.confirm(`${target.path.split('/').pop()} exists. Overwrite it?`, 'Overwrite'))) {
       return undefined;
     }
     await writeAtomic(target, png);
@@ -76,8 +82,8 @@ export function registerCommands(context: vscode.ExtensionContext, registry: Pan
   reg('spade.internal.previewStatus', () => ({
     checkpointLoads: checkpoints.loads,
     panels: [...registry.panels].map((p) => ({ file: p.document.uri.toString(), maxPixels: p.maxPixels, ...(p.status ?? {}) })),
-    notices: [...registry.notices],
-    backups: [...registry.backups],
+    notices: [...dialogs.hooks.notices],
+    backups: [...dialogs.hooks.backups],
   }));
   // Hot-exit restore as VS Code does it after a reload: a new document opened from a backup id.
   reg('spade.internal.openBackup', async (uri: vscode.Uri, backupId: string) => {
@@ -90,11 +96,11 @@ export function registerCommands(context: vscode.ExtensionContext, registry: Pan
   });
   // The answer to the editor's next question (e.g. 'Reload from disk'), as if the user clicked it.
   reg('spade.internal.queueAnswer', (answer: string) => {
-    registry.queuedAnswers.push(answer);
+    dialogs.hooks.answers.push(answer);
   });
   // The file the next open dialog (e.g. the toolbar's "Use style image…") picks, as if the user did.
   reg('spade.internal.queuePick', (file: vscode.Uri) => {
-    registry.queuedPicks.push(file);
+    dialogs.hooks.picks.push(file);
   });
   // Save-as without the file dialog; answers the error message, or null when it saved.
   reg('spade.internal.saveAs', async (uri: vscode.Uri, target: vscode.Uri) => {

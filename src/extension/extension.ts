@@ -1,7 +1,10 @@
 /** VS Code host entry: the label-map editor, its commands, the checkpoint service and fine-tuning. */
 import * as vscode from 'vscode';
 import { CheckpointService } from './checkpoint_service';
-import { LabelEditorProvider, PanelRegistry, VIEW_TYPES } from './label_editor_provider';
+import { LabelEditorProvider, VIEW_TYPES } from './label_editor_provider';
+import { PanelRegistry } from './panel_registry';
+import { TestHooks } from './test_hooks';
+import { UserDialogs } from './user_dialogs';
 import { registerCommands } from './commands';
 import { registerFineTune } from './finetune';
 
@@ -9,14 +12,15 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('SPADE Studio');
   const checkpoints = new CheckpointService(context.extensionUri);
   const registry = new PanelRegistry();
+  const dialogs = new UserDialogs(log, new TestHooks());
   context.subscriptions.push(log, checkpoints);
   for (const viewType of VIEW_TYPES) {
-    const provider = new LabelEditorProvider(context, checkpoints, registry, log);
+    const provider = new LabelEditorProvider(context, checkpoints, registry, dialogs, log);
     context.subscriptions.push(
       vscode.window.registerCustomEditorProvider(viewType, provider, { supportsMultipleEditorsPerDocument: true, webviewOptions: { retainContextWhenHidden: false } }),
     );
   }
-  registerCommands(context, registry, checkpoints);
+  registerCommands(context, registry, dialogs, checkpoints);
   registerFineTune(context, log);
 }
 

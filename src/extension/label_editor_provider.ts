@@ -12,81 +12,22 @@ import { maxPixelsSetting } from './max_pixels';
 import { inferenceBackendSetting } from './inference_backend';
 import { findUnknownIds } from './unknown_ids';
 import { addDroppedImages, addStyleImages, exportFrames, loadStyleSet, saveStyleSet } from './style_sets';
-import { parseWebviewMessage, type HostToWebview, type StatusMessage } from '../shared/protocol';
+import { parseWebviewMessage } from '../shared/protocol';
+import { RequestReply } from '../shared/request_reply';
+import type { Panel, PanelProvider } from './panel';
+import type { PanelRegistry } from './panel_registry';
+import type { UserDialogs } from './user_dialogs';
 
 export const VIEW_TYPES = ['spadeStudio.labelMap', 'spadeStudio.labelMapAnyPng'] as const;
-
-export interface Panel {
-  document: LabelMapDocument;
-  webview: vscode.WebviewPanel;
-  provider: LabelEditorProvider;
-  status?: StatusMessage;
-  /** The spade.maxPixels last sent to the webview (init or settings). */
-  maxPixels?: number;
-  post(m: HostToWebview): void;
-}
-
-/** Every open SPADE panel, whichever view type opened it; commands look panels up here. */
-export class PanelRegistry {
-  readonly panels = new Set<Panel>();
-  active?: Panel;
-  /** What the editor last told the user (newest last, capped): the integration tests read it. */
-  readonly notices: string[] = [];
-  /** Hot-exit backups VS Code asked for, newest last (document URI and backup id), for the tests. */
-  readonly backups: { file: string; id: string }[] = [];
-
-  /** Answers queued by the integration tests for the next questions, in place of a click. */
-  readonly queuedAnswers: string[] = [];
-  /** Files queued by the integration tests for the next open dialogs, in place of a pick. */
-  readonly queuedPicks: vscode.Uri[] = [];
-
-  /** Asks the user (a warning with buttons); a queued test answer stands in for the click. */
-  async ask(text: string, ...buttons: string[]): Promise<string | undefined> {
-    const shown = vscode.window.showWarningMessage(text, ...buttons);
-    const queued = this.queuedAnswers.shift();
-    return queued !== undefined ? queued : shown;
-  }
-
-  /**
-   * A modal yes/no question (recorded as a notice); true when the user clicks `button`. A queued
-   * test answer stands in for the click, and then nothing is shown: a modal would block the window.
-   */
-  async confirm(text: string, button: string): Promise<boolean> {
-    this.notice(text);
-    const queued = this.queuedAnswers.shift();
-    const answer = queued !== undefined ? queued : await vscode.window.showWarningMessage(text, { modal: true }, button);
-    return answer === button;
-  }
-
-  /** VS Code's open dialog for one file; a queued test pick stands in for it. */
-  async pickFile(options: vscode.OpenDialogOptions): Promise<vscode.Uri | undefined> {
-    const queued = this.queuedPicks.shift();
-    if (queued) return queued;
-    return (await vscode.window.showOpenDialog({ ...options, canSelectMany: false }))?.[0];
-  }
-
-  /** Records a notice for the user; the caller shows it. */
-  notice(text: string): string {
-    this.notices.push(text);
-    if (this.notices.length > 50) this.notices.shift();
-    return text;
-  }
-
-  find(uri?: vscode.Uri): Panel | undefined {
-    if (!uri) return this.active ?? [...this.panels][0];
-    return [...this.panels].find((p) => p.document.uri.toString() === uri.toString());
-  }
-}
 
 /**
  * One instance per view type: VS Code routes a provider's edit events to the documents that
  * view type opened, so two view types must not share one event emitter.
  */
-export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMapDocument> {
+export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMapDocument>, PanelProvider {
   private readonly _onDidChangeCustomDocument = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<LabelMapDocument>>();
   readonly onDidChangeCustomDocument = this._onDidChangeCustomDocument.event;
-  private nextRequest = 1;
-  private readonly exports = new Map<number, (png: Uint8Array) => void>();
+  private readonly exports = new RequestReply<Uint8Array>();
   /** The checkpoint each document's label ids were last checked against, so we ask once. */
   private readonly idsChecked = new WeakMap<LabelMapDocument, LoadedCheckpoint>();
 
@@ -94,6 +35,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     private readonly context: vscode.ExtensionContext,
     private readonly checkpoints: CheckpointService,
     private readonly registry: PanelRegistry,
+    private readonly dialogs: UserDialogs,
     private readonly log: vscode.OutputChannel,
   ) {
     context.subscriptions.push(
@@ -119,10 +61,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
 
   /** spade.maxPixels, validated; a bad value is reported and the default used. */
   private maxPixels(): number {
-    return maxPixelsSetting((text) => {
-      this.log.appendLine(this.registry.notice(text));
-      void vscode.window.showWarningMessage(text);
-    });
+    return maxPixelsSetting((text) => this.dialogs.warn(text));
   }
 
   async openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext): Promise<LabelMapDocument> {
@@ -135,11 +74,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       void vscode.window.showErrorMessage(`SPADE: ${(e as Error).message}`);
       throw e;
     }
-    if (doc.restoreNote) {
-      const text = this.registry.notice(`SPADE: ${doc.restoreNote}`);
-      this.log.appendLine(text);
-      void vscode.window.showWarningMessage(text);
-    }
+    if (doc.restoreNote) this.dialogs.warn(`SPADE: ${doc.restoreNote}`);
     const edits = doc.onDidEdit((edit: StrokeEdit) =>
       this._onDidChangeCustomDocument.fire({ document: doc, label: edit.label, undo: () => doc.undo(edit), redo: () => doc.redo(edit) }),
     );
@@ -166,20 +101,18 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       outcome = await doc.onDiskChange(this.isDirty(doc));
     } catch (e) {
       // The new file does not decode: keep the map the editor shows.
-      const text = this.registry.notice(`SPADE: ${doc.fileName} changed on disk and cannot be read (${(e as Error).message}); the editor keeps the map it shows.`);
-      this.log.appendLine(text);
-      void vscode.window.showWarningMessage(text);
+      const why = (e as Error).message;
+      this.dialogs.warn(`SPADE: ${doc.fileName} changed on disk and cannot be read (${why}); the editor keeps the map it shows.`);
       return;
     }
     if (outcome === 'deleted') {
-      const text = this.registry.notice(`SPADE: ${doc.fileName} was deleted on disk. The editor keeps the label map; save to write it back.`);
-      this.log.appendLine(text);
-      void vscode.window.showWarningMessage(text);
+      this.dialogs.warn(`SPADE: ${doc.fileName} was deleted on disk. The editor keeps the label map; save to write it back.`);
     } else if (outcome === 'conflict') {
-      const text = this.registry.notice(`SPADE: ${doc.fileName} changed on disk while you have unsaved strokes. Nothing was overwritten.`);
-      this.log.appendLine(text);
+      const text = this.dialogs.note(
+        `SPADE: ${doc.fileName} changed on disk while you have unsaved strokes. Nothing was overwritten.`,
+      );
       const reload = 'Reload from disk';
-      const answer = await this.registry.ask(text, reload, 'Keep my edits');
+      const answer = await this.dialogs.ask(text, reload, 'Keep my edits');
       if (answer !== reload) return; // keeping the edits: a later save writes them, as the user chose
       const panel = [...this.registry.panels].find((p) => p.document === doc);
       if (!panel) return;
@@ -212,10 +145,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(ext, 'dist'), vscode.Uri.joinPath(ext, 'media'), vscode.Uri.joinPath(document.uri, '..')],
     };
-    const backend = inferenceBackendSetting((text) => {
-      this.log.appendLine(this.registry.notice(text));
-      void vscode.window.showWarningMessage(text);
-    });
+    const backend = inferenceBackendSetting((text) => this.dialogs.warn(text));
     webviewPanel.webview.html = webviewHtml(webviewPanel.webview, ext, backend, process.env.SPADE_TEST_HOOKS === '1');
     const panel: Panel = { document, webview: webviewPanel, provider: this, post: (m) => void webviewPanel.webview.postMessage(m) };
     const registry = this.registry;
@@ -272,8 +202,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       case 'exportFrames':
         return void (await exportFrames(panel, m.label, m.pngs, m.apng).catch((e: Error) => panel.post({ type: 'error', message: `cannot write the frames: ${e.message}` })));
       case 'exportImage':
-        this.exports.get(m.requestId)?.(m.png);
-        this.exports.delete(m.requestId);
+        this.exports.resolve(m.requestId, m.png);
         return;
       case 'log':
         this.log.appendLine(`${doc.fileName}: ${m.message}`);
@@ -304,18 +233,21 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     this.idsChecked.set(doc, ck);
     const unknown = findUnknownIds(doc.ids, ck.labelSet, ck.model, doc.fileName);
     if (!unknown) return;
-    const text = this.registry.notice(`SPADE: ${unknown.message}`);
-    this.log.appendLine(text);
-    if (unknown.dontcareId === null) return void vscode.window.showWarningMessage(text);
+    const text = `SPADE: ${unknown.message}`;
+    if (unknown.dontcareId === null) return this.dialogs.warn(text);
     const treat = 'Treat as dontcare';
-    if ((await this.registry.ask(text, treat)) !== treat) return;
+    if ((await this.dialogs.ask(this.dialogs.note(text), treat)) !== treat) return;
     // The ids may have changed while the question was open: paint what is unknown now.
     const now = findUnknownIds(doc.ids, ck.labelSet, ck.model, doc.fileName);
     if (now && now.dontcareId !== null) doc.applyStroke('Treat unknown ids as dontcare', now.indices, now.dontcareId, undefined);
   }
 
   private async pickStyleImage(panel: Panel): Promise<void> {
-    const picked = await this.registry.pickFile({ filters: { Images: ['png', 'jpg', 'jpeg'] }, defaultUri: vscode.Uri.joinPath(panel.document.uri, '..'), title: 'Style image' });
+    const picked = await this.dialogs.pickFile({
+      filters: { Images: ['png', 'jpg', 'jpeg'] },
+      defaultUri: vscode.Uri.joinPath(panel.document.uri, '..'),
+      title: 'Style image',
+    });
     if (!picked) return;
     const name = picked.path.split('/').pop() ?? 'style';
     let bytes: Uint8Array;
@@ -331,18 +263,8 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
 
   /** Asks a panel for its current synthesized image as PNG bytes. */
   requestExport(panel: Panel, timeoutMs = 60_000): Promise<Uint8Array> {
-    const requestId = this.nextRequest++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.exports.delete(requestId);
-        reject(new Error('the preview did not answer (is a frame rendered yet?)'));
-      }, timeoutMs);
-      this.exports.set(requestId, (png) => {
-        clearTimeout(timer);
-        resolve(png);
-      });
-      panel.post({ type: 'exportRequest', requestId });
-    });
+    const timeout = { ms: timeoutMs, message: 'the preview did not answer (is a frame rendered yet?)' };
+    return this.exports.request((requestId) => panel.post({ type: 'exportRequest', requestId }), timeout);
   }
 
   // A failed save throws: VS Code shows the message and keeps the document dirty.
@@ -357,8 +279,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
   }
   async backupCustomDocument(document: LabelMapDocument, context: vscode.CustomDocumentBackupContext): Promise<vscode.CustomDocumentBackup> {
     const backup = await document.backup(context.destination);
-    this.registry.backups.push({ file: document.uri.toString(), id: backup.id });
-    if (this.registry.backups.length > 50) this.registry.backups.shift();
+    this.dialogs.hooks.recordBackup(document.uri.toString(), backup.id);
     return backup;
   }
 
@@ -367,7 +288,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     try {
       await p;
     } catch (e) {
-      this.log.appendLine(this.registry.notice(`SPADE: ${(e as Error).message}`));
+      this.dialogs.note(`SPADE: ${(e as Error).message}`);
       throw e;
     }
   }

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { decodeStyleImage } from '../model/io/style_image';
 import { checkStyleFileSize, parseStyleFile, serializeStyleFile } from '../model/io/style_file';
 import type { LoadedStyle, StylePixels } from '../shared/protocol';
-import type { Panel } from './label_editor_provider';
+import type { Panel } from './panel';
 import { writeAtomic } from './fs_atomic';
 import { maxPixelsSetting } from './max_pixels';
 

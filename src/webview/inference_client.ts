@@ -4,13 +4,27 @@
  * Frames are numbered; latency is measured here, from posting a request to receiving its
  * pixels (requests the worker skipped because a newer one came are simply never answered).
  */
+import { RequestReply } from '../shared/request_reply';
 import type { BackendName, BackendPreference, MainToWorker, ModelInfo, StyleSpec, WorkerToMain } from './worker_protocol';
+
+type StyleCode = { mu: Float32Array; logvar: Float32Array };
+
+/** A finished frame; `latencyMs` from the request to its pixels, `computeMs` in the worker. */
+export interface Frame {
+  rgba: Uint8ClampedArray;
+  width: number;
+  height: number;
+  latencyMs: number;
+  computeMs: number;
+  backend: BackendName;
+  tensors: number;
+}
 
 export interface InferenceEvents {
   onBackend(backend: BackendName, note?: string, adapter?: string): void;
   onLoaded(info: ModelInfo): void;
   onLoadError(message: string): void;
-  onFrame(frame: { rgba: Uint8ClampedArray; width: number; height: number; latencyMs: number; computeMs: number; backend: BackendName; tensors: number }): void;
+  onFrame(frame: Frame): void;
   onFrameError(message: string): void;
   onFatal(message: string): void;
   /** A tile of a style set (see `renderSet`). */
@@ -24,12 +38,11 @@ export class InferenceClient {
   private nextFrame = 1;
   private nextLoad = 1;
   private currentLoad = 0;
-  private nextStyle = 1;
   private readonly sentAt = new Map<number, number>();
   private latestSent = 0;
   private latestAnswered = 0;
   private nextSet = 1;
-  private readonly styleWaiters = new Map<number, { resolve: (c: { mu: Float32Array; logvar: Float32Array }) => void; reject: (e: Error) => void }>();
+  private readonly styleCodes = new RequestReply<StyleCode>();
 
   constructor(private readonly events: InferenceEvents) {}
 
@@ -86,22 +99,19 @@ export class InferenceClient {
 
   /** `maxPixels`: images larger than this are refused before they are decoded (spade.maxPixels). */
   encodeStyle(name: string, bytes: Uint8Array, maxPixels: number): Promise<Float32Array> {
-    const requestId = this.nextStyle++;
     const copy = bytes.slice();
-    return new Promise((resolve, reject) => {
-      this.styleWaiters.set(requestId, { resolve: (c) => resolve(c.mu), reject });
-      this.send({ type: 'encodeStyle', requestId, name, bytes: copy, maxPixels }, [copy.buffer]);
-    });
+    const code = this.styleCodes.request((requestId) =>
+      this.send({ type: 'encodeStyle', requestId, name, bytes: copy, maxPixels }, [copy.buffer]),
+    );
+    return code.then((c) => c.mu);
   }
 
   /** Encodes decoded pixels (H*W*3 in [-1, 1]; copied, the caller keeps its array). */
-  encodePixels(name: string, width: number, height: number, data: Float32Array): Promise<{ mu: Float32Array; logvar: Float32Array }> {
-    const requestId = this.nextStyle++;
+  encodePixels(name: string, width: number, height: number, data: Float32Array): Promise<StyleCode> {
     const copy = data.slice();
-    return new Promise((resolve, reject) => {
-      this.styleWaiters.set(requestId, { resolve, reject });
-      this.send({ type: 'encodePixels', requestId, name, width, height, data: copy }, [copy.buffer]);
-    });
+    return this.styleCodes.request((requestId) =>
+      this.send({ type: 'encodePixels', requestId, name, width, height, data: copy }, [copy.buffer]),
+    );
   }
 
   /** Renders `ids` once per code; tiles arrive through onSetTile. Returns the set's id. */
@@ -154,12 +164,10 @@ export class InferenceClient {
         this.events.onSetError?.(m.key, m.setId, m.message);
         return;
       case 'styleEncoded':
-        this.styleWaiters.get(m.requestId)?.resolve({ mu: m.z, logvar: m.logvar });
-        this.styleWaiters.delete(m.requestId);
+        this.styleCodes.resolve(m.requestId, { mu: m.z, logvar: m.logvar });
         return;
       case 'styleError':
-        this.styleWaiters.get(m.requestId)?.reject(new Error(m.message));
-        this.styleWaiters.delete(m.requestId);
+        this.styleCodes.reject(m.requestId, new Error(m.message));
         return;
       case 'fatal':
         this.events.onFatal(m.message);

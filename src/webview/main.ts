@@ -9,6 +9,7 @@
  */
 // First: it must run before the toolkit's modules do.
 import './csp_nonce';
+import { WASM_FILES, parseBackendPreference } from '../shared/protocol';
 import { App } from './app';
 import { installStyles } from './styles';
 import { registerControls } from './ui';
@@ -23,7 +24,9 @@ function boot(): void {
   const host = connectHost<UiState>();
   const app = new App(root, host);
   host.onMessage((m) => app.handle(m));
-  app.startWorker(document.body.dataset.workerUri, document.body.dataset.backend, document.body.dataset.wasmFiles);
+  // data-backend: spade.inferenceBackend, validated by the host ('auto' otherwise).
+  const { workerUri, backend, wasmFiles } = document.body.dataset;
+  app.startWorker(workerUri, parseBackendPreference(backend) ?? 'auto', parseWasmFiles(wasmFiles));
   // For E2E tests: exercise the GPU fallback without a real driver failure. Only on pages the host
   // marked, which it does only when its environment has SPADE_TEST_HOOKS=1. Even then the hook is
   // a property of this webview's own window: the workbench is another origin, the CSP runs only
@@ -32,6 +35,23 @@ function boot(): void {
     (globalThis as { __spadeDebug?: unknown }).__spadeDebug = { loseGpu: () => app.debugLoseGpu() };
   }
   host.post({ type: 'ready' });
+}
+
+
+/** data-wasm-files: {file name: URI} for WASM_FILES; what is missing makes wasm fail to start, saying which. */
+function parseWasmFiles(json: string | undefined): Record<string, string> {
+  let v: unknown;
+  try {
+    v = JSON.parse(json ?? '');
+  } catch {
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const f of WASM_FILES) {
+    const u = (v as Record<string, unknown> | null)?.[f];
+    if (typeof u === 'string') out[f] = u;
+  }
+  return out;
 }
 
 boot();

@@ -2,6 +2,7 @@
  * The UI state kept across hide/show (VS Code's webview state, JSON): tool, brush size,
  * style, view mode. Anything malformed in a stored state falls back to the default.
  */
+import type { StyleSpec } from './worker_protocol';
 
 export type Tool = 'brush' | 'fill' | 'eraser' | 'eyedropper';
 export type ViewMode = 'side' | 'overlay';
@@ -58,4 +59,22 @@ export function restoreState(s: Partial<UiState> | undefined): UiState {
     opacity: typeof s.opacity === 'number' && s.opacity >= 0 && s.opacity <= 1 ? s.opacity : d.opacity,
     filter: typeof s.filter === 'string' ? s.filter.slice(0, 100) : d.filter,
   };
+}
+
+/** A seed for the toolbar's "random style": uniform over MIN_SEED..MAX_SEED. */
+export function randomSeed(): number {
+  const a = new Uint32Array(1);
+  do crypto.getRandomValues(a);
+  while (a[0] < MIN_SEED);
+  return a[0];
+}
+
+/** The style the picture is rendered in: the style image's code while one is set, else the seed. */
+export function styleSpec(s: UiState): StyleSpec {
+  return s.styleImage ? { kind: 'z', z: Float32Array.from(s.styleImage.z) } : { kind: 'seed', seed: s.seed };
+}
+
+/** The same, in words (the status line's data-style). */
+export function styleLabel(s: UiState): string {
+  return s.styleImage ? `style image ${s.styleImage.name}` : `seed ${s.seed}`;
 }

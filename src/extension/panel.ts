@@ -1,0 +1,28 @@
+/**
+ * One open SPADE editor panel: its document, its webview and the provider that opened it.
+ * Its own module so that the modules a panel is handed to (commands, style sets) need not
+ * import the provider, which imports them.
+ */
+import type * as vscode from 'vscode';
+import type { LabelMapDocument } from './label_document';
+import type { HostToWebview, StatusMessage } from '../shared/protocol';
+
+/** What commands and the tests ask of the provider that opened a panel. */
+export interface PanelProvider {
+  openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext): Promise<LabelMapDocument>;
+  saveCustomDocumentAs(document: LabelMapDocument, destination: vscode.Uri): Thenable<void>;
+  /** The panel's current synthesized image as PNG bytes. */
+  requestExport(panel: Panel): Promise<Uint8Array>;
+  /** Handles a message as if the panel's webview had sent it (same validation). */
+  receive(panel: Panel, raw: unknown): Promise<void>;
+}
+
+export interface Panel {
+  document: LabelMapDocument;
+  webview: vscode.WebviewPanel;
+  provider: PanelProvider;
+  status?: StatusMessage;
+  /** The spade.maxPixels last sent to the webview (init or settings). */
+  maxPixels?: number;
+  post(m: HostToWebview): void;
+}
