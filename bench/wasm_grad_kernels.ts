@@ -106,7 +106,11 @@ async function kernels(originalInput: tf.KernelConfig | undefined): Promise<void
     let old: Timing | undefined;
     if (originalInput) {
       old = await timeIt(() => {
-        const info2 = originalInput.kernelFunc({ inputs: { dy, filter: w }, backend, attrs: { ...attrs, inputShape: s.x } }) as tf.TensorInfo;
+        const info2 = originalInput.kernelFunc({
+          inputs: { dy, filter: w },
+          backend,
+          attrs: { ...attrs, inputShape: s.x },
+        }) as tf.TensorInfo;
         return tf.engine().makeTensorFromTensorInfo(info2);
       }, 1);
     }

@@ -58,7 +58,13 @@ async function timed(f: () => tf.Tensor): Promise<[number, Float32Array]> {
  * `peakMb`: the process's peak memory in Node, or the backend's allocation in a browser page
  * (which has no Node imports: this module runs in both).
  */
-export async function runLive(model: SpadeModel, labels: LabelBatch, job: { runs: number }, backendInfo: string, peakMb: () => number): Promise<LiveResult> {
+export async function runLive(
+  model: SpadeModel,
+  labels: LabelBatch,
+  job: { runs: number },
+  backendInfo: string,
+  peakMb: () => number,
+): Promise<LiveResult> {
   const cfg = model.config;
   const classes = cfg.label_nc + (cfg.contain_dontcare_label ? 1 : 0);
   const method = preferredMethod(cfg);
@@ -70,7 +76,8 @@ export async function runLive(model: SpadeModel, labels: LabelBatch, job: { runs
     const mask = model.prepareMask(labels, { method: m });
     await [...mask.mods.values()].pop()!.beta.data(); // the last layer's: GPU backends run in order
     prepare_ms[m].push(performance.now() - t0);
-    for (let i = 0; i < job.runs; i++) new_style_ms[m].push((await timed(() => model.synthesizePrepared(mask, { seed: i + 1 })))[0]);
+    for (let i = 0; i < job.runs; i++)
+      new_style_ms[m].push((await timed(() => model.synthesizePrepared(mask, { seed: i + 1 })))[0]);
     mask.dispose();
   }
 
@@ -85,7 +92,12 @@ export async function runLive(model: SpadeModel, labels: LabelBatch, job: { runs
   let maxDiff = 0;
   for (let i = 0; i < job.runs; i++) {
     // Anywhere but within a brush of the border, where a dab is clipped.
-    dab({ ...labels, ids }, BRUSH + Math.floor(rnd() * (labels.w - 2 * BRUSH)), BRUSH + Math.floor(rnd() * (labels.h - 2 * BRUSH)), classes);
+    dab(
+      { ...labels, ids },
+      BRUSH + Math.floor(rnd() * (labels.w - 2 * BRUSH)),
+      BRUSH + Math.floor(rnd() * (labels.h - 2 * BRUSH)),
+      classes,
+    );
     const l = frameLabels();
     let partial = 0;
     const [ms, got] = await timed(() => {
@@ -100,7 +112,17 @@ export async function runLive(model: SpadeModel, labels: LabelBatch, job: { runs
     for (let k = 0; k < want.length; k++) maxDiff = Math.max(maxDiff, Math.abs(got[k] - want[k]));
   }
   live.dispose();
-  return { backend_info: backendInfo, method, full_ms, prepare_ms, new_style_ms, stroke_ms, stroke_max_diff: maxDiff, partial_blocks, peak_rss_mb: peakMb() };
+  return {
+    backend_info: backendInfo,
+    method,
+    full_ms,
+    prepare_ms,
+    new_style_ms,
+    stroke_ms,
+    stroke_max_diff: maxDiff,
+    partial_blocks,
+    peak_rss_mb: peakMb(),
+  };
 }
 
 /** One line of the live table: a way of making a frame, against the full frame in the same process. */
@@ -117,7 +139,15 @@ export interface LiveRow {
 
 export function liveRows(config: string, backend: string, r: LiveResult): LiveRow[] {
   const full = median(r.full_ms);
-  const row = (what: string, ms: number[], note?: string): LiveRow => ({ config, backend, what, ms_median: median(ms), ms_all: ms, speedup_vs_full: full / median(ms), note });
+  const row = (what: string, ms: number[], note?: string): LiveRow => ({
+    config,
+    backend,
+    what,
+    ms_median: median(ms),
+    ms_all: ms,
+    speedup_vs_full: full / median(ms),
+    note,
+  });
   const diff = r.stroke_max_diff === 0 ? 'identical pixels' : `max |diff| ${r.stroke_max_diff.toExponential(1)}`;
   return [
     row('full frame (synthesize)', r.full_ms, r.method === 'gather' ? 'one-hot conv as a gather' : undefined),

@@ -13,7 +13,10 @@ import { configureWasm, startBackend } from '../webview/worker_backend';
 import { runLive } from './live';
 import type { PageJob, PageResult } from './page_job';
 
-/** The backend's allocation in MiB: GPU memory (webgpu's name, webgl's name), or the wasm heap, which holds the tensors and never shrinks (its peak). */
+/**
+ * The backend's allocation in MiB: GPU memory (webgpu's name, webgl's name), or the wasm heap,
+ * which holds the tensors and never shrinks (its peak).
+ */
 function allocatedMb(): number | null {
   const mem = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number; numBytesAllocatedInGPU?: number };
   const heap = (tf.backend() as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.byteLength;

@@ -56,7 +56,12 @@ export function maxPixelsFrom(values: Record<string, unknown>): number {
  * A label PNG (and instance PNG) as the generator's input ids. Ids are mapped through the
  * model's label set (dontcare -> label_nc); ids that fit no channel are listed with counts.
  */
-export function readLabels(model: SpadeModel, labelFile: string, instanceFile?: string, maxPixels = DEFAULT_MAX_PIXELS): LabelBatch {
+export function readLabels(
+  model: SpadeModel,
+  labelFile: string,
+  instanceFile?: string,
+  maxPixels = DEFAULT_MAX_PIXELS,
+): LabelBatch {
   const { config: cfg, labelSet } = model;
   const map = decodeLabelMap(readInput(labelFile, 'label map'), labelFile, { palette: filePalette(labelSet), maxPixels });
   const mapped = mapIdsToModel(map.ids, labelSet, cfg.label_nc, cfg.contain_dontcare_label);
@@ -66,10 +71,14 @@ export function readLabels(model: SpadeModel, labelFile: string, instanceFile?: 
   }
   const batch: LabelBatch = { ids: mapped.ids, n: 1, h: map.height, w: map.width };
   if (!cfg.no_instance) {
-    if (!instanceFile) throw new SpadeInputError('this model uses instance maps (no_instance is false): add --instance <png>', labelFile);
+    if (!instanceFile)
+      throw new SpadeInputError('this model uses instance maps (no_instance is false): add --instance <png>', labelFile);
     const inst = decodeInstanceMap(readInput(instanceFile, 'instance map'), instanceFile, { maxPixels });
     if (inst.width !== map.width || inst.height !== map.height) {
-      throw new SpadeInputError(`instance map is ${inst.width}x${inst.height} but the label map is ${map.width}x${map.height}`, instanceFile);
+      throw new SpadeInputError(
+        `instance map is ${inst.width}x${inst.height} but the label map is ${map.width}x${map.height}`,
+        instanceFile,
+      );
     }
     batch.instances = inst.ids;
   }

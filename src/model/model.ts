@@ -27,7 +27,8 @@ import { preferredMethod, type ModulationMethod } from './live/modulation';
 const ENCODER_SEED_OFFSET = 100000;
 const DISCRIMINATOR_SEED_OFFSET = 200000;
 
-const freshEncoder = (cfg: SpadeConfig, seed: number) => ParamStore.initialise(new ConvEncoder(cfg).specs(), seed + ENCODER_SEED_OFFSET);
+const freshEncoder = (cfg: SpadeConfig, seed: number) =>
+  ParamStore.initialise(new ConvEncoder(cfg).specs(), seed + ENCODER_SEED_OFFSET);
 const freshDiscriminator = (cfg: SpadeConfig, seed: number) =>
   ParamStore.initialise(new MultiscaleDiscriminator(cfg).specs(), seed + DISCRIMINATOR_SEED_OFFSET);
 

@@ -43,7 +43,12 @@ function perturb(net: NamedTensors | undefined, rand: () => number): void {
 }
 
 /** Writes the checkpoint (needs a TF.js backend set); returns the config. */
-export async function writePerturbedCheckpoint(file: string, options: Partial<SpadeConfig>, seed: number, discriminator = false): Promise<SpadeConfig> {
+export async function writePerturbedCheckpoint(
+  file: string,
+  options: Partial<SpadeConfig>,
+  seed: number,
+  discriminator = false,
+): Promise<SpadeConfig> {
   const cfg = makeConfig(options, 'test config');
   const model = SpadeModel.initialise(cfg, seed, { discriminator });
   const ck = await model.toCheckpoint();

@@ -15,7 +15,10 @@ export const FIXTURES = path.join(__dirname, '..', 'fixtures', 'spade-reference'
 
 export interface RefCase {
   dir: string;
-  json: { options: Record<string, unknown>; state_dict_keys: Record<string, [string, number[], string][]> | [string, number[], string][] };
+  json: {
+    options: Record<string, unknown>;
+    state_dict_keys: Record<string, [string, number[], string][]> | [string, number[], string][];
+  };
   io: NamedTensors;
   weights: NamedTensors;
 }

@@ -36,7 +36,17 @@ export interface StepInputs {
 }
 
 export function smallConfig(partial: Partial<SpadeConfig>): SpadeConfig {
-  return makeConfig({ label_nc: 5, ngf: 4, ndf: 4, z_dim: 8, spade_hidden: 8, crop_size: 32, num_D: 2, n_layers_D: 3, ...partial });
+  return makeConfig({
+    label_nc: 5,
+    ngf: 4,
+    ndf: 4,
+    z_dim: 8,
+    spade_hidden: 8,
+    crop_size: 32,
+    num_D: 2,
+    n_layers_D: 3,
+    ...partial,
+  });
 }
 
 /** Initialises on the active backend and copies the weights to the host. */
@@ -146,7 +156,14 @@ export class SpadeStepRig {
         const pred = discriminate(fake);
         let loss = tf.add(ganLoss(pred.fake, true, false, mode), kld);
         if (!cfg.no_ganFeat_loss) {
-          loss = tf.add(loss, featureMatchingLoss(pred.fake, pred.real.map((s) => s.map((x) => stopGradient(x))), cfg.lambda_feat));
+          loss = tf.add(
+            loss,
+            featureMatchingLoss(
+              pred.fake,
+              pred.real.map((s) => s.map((x) => stopGradient(x))),
+              cfg.lambda_feat,
+            ),
+          );
         }
         return loss as tf.Scalar;
       }, gVars);
@@ -172,13 +189,20 @@ export class SpadeStepRig {
 }
 
 /** One step's gradients on the active backend, read back to the host by parameter key. */
-export async function stepGradients(cfg: SpadeConfig, weights: HostWeights, inp: StepInputs): Promise<{ grads: HostGrads; losses: { G: number; D: number } }> {
+export async function stepGradients(
+  cfg: SpadeConfig,
+  weights: HostWeights,
+  inp: StepInputs,
+): Promise<{ grads: HostGrads; losses: { G: number; D: number } }> {
   const rig = new SpadeStepRig(cfg, weights);
   const t = stepTensors(cfg, inp);
   try {
     const r = rig.run(t);
     const grads: HostGrads = new Map();
-    await collect(grads, r.gGrads, [['G.', rig.pG], ['E.', rig.pE]]);
+    await collect(grads, r.gGrads, [
+      ['G.', rig.pG],
+      ['E.', rig.pE],
+    ]);
     await collect(grads, r.dGrads, [['D.', rig.pD]]);
     const losses = { G: (await r.lossG.data())[0], D: (await r.lossD.data())[0] };
     tf.dispose([r.lossG, r.lossD]);

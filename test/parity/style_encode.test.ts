@@ -100,7 +100,13 @@ test('a fresh encoder configuration (plain instance norm, no spectral norm) agre
   const ck = path.join(tmp, 'fresh.safetensors');
   await writePerturbedCheckpoint(ck, { label_nc: 3, no_instance: true, ngf: 2, spade_hidden: 8, crop_size: 32, use_vae: true, z_dim: 9, norm_E: 'instance' }, 5);
   const img = path.join(tmp, 'fresh.npy');
-  fs.writeFileSync(img, writeNpy([256, 256, 3], Float32Array.from({ length: 256 * 256 * 3 }, (_, i) => Math.cos(i * 0.013) * 0.8)));
+  fs.writeFileSync(
+    img,
+    writeNpy(
+      [256, 256, 3],
+      Float32Array.from({ length: 256 * 256 * 3 }, (_, i) => Math.cos(i * 0.013) * 0.8),
+    ),
+  );
   const out = path.join(tmp, 'fresh.spade-style.json');
   const r = spade('encode', '--checkpoint', ck, '--image', img, '-o', out);
   assert.equal(r.code, 0, r.stderr);

@@ -9,12 +9,22 @@ import { tempDir } from '../helpers/dataset_builder';
 
 const SCRIPT = path.join(__dirname, '..', '..', 'scripts', 'check_licenses.mjs');
 
-function project(root: string, deps: Record<string, Record<string, unknown>>, dev: Record<string, Record<string, unknown>> = {}): void {
+function project(
+  root: string,
+  deps: Record<string, Record<string, unknown>>,
+  dev: Record<string, Record<string, unknown>> = {},
+): void {
   const version = (m: Record<string, unknown>) => Object.fromEntries(Object.keys(m).map((k) => [k, '1.0.0']));
-  fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'probe', version: '1.0.0', dependencies: version(deps), devDependencies: version(dev) }));
+  fs.writeFileSync(
+    path.join(root, 'package.json'),
+    JSON.stringify({ name: 'probe', version: '1.0.0', dependencies: version(deps), devDependencies: version(dev) }),
+  );
   for (const [name, fields] of Object.entries({ ...deps, ...dev })) {
     fs.mkdirSync(path.join(root, 'node_modules', name), { recursive: true });
-    fs.writeFileSync(path.join(root, 'node_modules', name, 'package.json'), JSON.stringify({ name, version: '1.0.0', ...fields }));
+    fs.writeFileSync(
+      path.join(root, 'node_modules', name, 'package.json'),
+      JSON.stringify({ name, version: '1.0.0', ...fields }),
+    );
   }
 }
 

@@ -116,7 +116,21 @@ export function makeLayout(seed: number, width: number, height: number): Scene {
   ground(b);
   const trees = (['conifer', 'broadleaf', 'mixed'] as const)[rng.weighted([0.4, 0.35, 0.25])];
   sprites(b, trees, sunSide);
-  return { seed, width, height, labels: b.labels, field: b.field, part: b.part, base: b.base, horizon: hz, ranges, sunSide, trees, timeOfDay, lake: b.lake };
+  return {
+    seed,
+    width,
+    height,
+    labels: b.labels,
+    field: b.field,
+    part: b.part,
+    base: b.base,
+    horizon: hz,
+    ranges,
+    sunSide,
+    trees,
+    timeOfDay,
+    lake: b.lake,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -451,7 +465,15 @@ function sprites(b: Build, trees: TreeKind, sunSide: number): void {
   if (rng.chance(0.15)) {
     const x = rng.chance(0.5) ? rng.range(0, w * 0.2) : rng.range(w * 0.8, w);
     const y = h - rng.range(0, 0.15) * (h - hz);
-    if (onGround(x, y)) list.push({ x, y, size: (y - hz) * rng.range(1.2, 2.2), kind: treeKind(), aspect: rng.range(0.4, 0.6), seed: rng.int(0, 1e9) });
+    if (onGround(x, y))
+      list.push({
+        x,
+        y,
+        size: (y - hz) * rng.range(1.2, 2.2),
+        kind: treeKind(),
+        aspect: rng.range(0.4, 0.6),
+        seed: rng.int(0, 1e9),
+      });
   }
   // Boulders.
   if (rng.chance(0.5)) {

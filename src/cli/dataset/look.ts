@@ -65,7 +65,11 @@ function pick(rng: Rng, options: readonly Vec3[]): Vec3 {
 
 function jitter(rng: Rng, c: Vec3, amount: number): Vec3 {
   const k = 1 + rng.range(-amount, amount);
-  return [c[0] * k * (1 + rng.range(-amount, amount) * 0.5), c[1] * k * (1 + rng.range(-amount, amount) * 0.5), c[2] * k * (1 + rng.range(-amount, amount) * 0.5)];
+  return [
+    c[0] * k * (1 + rng.range(-amount, amount) * 0.5),
+    c[1] * k * (1 + rng.range(-amount, amount) * 0.5),
+    c[2] * k * (1 + rng.range(-amount, amount) * 0.5),
+  ];
 }
 
 function scale(c: Vec3, k: number): Vec3 {

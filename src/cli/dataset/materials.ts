@@ -175,7 +175,9 @@ export class Materials {
     const k0 = Math.floor(Math.max(span - w, Math.min(2 * w - 1 - span, x + drift)) + w);
     const slope = (range.lift[k0 + span] - range.lift[k0 - span]) / (2 * span);
     const face = Math.max(-1.2, Math.min(1.2, slope)) * Math.exp(-depth * 0.8);
-    const hx = sample(this.ridged, (x + 1) * mf + o[6], y * mf * 1.2 + o[7]) - sample(this.ridged, (x - 1) * mf + o[6], y * mf * 1.2 + o[7]);
+    const hx =
+      sample(this.ridged, (x + 1) * mf + o[6], y * mf * 1.2 + o[7]) -
+      sample(this.ridged, (x - 1) * mf + o[6], y * mf * 1.2 + o[7]);
     const l = Math.max(0.03, Math.min(1, 0.5 - (0.7 * face + 0.9 * hx) * this.sunSide));
     const far = this.rangeFar[p];
     let ar: number;

@@ -50,7 +50,12 @@ export function stemOf(i: number, count: number): string {
 }
 
 /** The PNG pair of one scene (also what the tests and samples use). */
-export function landscapePair(seed: number, index: number, width: number, height: number): { image: Uint8Array; label: Uint8Array; labels: Uint8Array } {
+export function landscapePair(
+  seed: number,
+  index: number,
+  width: number,
+  height: number,
+): { image: Uint8Array; label: Uint8Array; labels: Uint8Array } {
   const scene = makeLayout(sceneSeed(seed, index), width, height);
   const { rgb } = renderScene(scene);
   return {
@@ -117,9 +122,15 @@ export function writeLandscapes(opts: LandscapesOptions): LandscapesResult {
   writeManifest(out, {
     ...about,
     complete: true,
-    layout: { images: 'images/<stem>.png (RGB)', labels: 'labels/<stem>.png (8-bit grayscale ids)', stems: `${stemOf(0, count)}..${stemOf(count - 1, count)}` },
+    layout: {
+      images: 'images/<stem>.png (RGB)',
+      labels: 'labels/<stem>.png (8-bit grayscale ids)',
+      stems: `${stemOf(0, count)}..${stemOf(count - 1, count)}`,
+    },
     label_set: LANDSCAPES,
-    class_frequency: Object.fromEntries(stats.summary().map((s) => [s.name, { pixels: round4(s.pixels), scenes: round4(s.scenes) }])),
+    class_frequency: Object.fromEntries(
+      stats.summary().map((s) => [s.name, { pixels: round4(s.pixels), scenes: round4(s.scenes) }]),
+    ),
   });
   return { stats, removed, wallMs, cpuMs, stageMs, bytes };
 }

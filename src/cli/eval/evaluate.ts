@@ -68,7 +68,11 @@ function rgbTensor(rgb: Uint8Array, h: number, w: number): tf.Tensor4D {
 }
 
 /** The generator's picture at the label's size, rounded to 8 bits as a saved PNG would be. */
-async function synthesizeRgb(model: SpadeModel, sample: EvalSample, seed: number): Promise<{ rgb: Uint8Array; gt: Int32Array; h: number; w: number }> {
+async function synthesizeRgb(
+  model: SpadeModel,
+  sample: EvalSample,
+  seed: number,
+): Promise<{ rgb: Uint8Array; gt: Int32Array; h: number; w: number }> {
   const labels = readLabels(model, sample.label, sample.instance);
   const { h, w } = labels;
   const img = tf.tidy(() => {
@@ -92,7 +96,13 @@ function checkCompatible(model: SpadeModel, seg: Segmenter, checkpoint: string):
 }
 
 /** Scores `samples` with a loaded model and segmenter (see the file comment for the rules). */
-export async function evaluateSamples(model: SpadeModel, seg: Segmenter, samples: EvalSample[], checkpoint: string, opts: EvalOptions = {}): Promise<EvalReport> {
+export async function evaluateSamples(
+  model: SpadeModel,
+  seg: Segmenter,
+  samples: EvalSample[],
+  checkpoint: string,
+  opts: EvalOptions = {},
+): Promise<EvalReport> {
   checkCompatible(model, seg, checkpoint);
   const k = seg.numClasses;
   const seed = opts.seed ?? 0;
@@ -115,7 +125,11 @@ export async function evaluateSamples(model: SpadeModel, seg: Segmenter, samples
     fake.dispose();
     histSynth.add(gt, rgb);
     if (photo) {
-      if (photo.width !== w || photo.height !== h) throw new SpadeInputError(`image is ${photo.width}x${photo.height} but its label map ${sample.label} is ${w}x${h}`, sample.image);
+      if (photo.width !== w || photo.height !== h)
+        throw new SpadeInputError(
+          `image is ${photo.width}x${photo.height} but its label map ${sample.label} is ${w}x${h}`,
+          sample.image,
+        );
       const real = rgbTensor(photo.rgb, h, w);
       cmReal.add(gt, await seg.predict(real, h, w));
       real.dispose();
@@ -128,7 +142,11 @@ export async function evaluateSamples(model: SpadeModel, seg: Segmenter, samples
   const hasReal = withImage > 0;
   const per_class: Record<string, ClassScores> = {};
   for (let c = 0; c < k; c++) {
-    const scores: ClassScores = { iou_real: hasReal ? cmReal.iou(c) : null, iou_synth: cmSynth.iou(c), hist_dist: histReal.hellinger(histSynth, c) };
+    const scores: ClassScores = {
+      iou_real: hasReal ? cmReal.iou(c) : null,
+      iou_synth: cmSynth.iou(c),
+      hist_dist: histReal.hellinger(histSynth, c),
+    };
     if (scores.iou_real !== null || scores.iou_synth !== null) per_class[seg.config.classes[c]] = scores;
   }
   return {

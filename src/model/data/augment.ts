@@ -57,7 +57,13 @@ export function preprocessFor(
   cfg: Pick<SpadeConfig, 'crop_size' | 'aspect_ratio'>,
   o: Pick<PreprocessOptions, 'preprocess_mode' | 'load_size' | 'no_flip'>,
 ): PreprocessOptions {
-  return { preprocess_mode: o.preprocess_mode, load_size: o.load_size, no_flip: o.no_flip, crop_size: cfg.crop_size, aspect_ratio: cfg.aspect_ratio };
+  return {
+    preprocess_mode: o.preprocess_mode,
+    load_size: o.load_size,
+    no_flip: o.no_flip,
+    crop_size: cfg.crop_size,
+    aspect_ratio: cfg.aspect_ratio,
+  };
 }
 
 /** Checks the options, naming the bad one. */
@@ -158,7 +164,12 @@ export function drawAugmentation(opts: PreprocessOptions, src: Size, rand: () =>
   const y = randInt(rand, 0, Math.max(0, resized.height - t.height));
   const coin = rand() > 0.5;
   const cropped = crops(opts.preprocess_mode);
-  return { src, resized, crop: { x: cropped ? x : 0, y: cropped ? y : 0, width: t.width, height: t.height }, flip: coin && !opts.no_flip };
+  return {
+    src,
+    resized,
+    crop: { x: cropped ? x : 0, y: cropped ? y : 0, width: t.width, height: t.height },
+    flip: coin && !opts.no_flip,
+  };
 }
 
 /** Resized-space coordinates of the output columns (flip applied) and rows. */

@@ -105,7 +105,8 @@ export class ClassHistograms {
     const m = other.pixels(c);
     if (n === 0 || m === 0) return null;
     let bc = 0;
-    for (let b = 0; b < this.bins; b++) bc += Math.sqrt((this.counts[c * this.bins + b] / n) * (other.counts[c * this.bins + b] / m));
+    for (let b = 0; b < this.bins; b++)
+      bc += Math.sqrt((this.counts[c * this.bins + b] / n) * (other.counts[c * this.bins + b] / m));
     return Math.sqrt(Math.max(0, 1 - bc));
   }
 }

@@ -157,7 +157,12 @@ function checkConfig(cfg: SegmenterConfig, file: string): void {
   };
   if (typeof cfg !== 'object' || cfg === null) fail('not an object');
   if (!Array.isArray(cfg.widths) || cfg.widths.length < 2 || !cfg.widths.every((c) => Number.isInteger(c) && c > 0 && c <= 1024)) fail('widths must be 2 or more positive integers');
-  if (!Number.isInteger(cfg.input_size) || cfg.input_size < 8 || cfg.input_size > 2048 || cfg.input_size % 2 ** (cfg.widths.length - 1) !== 0) {
+  if (
+    !Number.isInteger(cfg.input_size) ||
+    cfg.input_size < 8 ||
+    cfg.input_size > 2048 ||
+    cfg.input_size % 2 ** (cfg.widths.length - 1) !== 0
+  ) {
     fail(`input_size must be a multiple of ${2 ** (cfg.widths.length - 1)} from 8 to 2048, got ${cfg.input_size}`);
   }
   if (!Array.isArray(cfg.classes) || cfg.classes.length < 2 || !cfg.classes.every((c) => typeof c === 'string')) fail('classes must be a list of 2 or more names');

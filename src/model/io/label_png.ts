@@ -5,7 +5,6 @@
  */
 import { encode as encodePng } from 'fast-png';
 import type { ImageData as PngImageData } from 'fast-png';
-import { SpadeInputError } from '../errors';
 import { CHANNELS, COLOR_TYPE_NAMES, CT_GRAY, CT_GRAY_ALPHA, CT_PALETTE, CT_RGB, CT_RGBA, DEFAULT_MAX_PIXELS, fail, readPng, type RawPng, type RGB } from './png_scan';
 
 /** How a label PNG stored its ids, so that a save can write them back the same way. */
@@ -264,7 +263,14 @@ export function encodeLabelMap(map: LabelMap): Uint8Array {
         palette.push(c ? [c[0], c[1], c[2]] : [0, 0, 0]);
       }
       const depth = Math.max(encoding.bitDepth, depthFor(size - 1));
-      png = { width, height, data: packSingleChannel(ids, width, height, depth), depth: depth as 1 | 2 | 4 | 8, channels: 1, palette };
+      png = {
+        width,
+        height,
+        data: packSingleChannel(ids, width, height, depth),
+        depth: depth as 1 | 2 | 4 | 8,
+        channels: 1,
+        palette,
+      };
       break;
     }
     case 'rgb': {

@@ -178,7 +178,12 @@ export function parseStyleFile(text: string, file: string): StyleFile {
     };
     return { name: s.name as string, source: s.source as string, mu: vec('mu'), logvar: vec('logvar') };
   });
-  const checkpoint: CheckpointIdentity = { name: ck.name as string, label_set: ck.label_set as string, label_nc: ck.label_nc as number, config_hash: ck.config_hash as string };
+  const checkpoint: CheckpointIdentity = {
+    name: ck.name as string,
+    label_set: ck.label_set as string,
+    label_nc: ck.label_nc as number,
+    config_hash: ck.config_hash as string,
+  };
   return { format: STYLE_FORMAT, z_dim: z, checkpoint, styles };
 }
 

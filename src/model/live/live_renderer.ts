@@ -247,7 +247,8 @@ function pasteKeep(full: tf.Tensor4D, patch: tf.Tensor4D, b: Box): tf.Tensor4D {
   if (tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu') {
     const idx = new Int32Array(n * bh * bw);
     let o = 0;
-    for (let k = 0; k < n; k++) for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) idx[o++] = (k * h + y) * w + x;
+    for (let k = 0; k < n; k++)
+      for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) idx[o++] = (k * h + y) * w + x;
     return tf.tidy(() => tf.reshape(tf.tensorScatterUpdate(pixelRows(full), tf.tensor2d(idx, [idx.length, 1], 'int32'), pixelRows(patch)), [n, h, w, c]) as tf.Tensor4D);
   }
   const size = n * h * w;
@@ -266,7 +267,15 @@ function pasteKeep(full: tf.Tensor4D, patch: tf.Tensor4D, b: Box): tf.Tensor4D {
  * the block's own dataflow (SPADEResnetBlock.compose) on crops. conv_0 writes out + 1 from its
  * input on out + 2; the shortcut and conv_1 write out.
  */
-function blockRegion(ctx: Ctx, block: SPADEResnetBlock, x: tf.Tensor4D, mods: Modulations, out: Box, h: number, w: number): tf.Tensor4D {
+function blockRegion(
+  ctx: Ctx,
+  block: SPADEResnetBlock,
+  x: tf.Tensor4D,
+  mods: Modulations,
+  out: Box,
+  h: number,
+  w: number,
+): tf.Tensor4D {
   const r1 = dilate(out, 1, h, w);
   const r0 = dilate(r1, 1, h, w);
   const reads: Record<BlockStage, Box> = { shortcut: out, conv_0: r0, conv_1: r1 };

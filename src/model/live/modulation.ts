@@ -13,8 +13,8 @@
  *
  * With the default method (`preferredMethod`: the one-hot conv as a gather, onehot_conv.ts,
  * for wide label sets, where it is faster; synthesize uses it there too) the result equals
- * model.synthesize(labels, style) exactly; forcing the other method changes it by float rounding. Eval mode only. The same pieces, on a box,
- * patch the cache after a brush stroke (live_renderer.ts).
+ * model.synthesize(labels, style) exactly; forcing the other method changes it by float rounding.
+ * Eval mode only. The same pieces, on a box, patch the cache after a brush stroke (live_renderer.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { SpadeConfig } from '../config';
@@ -49,7 +49,15 @@ export function regionConv(ctx: Ctx, conv: Conv2d, x: tf.Tensor4D, out: Box, inp
 }
 
 /** One SPADE layer's (gamma, beta) on `box` of its h x w grid. */
-export function spadeModulation(ctx: Ctx, s: SPADE, sem: HostSemantic, h: number, w: number, box: Box, method: ModulationMethod): Modulation {
+export function spadeModulation(
+  ctx: Ctx,
+  s: SPADE,
+  sem: HostSemantic,
+  h: number,
+  w: number,
+  box: Box,
+  method: ModulationMethod,
+): Modulation {
   return tf.tidy(() => {
     const p = s.mlp_shared.pad;
     const a = dilate(box, s.mlp_gamma.pad, h, w); // where actv is needed

@@ -12,7 +12,14 @@ import { cropPadding, dilate, type Box } from '../nn/box';
 import { sampling, type HostSemantic } from './semantic_host';
 
 /** kernel: HWIO (k, k, semantic_nc, out). Returns (N, box rows, box cols, out). */
-export function onehotConv(kernel: tf.Tensor4D, bias: tf.Tensor | undefined, sem: HostSemantic, h: number, w: number, box: Box): tf.Tensor4D {
+export function onehotConv(
+  kernel: tf.Tensor4D,
+  bias: tf.Tensor | undefined,
+  sem: HostSemantic,
+  h: number,
+  w: number,
+  box: Box,
+): tf.Tensor4D {
   const [k, , , cout] = kernel.shape;
   const p = k >> 1;
   const nc = sem.nc;
@@ -46,7 +53,15 @@ export function onehotConv(kernel: tf.Tensor4D, bias: tf.Tensor | undefined, sem
     let y = tf.reshape(sum!, [sem.n, bh, bw, cout]) as tf.Tensor4D;
     if (sem.edges) {
       const inp = dilate(box, p, h, w);
-      y = tf.add(y, tf.conv2d(edgeCrop(sem, rows, cols, inp), tf.slice(kernel, [0, 0, nc, 0], [k, k, 1, cout]) as tf.Tensor4D, 1, cropPadding(box, inp, p)));
+      y = tf.add(
+        y,
+        tf.conv2d(
+          edgeCrop(sem, rows, cols, inp),
+          tf.slice(kernel, [0, 0, nc, 0], [k, k, 1, cout]) as tf.Tensor4D,
+          1,
+          cropPadding(box, inp, p),
+        ),
+      );
     }
     return bias ? (tf.add(y, bias) as tf.Tensor4D) : y;
   });

@@ -18,7 +18,12 @@ export class PreparedMask {
     readonly method: ModulationMethod,
   ) {}
 
-  static prepare(G: SPADEGenerator, params: ParamStore, labels: LabelBatch, opts: { method?: ModulationMethod; source?: string } = {}): PreparedMask {
+  static prepare(
+    G: SPADEGenerator,
+    params: ParamStore,
+    labels: LabelBatch,
+    opts: { method?: ModulationMethod; source?: string } = {},
+  ): PreparedMask {
     const sem = hostSemantic(G.cfg, labels, opts.source);
     const method = opts.method ?? preferredMethod(G.cfg);
     return new PreparedMask(sem, generatorModulations(new Ctx(params, false), G, sem, method), method);
@@ -30,7 +35,13 @@ export class PreparedMask {
 }
 
 /** model.synthesize from a prepared mask: the style-dependent part of the forward only. */
-export function synthesizePrepared(G: SPADEGenerator, params: ParamStore, mask: PreparedMask, style: Style = {}, source?: string): tf.Tensor4D {
+export function synthesizePrepared(
+  G: SPADEGenerator,
+  params: ParamStore,
+  mask: PreparedMask,
+  style: Style = {},
+  source?: string,
+): tf.Tensor4D {
   return tf.tidy(() => {
     const z = styleCode(G.cfg, mask.sem.n, style, source);
     return G.forward(new Ctx(params, false), latentSemantic(G, mask.sem), z, mask.mods);

@@ -61,7 +61,9 @@ function backpropInput(original: KernelConfig | undefined): KernelFunc {
 
 function gather(original: KernelConfig | undefined): KernelFunc {
   return (args) => {
-    const out = isHeapBackend(args.backend) ? gatherBlocks(args.backend, args.inputs.x!, args.inputs.indices!, args.attrs as unknown as GatherV2Attrs) : null;
+    const out = isHeapBackend(args.backend)
+      ? gatherBlocks(args.backend, args.inputs.x!, args.inputs.indices!, args.attrs as unknown as GatherV2Attrs)
+      : null;
     if (out) return out;
     if (!original) throw new Error('internal: wasm has no GatherV2 kernel to fall back to');
     return original.kernelFunc(args);
@@ -69,7 +71,11 @@ function gather(original: KernelConfig | undefined): KernelFunc {
 }
 
 /** Replaces wasm's kernel `name` by `make(original)`, keeping the original's setupFunc. */
-function replace(name: string, make: (original: KernelConfig | undefined) => KernelFunc, installed: Map<string, KernelFunc>): void {
+function replace(
+  name: string,
+  make: (original: KernelConfig | undefined) => KernelFunc,
+  installed: Map<string, KernelFunc>,
+): void {
   const current = getKernel(name, BACKEND);
   if (current && current.kernelFunc === installed.get(name)) return;
   // Keep wasm's own kernel as the fallback, and its setupFunc: the backend runs the setupFuncs

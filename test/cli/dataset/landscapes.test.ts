@@ -89,14 +89,19 @@ test('every class occurs, in a good share of scenes (class frequencies printed)'
 
 test('property: any seed, size and aspect gives a complete, valid layout and picture', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 16, max: 160 }), fc.integer({ min: 16, max: 160 }), (seed, w, h) => {
-      const scene = makeLayout(seed, w, h);
-      assert.equal(scene.labels.length, w * h);
-      for (const id of scene.labels) if (id >= NC) return false;
-      const { rgb } = renderScene(scene);
-      assert.equal(rgb.length, w * h * 3);
-      return scene.labels.includes(CLS.sky);
-    }),
+    fc.property(
+      fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+      fc.integer({ min: 16, max: 160 }),
+      fc.integer({ min: 16, max: 160 }),
+      (seed, w, h) => {
+        const scene = makeLayout(seed, w, h);
+        assert.equal(scene.labels.length, w * h);
+        for (const id of scene.labels) if (id >= NC) return false;
+        const { rgb } = renderScene(scene);
+        assert.equal(rgb.length, w * h * 3);
+        return scene.labels.includes(CLS.sky);
+      },
+    ),
     { numRuns: 40, seed: 42 },
   );
 });

@@ -117,32 +117,37 @@ test('crop positions cover the whole valid range uniformly; flips are a fair coi
 
 test('one draw moves photo and label together: a label of x-coordinates tracks a photo of x-coordinates', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: 8, max: 40 }), fc.integer({ min: 8, max: 40 }), (seed, w, h) => {
-      // Photo red channel = x, green = y (exact under crop and flip, since 'crop' does not resample).
-      const rgb = new Uint8Array(w * h * 3);
-      const xid = new Uint16Array(w * h);
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) {
-          rgb[(y * w + x) * 3] = x;
-          rgb[(y * w + x) * 3 + 1] = y;
-          xid[y * w + x] = x + 1000 * y;
+    fc.property(
+      fc.integer({ min: 0, max: 1e9 }),
+      fc.integer({ min: 8, max: 40 }),
+      fc.integer({ min: 8, max: 40 }),
+      (seed, w, h) => {
+        // Photo red channel = x, green = y (exact under crop and flip, since 'crop' does not resample).
+        const rgb = new Uint8Array(w * h * 3);
+        const xid = new Uint16Array(w * h);
+        for (let y = 0; y < h; y++) {
+          for (let x = 0; x < w; x++) {
+            rgb[(y * w + x) * 3] = x;
+            rgb[(y * w + x) * 3 + 1] = y;
+            xid[y * w + x] = x + 1000 * y;
+          }
         }
-      }
-      const a = drawAugmentation(opts('crop', 1, 8), { width: w, height: h }, mulberry32(seed));
-      const ids = augmentIds(xid, a);
-      const img = new Float32Array(64 * 3);
-      augmentRgb(rgb, a, img);
-      for (let oy = 0; oy < 8; oy++) {
-        for (let ox = 0; ox < 8; ox++) {
-          const sx = a.crop.x + (a.flip ? 7 - ox : ox);
-          const sy = a.crop.y + oy;
-          const i = oy * 8 + ox;
-          if (ids[i] !== sx + 1000 * sy) return false;
-          if (Math.round((img[i * 3] + 1) * 127.5) !== sx || Math.round((img[i * 3 + 1] + 1) * 127.5) !== sy) return false;
+        const a = drawAugmentation(opts('crop', 1, 8), { width: w, height: h }, mulberry32(seed));
+        const ids = augmentIds(xid, a);
+        const img = new Float32Array(64 * 3);
+        augmentRgb(rgb, a, img);
+        for (let oy = 0; oy < 8; oy++) {
+          for (let ox = 0; ox < 8; ox++) {
+            const sx = a.crop.x + (a.flip ? 7 - ox : ox);
+            const sy = a.crop.y + oy;
+            const i = oy * 8 + ox;
+            if (ids[i] !== sx + 1000 * sy) return false;
+            if (Math.round((img[i * 3] + 1) * 127.5) !== sx || Math.round((img[i * 3 + 1] + 1) * 127.5) !== sy) return false;
+          }
         }
-      }
-      return true;
-    }),
+        return true;
+      },
+    ),
     { numRuns: 200, seed: Number(process.env.SPADE_FUZZ_SEED ?? 20261125) },
   );
 });
@@ -151,7 +156,12 @@ test('resized labels keep only ids that were there (nearest), and flip mirrors t
   const w = 23;
   const h = 17;
   const ids = Int32Array.from({ length: w * h }, (_, i) => (i * 7919) % 13);
-  const base: Augmentation = { src: { width: w, height: h }, resized: { width: 61, height: 40 }, crop: { x: 5, y: 3, width: 32, height: 32 }, flip: false };
+  const base: Augmentation = {
+    src: { width: w, height: h },
+    resized: { width: 61, height: 40 },
+    crop: { x: 5, y: 3, width: 32, height: 32 },
+    flip: false,
+  };
   const plain = augmentIds(ids, base);
   const flipped = augmentIds(ids, { ...base, flip: true });
   for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) assert.equal(flipped[y * 32 + x], plain[y * 32 + 31 - x]);

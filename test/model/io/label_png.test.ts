@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decode as fastPngDecode, encode as fastPngEncode } from 'fast-png';
 import { zlibSync } from 'fflate';
-import { SpadeInputError } from '../../../src/model/errors';
 import { throwsInput } from '../../helpers/throws_input';
 // The test's own PNG writer (its CRC is written independently of the reader's).
 import { chunk, concat, ihdr, SIGNATURE as SIG } from '../../robustness/png_writer';
@@ -33,8 +32,21 @@ function palette(n: number): RGB[] {
 }
 
 /** A hand-built PNG: signature, IHDR, optional extra chunks, one IDAT with `raw` zlib'd, IEND. */
-function handPng(width: number, height: number, depth: number, colorType: number, raw: Uint8Array, extra: Uint8Array[] = []): Uint8Array {
-  return concat(SIG, ihdr(width, height, depth, colorType), ...extra, chunk('IDAT', zlibSync(raw)), chunk('IEND', new Uint8Array(0)));
+function handPng(
+  width: number,
+  height: number,
+  depth: number,
+  colorType: number,
+  raw: Uint8Array,
+  extra: Uint8Array[] = [],
+): Uint8Array {
+  return concat(
+    SIG,
+    ihdr(width, height, depth, colorType),
+    ...extra,
+    chunk('IDAT', zlibSync(raw)),
+    chunk('IEND', new Uint8Array(0)),
+  );
 }
 
 function roundTrip(map: LabelMap, palette?: (RGB | undefined)[]): LabelMap {

@@ -30,7 +30,8 @@ function randomLabels(cfg: SpadeConfig, seed: number): LabelBatch {
   const nc = cfg.label_nc + (cfg.contain_dontcare_label ? 1 : 0);
   const ids = new Int32Array(h * w);
   // Blobs rather than noise, as painted masks are.
-  for (let k = 0; k < 6; k++) paint(ids, w, h, Math.floor(rnd() * w), Math.floor(rnd() * h), 4 + Math.floor(rnd() * 20), Math.floor(rnd() * nc));
+  for (let k = 0; k < 6; k++)
+    paint(ids, w, h, Math.floor(rnd() * w), Math.floor(rnd() * h), 4 + Math.floor(rnd() * 20), Math.floor(rnd() * nc));
   return { ids, n: 1, h, w, instances: cfg.no_instance ? undefined : ids };
 }
 
@@ -169,7 +170,15 @@ test('1000 frames through every path leave tf.memory().numTensors where it was (
   const rnd = mulberry32(8);
   let warm = -1;
   for (let frame = 0; frame < 1000; frame++) {
-    paint(labels.ids, labels.w, labels.h, Math.floor(rnd() * 32), Math.floor(rnd() * 32), 1 + Math.floor(rnd() * 4), Math.floor(rnd() * 3));
+    paint(
+      labels.ids,
+      labels.w,
+      labels.h,
+      Math.floor(rnd() * 32),
+      Math.floor(rnd() * 32),
+      1 + Math.floor(rnd() * 4),
+      Math.floor(rnd() * 3),
+    );
     const l = { ...labels, ids: labels.ids.slice() };
     const seed = frame % 7 === 0 ? frame : 1;
     let img: tf.Tensor;
@@ -218,7 +227,14 @@ test('the worker hook renders what synthesize does, follows a model switch, and 
 
 test('synthesize switches to the gather for wide label sets and still matches the dense forward', async () => {
   await useBackend('cpu');
-  const cfg = makeConfig({ label_nc: 40, contain_dontcare_label: true, no_instance: false, ngf: 2, spade_hidden: 8, crop_size: 64 });
+  const cfg = makeConfig({
+    label_nc: 40,
+    contain_dontcare_label: true,
+    no_instance: false,
+    ngf: 2,
+    spade_hidden: 8,
+    crop_size: 64,
+  });
   assert.equal(preferredMethod(cfg), 'gather');
   const model = SpadeModel.initialise(cfg, 6);
   const labels = randomLabels(cfg, 9);

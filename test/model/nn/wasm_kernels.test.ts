@@ -154,13 +154,22 @@ test('wasm: conv backprops match cpu for random shapes, strides and paddings (pr
       pad,
       seed: fc.nat(1000),
     })
-    .map((r): ConvCase => ({ x: [r.n, r.h, r.w, r.ci], filter: [r.kh, r.kw, r.ci, r.co], strides: [r.sh, r.sw], pad: r.pad, seed: r.seed }))
+    .map((r): ConvCase => ({
+      x: [r.n, r.h, r.w, r.ci],
+      filter: [r.kh, r.kw, r.ci, r.co],
+      strides: [r.sh, r.sw],
+      pad: r.pad,
+      seed: r.seed,
+    }))
     .filter((c) => {
       const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
       return info.outHeight > 0 && info.outWidth > 0;
     });
   // A fixed seed keeps CI repeatable; SPADE_FUZZ_SEED explores others (a random one found the case above).
-  await fc.assert(fc.asyncProperty(convCase, (c) => checkCase(c)), { numRuns: 150, seed: Number(process.env.SPADE_FUZZ_SEED ?? 20261125) });
+  await fc.assert(
+    fc.asyncProperty(convCase, (c) => checkCase(c)),
+    { numRuns: 150, seed: Number(process.env.SPADE_FUZZ_SEED ?? 20261125) },
+  );
 });
 
 test('wasm: NCHW Conv2DBackpropInput still runs on the original kernel', async () => {
@@ -196,7 +205,8 @@ test('wasm: registering before the backend starts keeps the original kernel usab
   const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8' });
   const { backend, dx, dw } = JSON.parse(out.trim().split('\n').pop()!) as { backend: string; dx: number[]; dw: number[] };
   assert.equal(backend, 'wasm');
-  // All-ones 3x3 'same': each input pixel is covered by as many taps as fit: 4 at corners, 6 on edges, 9 inside; times 2 channels.
+  // All-ones 3x3 'same': each input pixel is covered by as many taps as fit (4 at corners, 6 on
+  // edges, 9 inside), times 2 channels.
   assert.deepEqual(dx, [8, 12, 8, 12, 18, 12, 8, 12, 8]);
   // dW: per tap the number of output pixels whose window hits the input there, for both output channels.
   assert.deepEqual(dw, [4, 4, 6, 6, 4, 4, 6, 6, 9, 9, 6, 6, 4, 4, 6, 6, 4, 4]);
@@ -217,7 +227,9 @@ test('wasm: GatherV2 gives exactly what cpu gives, on any axis, with repeated in
     .map((r) => {
       const axis = r.axisPick % r.shape.length;
       const dim = r.shape[axis];
-      const runs = r.runs.flatMap(({ start, len }) => Array.from({ length: len }, (_, j) => (start % dim) + j).filter((i) => i < dim));
+      const runs = r.runs.flatMap(({ start, len }) =>
+        Array.from({ length: len }, (_, j) => (start % dim) + j).filter((i) => i < dim),
+      );
       return { ...r, axis, indices: [...r.picks.map((p) => p % dim), ...runs] };
     });
   await fc.assert(

@@ -54,7 +54,9 @@ const headerArb = fc.oneof(
 );
 const dataArb = fc.oneof(
   fc.uint8Array({ maxLength: 64 }),
-  fc.array(fc.oneof(fc.float(), fc.constantFrom(NaN, Infinity, -Infinity)), { maxLength: 16 }).map((v) => new Uint8Array(Float32Array.from(v).buffer)),
+  fc
+    .array(fc.oneof(fc.float(), fc.constantFrom(NaN, Infinity, -Infinity)), { maxLength: 16 })
+    .map((v) => new Uint8Array(Float32Array.from(v).buffer)),
 );
 fc.check(
   fc.property(headerArb, dataArb, fc.constantFrom(1, 2, 3, 7), (header, data, version) => {

@@ -27,7 +27,13 @@ const G = normalizeSpectralKeys(readPth(new Uint8Array(fs.readFileSync(path.join
 /** opt.txt -> config -> the reference G loaded under it (disposed at once). */
 function load(text: string, name: string): void {
   const config = parseOptTxt(text, name);
-  const ck: SpadeCheckpoint = { config, labelSet: labelSetFor(config.label_nc, config.contain_dontcare_label), nets: { G }, extra: new Map(), info: {} };
+  const ck: SpadeCheckpoint = {
+    config,
+    labelSet: labelSetFor(config.label_nc, config.contain_dontcare_label),
+    nets: { G },
+    extra: new Map(),
+    info: {},
+  };
   SpadeModel.fromCheckpoint(ck, name).dispose();
 }
 
@@ -57,19 +63,25 @@ fc.check(
 const ours = writeCheckpoint({ config: parseOptTxt(baseText, 'opt.txt'), labelSet: labelSetFor(6, true), nets: { G }, extra: new Map(), info: {} });
 const ST = 'fuzz.safetensors';
 fc.check(
-  fc.property(fc.constantFrom(...KEYS), fc.oneof(fc.integer({ min: -2, max: 300 }), fc.double(), fc.string({ maxLength: 6 }), fc.boolean(), fc.constant(null)), (key, value) => {
-    const n = Number(new DataView(ours.buffer).getBigUint64(0, true));
-    const header = JSON.parse(new TextDecoder().decode(ours.subarray(8, 8 + n))) as { __metadata__: Record<string, string> };
-    const config = JSON.parse(header.__metadata__.config) as Record<string, unknown>;
-    config[key] = value;
-    header.__metadata__.config = JSON.stringify(config);
-    const json = new TextEncoder().encode(JSON.stringify(header));
-    const bytes = new Uint8Array(8 + json.length + ours.length - 8 - n);
-    new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
-    bytes.set(json, 8);
-    bytes.set(ours.subarray(8 + n), 8 + json.length);
-    return runCase(`metadata.config.${key} = ${JSON.stringify(value)}`, ST, () => SpadeModel.fromCheckpoint(readCheckpoint(bytes, ST), ST).dispose());
-  }),
+  fc.property(
+    fc.constantFrom(...KEYS),
+    fc.oneof(fc.integer({ min: -2, max: 300 }), fc.double(), fc.string({ maxLength: 6 }), fc.boolean(), fc.constant(null)),
+    (key, value) => {
+      const n = Number(new DataView(ours.buffer).getBigUint64(0, true));
+      const header = JSON.parse(new TextDecoder().decode(ours.subarray(8, 8 + n))) as { __metadata__: Record<string, string> };
+      const config = JSON.parse(header.__metadata__.config) as Record<string, unknown>;
+      config[key] = value;
+      header.__metadata__.config = JSON.stringify(config);
+      const json = new TextEncoder().encode(JSON.stringify(header));
+      const bytes = new Uint8Array(8 + json.length + ours.length - 8 - n);
+      new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
+      bytes.set(json, 8);
+      bytes.set(ours.subarray(8 + n), 8 + json.length);
+      return runCase(`metadata.config.${key} = ${JSON.stringify(value)}`, ST, () =>
+        SpadeModel.fromCheckpoint(readCheckpoint(bytes, ST), ST).dispose(),
+      );
+    },
+  ),
   opts,
 );
 
@@ -92,7 +104,13 @@ for (const [name, want] of Object.entries(OPT_CORPUS)) {
   const text = new TextDecoder('latin1').decode(fs.readFileSync(path.join(CORPUS, name)));
   runCase(`corpus ${name}`, name, () => {
     const config = parseOptTxt(text, name);
-    const ck: SpadeCheckpoint = { config, labelSet: labelSetFor(config.label_nc, config.contain_dontcare_label), nets: { G: heldout }, extra: new Map(), info: {} };
+    const ck: SpadeCheckpoint = {
+      config,
+      labelSet: labelSetFor(config.label_nc, config.contain_dontcare_label),
+      nets: { G: heldout },
+      extra: new Map(),
+      info: {},
+    };
     SpadeModel.fromCheckpoint(ck, name).dispose();
   }, want);
 }

@@ -174,9 +174,24 @@ fc.check(
 // Found by a 1000-run fuzz (seed 99): a PLTE chunk where it does not belong made the photo and
 // style-image decoder throw plain Errors. Kept as fixed cases, since the default seed misses them.
 {
-  const gray16: PngSpec = { width: 2, height: 4, colorType: 0, depth: 16, interlace: false, samples: new Uint16Array(8).fill(300) };
+  const gray16: PngSpec = {
+    width: 2,
+    height: 4,
+    colorType: 0,
+    depth: 16,
+    interlace: false,
+    samples: new Uint16Array(8).fill(300),
+  };
   const rgba: PngSpec = { width: 1, height: 10, colorType: 6, depth: 8, interlace: true, samples: new Uint16Array(40).fill(255) };
-  const pal2: PngSpec = { width: 6, height: 7, colorType: 3, depth: 2, interlace: false, samples: new Uint16Array(42).fill(3), palette: COLOURS.slice(0, 4) };
+  const pal2: PngSpec = {
+    width: 6,
+    height: 7,
+    colorType: 3,
+    depth: 2,
+    interlace: false,
+    samples: new Uint16Array(42).fill(3),
+    palette: COLOURS.slice(0, 4),
+  };
   const withPlte = (spec: PngSpec, entries: number) => mutate(writePng(spec), { kind: 'insert', type: 'PLTE', data: Uint8Array.from(COLOURS.slice(0, entries).flat()) });
   readers(withPlte(gray16, 1), 'regression: gray 16-bit with a PLTE');
   readers(withPlte(rgba, 3), 'regression: interlaced RGBA with a suggested PLTE');
@@ -191,19 +206,24 @@ const jpegSource = (() => {
   return new Uint8Array(jpeg.encode({ data, width: w, height: h }, 80).data);
 })();
 fc.check(
-  fc.property(fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(255)), { maxLength: 6 }), fc.option(fc.double({ min: 0, max: 1, noNaN: true })), fc.option(fc.tuple(fc.nat(65535), fc.nat(65535))), (flips, cut, size) => {
-    const b = jpegSource.slice();
-    for (const [at, v] of flips) b[2 + Math.floor(at * (b.length - 2))] = v; // keep the SOI marker
-    if (size) {
-      const sof = b.findIndex((v, i) => v === 0xff && b[i + 1] === 0xc0);
-      if (sof >= 0) b.set([size[1] >> 8, size[1] & 255, size[0] >> 8, size[0] & 255], sof + 5);
-    }
-    const bytes = cut === null ? b : b.subarray(0, Math.floor(cut * b.length));
-    const name = `jpeg with ${flips.length} flipped bytes${size ? `, frame says ${size[0]}x${size[1]}` : ''}${cut === null ? '' : `, cut at ${bytes.length}`}`;
-    runCase(`${name} / photo`, 'fuzz.jpg', () => decodePhoto(bytes, 'fuzz.jpg'));
-    runCase(`${name} / style image`, 'fuzz.jpg', () => decodeStyleImage(bytes, 'fuzz.jpg'));
-    return true;
-  }),
+  fc.property(
+    fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(255)), { maxLength: 6 }),
+    fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
+    fc.option(fc.tuple(fc.nat(65535), fc.nat(65535))),
+    (flips, cut, size) => {
+      const b = jpegSource.slice();
+      for (const [at, v] of flips) b[2 + Math.floor(at * (b.length - 2))] = v; // keep the SOI marker
+      if (size) {
+        const sof = b.findIndex((v, i) => v === 0xff && b[i + 1] === 0xc0);
+        if (sof >= 0) b.set([size[1] >> 8, size[1] & 255, size[0] >> 8, size[0] & 255], sof + 5);
+      }
+      const bytes = cut === null ? b : b.subarray(0, Math.floor(cut * b.length));
+      const name = `jpeg with ${flips.length} flipped bytes${size ? `, frame says ${size[0]}x${size[1]}` : ''}${cut === null ? '' : `, cut at ${bytes.length}`}`;
+      runCase(`${name} / photo`, 'fuzz.jpg', () => decodePhoto(bytes, 'fuzz.jpg'));
+      runCase(`${name} / style image`, 'fuzz.jpg', () => decodeStyleImage(bytes, 'fuzz.jpg'));
+      return true;
+    },
+  ),
   opts,
 );
 

@@ -46,13 +46,77 @@ const fragment = (tag: string): fc.Arbitrary<Uint8Array> =>
   fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom(...HOSTILE_GLOBALS).map(([m, n]) => global(m, n)) },
     { weight: 3, arbitrary: fc.constantFrom(...ALLOWED_GLOBALS).map(([m, n]) => global(m, n)) },
-    { weight: 3, arbitrary: fc.constantFrom(`touch ${marker(tag)}`, `__import__('os').system('touch ${marker(tag)}')`, 'storage', '0', 'cpu', 'w', 'module.w', 'state_dict').map(str) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .constantFrom(
+          `touch ${marker(tag)}`,
+          `__import__('os').system('touch ${marker(tag)}')`,
+          'storage',
+          '0',
+          'cpu',
+          'w',
+          'module.w',
+          'state_dict',
+        )
+        .map(str),
+    },
     // MARK, TUPLE*, LIST, DICT, EMPTY_*, SETITEM(S), APPEND(S), POP, DUP, NONE, bools
-    { weight: 6, arbitrary: fc.constantFrom(0x28, 0x74, 0x85, 0x86, 0x87, 0x29, 0x5d, 0x7d, 0x6c, 0x64, 0x73, 0x75, 0x61, 0x65, 0x30, 0x31, 0x32, 0x4e, 0x88, 0x89).map((b) => op(b)) },
+    {
+      weight: 6,
+      arbitrary: fc
+        .constantFrom(
+          0x28,
+          0x74,
+          0x85,
+          0x86,
+          0x87,
+          0x29,
+          0x5d,
+          0x7d,
+          0x6c,
+          0x64,
+          0x73,
+          0x75,
+          0x61,
+          0x65,
+          0x30,
+          0x31,
+          0x32,
+          0x4e,
+          0x88,
+          0x89,
+        )
+        .map((b) => op(b)),
+    },
     // the calling opcodes: REDUCE, BUILD, NEWOBJ, NEWOBJ_EX, BINPERSID, OBJ, INST os system, STACK_GLOBAL
-    { weight: 4, arbitrary: fc.constantFrom(op(0x52), op(0x62), op(0x81), op(0x92), op(0x51), op(0x6f), enc.encode('ios\nsystem\n'), op(0x93)) },
+    {
+      weight: 4,
+      arbitrary: fc.constantFrom(
+        op(0x52),
+        op(0x62),
+        op(0x81),
+        op(0x92),
+        op(0x51),
+        op(0x6f),
+        enc.encode('ios\nsystem\n'),
+        op(0x93),
+      ),
+    },
     // integers, including sizes that do not fit memory and negative ones
-    { weight: 3, arbitrary: fc.oneof(fc.nat(255).map((n) => op(0x4b, n)), fc.integer().map((n) => { const b = op(0x4a, 0, 0, 0, 0); new DataView(b.buffer).setInt32(1, n, true); return b; }), fc.constant(cat([op(0x8a, 9), new Uint8Array(8), op(1)])), fc.constant(op(0x8a, 8, 0, 0, 0, 0, 0, 0, 0, 0x40))) },
+    {
+      weight: 3,
+      arbitrary: fc.oneof(
+        fc.nat(255).map((n) => op(0x4b, n)),
+        fc.integer().map((n) => {
+          const b = op(0x4a, 0, 0, 0, 0);
+          new DataView(b.buffer).setInt32(1, n, true);
+          return b;
+        }),
+        fc.constant(cat([op(0x8a, 9), new Uint8Array(8), op(1)])),
+        fc.constant(op(0x8a, 8, 0, 0, 0, 0, 0, 0, 0, 0x40)),
+      ),
+    },
     // memo: BINPUT / BINGET small indices (aliasing, cycles)
     { weight: 2, arbitrary: fc.tuple(fc.constantFrom(0x71, 0x68), fc.nat(3)).map(([o, i]) => op(o, i)) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 6 }) },
@@ -92,13 +156,22 @@ fc.check(
 const REF = path.join(__dirname, '..', '..', 'fixtures', 'spade-reference', 'spade_layer');
 const sources = ['spade.pth', 'spade_legacy.pth'].map((f) => new Uint8Array(fs.readFileSync(path.join(REF, f))));
 fc.check(
-  fc.property(fc.nat(1), fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(255)), { minLength: 1, maxLength: 6 }), fc.option(fc.double({ min: 0, max: 1, noNaN: true })), (which, flips, cut) => {
-    const b = sources[which].slice();
-    for (const [at, v] of flips) b[Math.min(b.length - 1, Math.floor(at * b.length))] = v;
-    const bytes = cut === null ? b : b.subarray(0, Math.floor(cut * b.length));
-    runCase(`${which ? 'legacy' : 'zip'} reference with ${flips.length} flipped bytes${cut === null ? '' : `, cut at ${bytes.length}`}`, FILE, () => readPth(bytes, FILE));
-    return true;
-  }),
+  fc.property(
+    fc.nat(1),
+    fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(255)), { minLength: 1, maxLength: 6 }),
+    fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
+    (which, flips, cut) => {
+      const b = sources[which].slice();
+      for (const [at, v] of flips) b[Math.min(b.length - 1, Math.floor(at * b.length))] = v;
+      const bytes = cut === null ? b : b.subarray(0, Math.floor(cut * b.length));
+      runCase(
+        `${which ? 'legacy' : 'zip'} reference with ${flips.length} flipped bytes${cut === null ? '' : `, cut at ${bytes.length}`}`,
+        FILE,
+        () => readPth(bytes, FILE),
+      );
+      return true;
+    },
+  ),
   opts,
 );
 

@@ -42,7 +42,10 @@ function file(header: unknown, data: Uint8Array, length?: bigint): Uint8Array {
 
 function split(bytes: Uint8Array): { header: Record<string, unknown>; data: Uint8Array } {
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  return { header: JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, unknown>, data: bytes.subarray(8 + n) };
+  return {
+    header: JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, unknown>,
+    data: bytes.subarray(8 + n),
+  };
 }
 
 function both(name: string, bytes: Uint8Array): void {
@@ -70,7 +73,15 @@ fc.check(
 );
 
 // 2. Lying headers.
-const junk = fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 8 }), fc.constant(null), fc.boolean(), fc.array(fc.integer(), { maxLength: 3 }), fc.constant({}));
+const junk = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.string({ maxLength: 8 }),
+  fc.constant(null),
+  fc.boolean(),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.constant({}),
+);
 const lieArb = fc.oneof(
   fc.record({ kind: fc.constant('length' as const), value: fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 0n, max: 400n })) }),
   fc.record({ kind: fc.constant('dtype' as const), value: fc.oneof(fc.constantFrom('F32', 'F16', 'BF16', 'F64', 'I64', 'U8', 'BOOL', 'F8_E4M3', 'f32', '', 'constructor'), junk) }),

@@ -38,7 +38,14 @@ const stylesArb = fc.uniqueArray(
 // model reads float32), and every style can be picked by name.
 fc.check(
   fc.property(stylesArb, fc.string({ maxLength: 20 }), (styles, ckName) => {
-    const text = serializeStyleFile(newStyleFile(cfg, LANDSCAPES, ckName, styles.map((s) => styleCode(s.name, s.source, s.mu, s.logvar))));
+    const text = serializeStyleFile(
+      newStyleFile(
+        cfg,
+        LANDSCAPES,
+        ckName,
+        styles.map((s) => styleCode(s.name, s.source, s.mu, s.logvar)),
+      ),
+    );
     return runCase(`valid, ${styles.length} styles`, FILE, () => {
       const f = use(text, FILE, styles[styles.length - 1].name);
       if (serializeStyleFile(f) !== text) throw new Error('serialize(parse(x)) != x');
@@ -80,7 +87,8 @@ fc.check(
     const last = keys[keys.length - 1];
     if (raw === undefined) delete at[last];
     else at[last] = HOLE;
-    const text = raw === undefined ? JSON.stringify(o, null, 1) : JSON.stringify(o, null, 1).replace(JSON.stringify(HOLE), () => raw);
+    const text =
+      raw === undefined ? JSON.stringify(o, null, 1) : JSON.stringify(o, null, 1).replace(JSON.stringify(HOLE), () => raw);
     return runCase(`${field} = ${raw === undefined ? '(removed)' : raw.slice(0, 60)}`, FILE, () => use(text, FILE, 'sea'));
   }),
   opts,
@@ -89,10 +97,16 @@ fc.check(
 // 3. Valid text cut short or with one character changed, and plain garbage.
 const goodText = serializeStyleFile(good as unknown as StyleFile);
 fc.check(
-  fc.property(fc.nat(goodText.length - 1), fc.option(fc.string({ minLength: 1, maxLength: 3 }), { nil: undefined }), (i, edit) => {
-    const text = edit === undefined ? goodText.slice(0, i) : goodText.slice(0, i) + edit + goodText.slice(i + 1);
-    return runCase(edit === undefined ? `cut at ${i}` : `char ${i} -> ${JSON.stringify(edit)}`, FILE, () => use(text, FILE, 'dune'));
-  }),
+  fc.property(
+    fc.nat(goodText.length - 1),
+    fc.option(fc.string({ minLength: 1, maxLength: 3 }), { nil: undefined }),
+    (i, edit) => {
+      const text = edit === undefined ? goodText.slice(0, i) : goodText.slice(0, i) + edit + goodText.slice(i + 1);
+      return runCase(edit === undefined ? `cut at ${i}` : `char ${i} -> ${JSON.stringify(edit)}`, FILE, () =>
+        use(text, FILE, 'dune'),
+      );
+    },
+  ),
   opts,
 );
 fc.check(

@@ -39,7 +39,12 @@ function axis(size: number, s: number, k: number, out: number, padBefore: number
   return { s, out, frame, keep, padBefore: before, padAfter: frame * s - before - keep };
 }
 
-export function conv2dBackpropFilterNHWC(scope: KernelScope, x: TensorInfo, dy: TensorInfo, attrs: Conv2DBackpropFilterAttrs): TensorInfo {
+export function conv2dBackpropFilterNHWC(
+  scope: KernelScope,
+  x: TensorInfo,
+  dy: TensorInfo,
+  attrs: Conv2DBackpropFilterAttrs,
+): TensorInfo {
   const xShape = x.shape as [number, number, number, number];
   const { info, n, h, w, ci, kh, kw, co } = backpropConvInfo('Conv2DBackpropFilter', xShape, attrs.filterShape, attrs, dy);
   const ah = axis(h, info.strideHeight, kh, info.outHeight, info.padInfo.top);
@@ -49,14 +54,20 @@ export function conv2dBackpropFilterNHWC(scope: KernelScope, x: TensorInfo, dy: 
   // writes a new buffer, so xp is never the caller's x (a B operand must not be, see above).
   let xp = x;
   if (ah.keep < h || aw.keep < w) xp = scope.slice(x, [0, 0, 0, 0], [n, ah.keep, aw.keep, ci]);
-  xp = scope.pad(xp, [[0, 0], [ah.padBefore, ah.padAfter], [aw.padBefore, aw.padAfter], [0, 0]]);
+  xp = scope.pad(xp, [
+    [0, 0],
+    [ah.padBefore, ah.padAfter],
+    [aw.padBefore, aw.padAfter],
+    [0, 0],
+  ]);
   const pixels = n * ah.frame * aw.frame;
   const phases = phaseSplit(scope, xp, n, ah, aw, ci); // [sw·sh·N·Hq·Wq, Ci], phase (a, b) at block b·sh + a
   const nPhases = ah.s * aw.s;
   // Taps in HWIO order: tap (i, j) = (a + s·u, b + s·v) reads phase (a, b) at offset (u, v).
   const taps: { phase: number; u: number; v: number }[] = [];
   for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) taps.push({ phase: (j % aw.s) * ah.s + (i % ah.s), u: Math.floor(i / ah.s), v: Math.floor(j / aw.s) });
+    for (let j = 0; j < kw; j++)
+      taps.push({ phase: (j % aw.s) * ah.s + (i % ah.s), u: Math.floor(i / ah.s), v: Math.floor(j / aw.s) });
   }
   const outs: TensorInfo[] = [];
 
@@ -69,10 +80,25 @@ export function conv2dBackpropFilterNHWC(scope: KernelScope, x: TensorInfo, dy: 
     // meet zeros in B = dy placed in the frame [N·Hq·Wq, Co] (dy fills rows < Ho, columns < Wo).
     const maxShift = (Math.ceil(kh / ah.s) - 1) * aw.frame + (Math.ceil(kw / aw.s) - 1);
     const flat = scope.reshape(scope.transpose(scope.reshape(phases, [nPhases, pixels, ci]), [0, 2, 1]), [nPhases, ci * pixels]);
-    const xT = maxShift > 0 ? scope.pad(flat, [[0, 0], [0, maxShift]]) : flat;
+    const xT =
+      maxShift > 0
+        ? scope.pad(flat, [
+            [0, 0],
+            [0, maxShift],
+          ])
+        : flat;
     const rowLen = ci * pixels + maxShift;
-    const b = scope.reshape(scope.pad(dy, [[0, 0], [0, ah.frame - ah.out], [0, aw.frame - aw.out], [0, 0]]), [pixels, co]);
-    for (const t of taps) outs.push(scope.matMul(scope.range(xT, t.phase * rowLen + t.u * aw.frame + t.v, [ci, pixels]), b)); // [Ci, Co]
+    const b = scope.reshape(
+      scope.pad(dy, [
+        [0, 0],
+        [0, ah.frame - ah.out],
+        [0, aw.frame - aw.out],
+        [0, 0],
+      ]),
+      [pixels, co],
+    );
+    // Each product is [Ci, Co].
+    for (const t of taps) outs.push(scope.matMul(scope.range(xT, t.phase * rowLen + t.u * aw.frame + t.v, [ci, pixels]), b));
     return scope.reshape(scope.concat(outs, 0), [kh, kw, ci, co]);
   }
 
@@ -85,7 +111,12 @@ export function conv2dBackpropFilterNHWC(scope: KernelScope, x: TensorInfo, dy: 
       b = nPhases === 1 ? phases : scope.range(phases, t.phase * pixels * ci, [pixels, ci]);
       phaseB.set(t.phase, b);
     }
-    const shifted = scope.pad(dyT, [[0, 0], [0, 0], [t.u, ah.frame - ah.out - t.u], [t.v, aw.frame - aw.out - t.v]]);
+    const shifted = scope.pad(dyT, [
+      [0, 0],
+      [0, 0],
+      [t.u, ah.frame - ah.out - t.u],
+      [t.v, aw.frame - aw.out - t.v],
+    ]);
     outs.push(scope.matMul(scope.reshape(shifted, [co, pixels]), b)); // [Co, Ci]
   }
   const stacked = scope.reshape(scope.concat(outs, 0), [kh, kw, co, ci]);

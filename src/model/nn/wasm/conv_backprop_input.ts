@@ -38,7 +38,12 @@ function phases(size: number, s: number, k: number, out: number, p: number): Pha
   return list;
 }
 
-export function conv2dBackpropInputNHWC(scope: KernelScope, dy: TensorInfo, filter: TensorInfo, attrs: Conv2DBackpropInputAttrs): TensorInfo {
+export function conv2dBackpropInputNHWC(
+  scope: KernelScope,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  attrs: Conv2DBackpropInputAttrs,
+): TensorInfo {
   const fShape = filter.shape as [number, number, number, number];
   const { info, n, h, w, ci, kh, kw, co } = backpropConvInfo('Conv2DBackpropInput', attrs.inputShape, fShape, attrs, dy);
   const sh = info.strideHeight;
@@ -55,11 +60,26 @@ export function conv2dBackpropInputNHWC(scope: KernelScope, dy: TensorInfo, filt
     const [b0, b1] = [Math.max(0, -ph.padBefore), info.outHeight - Math.max(0, -ph.padAfter)];
     const [c0, c1] = [Math.max(0, -pw.padBefore), info.outWidth - Math.max(0, -pw.padAfter)];
     if (b1 <= b0 || c1 <= c0) return zeros();
-    const dyc = b0 > 0 || c0 > 0 || b1 < info.outHeight || c1 < info.outWidth ? scope.slice(dy, [0, b0, c0, 0], [n, b1 - b0, c1 - c0, co]) : dy;
+    const dyc =
+      b0 > 0 || c0 > 0 || b1 < info.outHeight || c1 < info.outWidth
+        ? scope.slice(dy, [0, b0, c0, 0], [n, b1 - b0, c1 - c0, co])
+        : dy;
     const g = scope.fromHost(subKernel(wv, kw, ci, co, ph, pw, sh, sw), [ph.m, pw.m, co, ci]);
-    const y = scope.conv2d(dyc, g, [Math.max(0, ph.padBefore), Math.max(0, ph.padAfter)], [Math.max(0, pw.padBefore), Math.max(0, pw.padAfter)]);
+    const y = scope.conv2d(
+      dyc,
+      g,
+      [Math.max(0, ph.padBefore), Math.max(0, ph.padAfter)],
+      [Math.max(0, pw.padBefore), Math.max(0, pw.padAfter)],
+    );
     // Phases with fewer rows than ⌈size/s⌉ are padded so that all phases interleave evenly.
-    return outH > ph.count || outW > pw.count ? scope.pad(y, [[0, 0], [0, outH - ph.count], [0, outW - pw.count], [0, 0]]) : y;
+    return outH > ph.count || outW > pw.count
+      ? scope.pad(y, [
+          [0, 0],
+          [0, outH - ph.count],
+          [0, outW - pw.count],
+          [0, 0],
+        ])
+      : y;
   };
 
   if (sh === 1 && sw === 1) return one(rowPhases[0], colPhases[0], h, w);
@@ -77,7 +97,16 @@ export function conv2dBackpropInputNHWC(scope: KernelScope, dy: TensorInfo, filt
 }
 
 /** g[mh, mw, co, ci] = w[r_h + sh·(M_h − 1 − mh), r_w + sw·(M_w − 1 − mw), ci, co]: flipped, in/out swapped. */
-function subKernel(wv: Float32Array, kw: number, ci: number, co: number, ph: Phase, pw: Phase, sh: number, sw: number): Float32Array {
+function subKernel(
+  wv: Float32Array,
+  kw: number,
+  ci: number,
+  co: number,
+  ph: Phase,
+  pw: Phase,
+  sh: number,
+  sw: number,
+): Float32Array {
   const g = new Float32Array(ph.m * pw.m * co * ci);
   let o = 0;
   for (let mh = 0; mh < ph.m; mh++) {

@@ -91,7 +91,9 @@ export class KernelScope {
     const out = heap.makeOutput(shape, 'float32');
     this.temps.push(out);
     // Views only after the allocation: it can grow the wasm memory, which detaches older views.
-    (heap.typedArrayFromHeap(out) as Float32Array).set(heap.typedArrayFromHeap(x).subarray(offset, offset + size) as Float32Array);
+    (heap.typedArrayFromHeap(out) as Float32Array).set(
+      heap.typedArrayFromHeap(x).subarray(offset, offset + size) as Float32Array,
+    );
     return out;
   }
 
