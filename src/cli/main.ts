@@ -9,6 +9,7 @@ import { configFlagSpecs } from './load';
 import { synth } from './commands/synth';
 import { encode } from './commands/encode';
 import { convert } from './commands/convert';
+import { exportCommand } from './commands/export';
 import { info } from './commands/info';
 import { train, TRAIN_FLAGS } from './commands/train';
 import { dataset } from './commands/dataset';
@@ -67,6 +68,14 @@ const COMMANDS: Record<string, Command> = {
       '              (--inference: keep only G and E, dropping D and training state)',
     options: { encoder: { type: 'string' }, discriminator: { type: 'string' }, half: { type: 'boolean' }, inference: { type: 'boolean' }, out: { type: 'string', short: 'o' }, ...modelOptions() },
     run: convert,
+    tensors: true,
+  },
+  export: {
+    summary: 'write an NVlabs run folder (latest_net_{G,D,E}.pth, opt.txt, iter.txt) for NVlabs train.py --continue_train',
+    usage: 'spade export <checkpoint.safetensors|G.pth|run folder> [--opt opt.txt] -o <run folder> [--seed S] [--force]\n' +
+      '             (no D, or no E for a VAE model: freshly initialised ones are written; --force replaces an existing run folder\'s files)',
+    options: { out: { type: 'string', short: 'o' }, seed: { type: 'string' }, force: { type: 'boolean' }, ...modelOptions() },
+    run: exportCommand,
     tensors: true,
   },
   train: {

@@ -82,7 +82,7 @@ export async function train(ctx: CommandContext): Promise<number> {
     ck = readCheckpoint(readInput(file, 'checkpoint'), file);
     state = parseState(ck, file);
   } else if (v.checkpoint) {
-    ck = loadCheckpointFile(v.checkpoint as string, configFrom(v));
+    ck = loadCheckpointFile(v.checkpoint as string, configFrom(v, v.checkpoint as string));
   }
   const flagsConfig = ck ? undefined : configFrom(v);
   const labelSetFlag = v.label_set !== undefined ? findLabelSet(v.label_set as string) : undefined;
