@@ -79,9 +79,11 @@ const COMMANDS: Record<string, Command> = {
     tensors: true,
   },
   train: {
-    summary: 'train or fine-tune on a dataset folder (images/ + labels/)',
+    summary: 'train or fine-tune on a dataset folder (images/ + labels/, or NVlabs\' coco, ade20k, cityscapes or custom layout)',
     usage:
-      'spade train --data <dir> --out <dir> [--checkpoint <init> [--opt opt.txt]] [--steps N] [--batch B]\n' +
+      'spade train --data <dir> --out <dir> [--checkpoint <init|NVlabs run folder> [--opt opt.txt]] [--steps N] [--batch B]\n' +
+      '            (--data: images/ + labels/ [+ instances/], or NVlabs\' coco, ade20k or cityscapes tree as it is;\n' +
+      '             or instead of --data, NVlabs\' custom mode: --label_dir <dir> --image_dir <dir> [--instance_dir <dir>])\n' +
       '            [--backend webgpu|wasm|cpu] [--resume] [--check] [--seed S] [--save_every K] [--sample_every K] [--log_every K]\n' +
       '            [--lr --beta1 --beta2 --no_TTUR --niter --niter_decay] [--preprocess_mode M --load_size L --no_flip]\n' +
       '            [--label_set name] [--max_pixels N] [model options for training from scratch: --ngf --crop_size --spade_hidden --use_vae ...]',

@@ -79,6 +79,8 @@ interface TrainStateForExport {
   options: { lr: number; beta1: number; beta2: number; no_TTUR: boolean; niter: number; niter_decay: number };
   preprocess: { preprocess_mode: string; load_size: number; no_flip: boolean };
   data: string;
+  /** NVlabs' dataset options (dataset_mode, dataroot or the custom folders); older runs lack it. */
+  dataset?: Record<string, string>;
 }
 
 function trainState(ck: SpadeCheckpoint): TrainStateForExport | undefined {
@@ -111,9 +113,12 @@ function exportTraining(s: TrainStateForExport): ExportTraining {
     preprocess_mode: s.preprocess.preprocess_mode,
     load_size: s.preprocess.load_size,
     no_flip: s.preprocess.no_flip,
-    label_dir: folder('labels'),
-    image_dir: folder('images'),
-    instance_dir: fs.existsSync(folder('instances')) ? folder('instances') : undefined,
+    dataset: s.dataset ?? {
+      dataset_mode: 'custom',
+      label_dir: folder('labels'),
+      image_dir: folder('images'),
+      ...(fs.existsSync(folder('instances')) ? { instance_dir: folder('instances') } : {}),
+    },
   };
 }
 

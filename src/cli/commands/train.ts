@@ -22,6 +22,7 @@ import { formatDatasetProblems, formatDatasetSummary, scanDataset, type DatasetR
 import { DatasetLoader, type LoaderState } from '../train/loader';
 import { LATEST, RunDir, sampleGrid } from '../train/run_dir';
 import { findLabelSet } from '../train/label_set_flag';
+import { layoutFromFlags } from '../train/dataset_layouts';
 import type { CommandContext } from '../main';
 
 /** What a checkpoint carries (as JSON in its metadata) so that --resume can continue the run. */
@@ -34,6 +35,8 @@ interface TrainState {
   options: TrainOptions;
   preprocess: { preprocess_mode: PreprocessMode; load_size: number; no_flip: boolean };
   data: string;
+  /** NVlabs' options for the same data (dataset_mode, dataroot or label_dir/image_dir/instance_dir), for spade export. */
+  dataset?: Record<string, string>;
 }
 
 export const TRAIN_FLAGS = {
@@ -43,6 +46,7 @@ export const TRAIN_FLAGS = {
   lr: { type: 'string' }, beta1: { type: 'string' }, beta2: { type: 'string' }, no_TTUR: { type: 'boolean' },
   niter: { type: 'string' }, niter_decay: { type: 'string' }, preprocess_mode: { type: 'string' }, load_size: { type: 'string' },
   no_flip: { type: 'boolean' }, label_set: { type: 'string' }, max_pixels: { type: 'string' },
+  label_dir: { type: 'string' }, image_dir: { type: 'string' }, instance_dir: { type: 'string' },
 } as const;
 
 function int(v: unknown, flag: string, min: number, fallback: number): number {
@@ -63,12 +67,13 @@ const PREPROCESS_MODES = ['resize_and_crop', 'crop', 'scale_width', 'scale_width
 
 export async function train(ctx: CommandContext): Promise<number> {
   const v = ctx.values;
-  const data = path.resolve(ctx.required('data'));
+  const layout = layoutFromFlags(v);
+  const data = layout.source.root;
   const check = v.check === true;
   const outDir = check ? undefined : path.resolve(ctx.required('out'));
   const run = outDir ? new RunDir(outDir) : undefined;
   const resume = v.resume === true;
-  if (!fs.existsSync(data) || !fs.statSync(data).isDirectory()) throw new SpadeInputError('dataset folder does not exist (it needs images/ and labels/)', data);
+  if (!fs.existsSync(data) || !fs.statSync(data).isDirectory()) throw new SpadeInputError(`dataset folder does not exist (${layout.mode === 'folders' ? 'it needs images/ and labels/' : layout.source.missingFolder})`, data);
   if (run && run.hasLatest() && !resume) {
     throw new SpadeInputError(`already holds a training run (${LATEST}): pass --resume to continue it, or choose another --out`, outDir);
   }
@@ -86,7 +91,8 @@ export async function train(ctx: CommandContext): Promise<number> {
   }
   const flagsConfig = ck ? undefined : configFrom(v);
   const labelSetFlag = v.label_set !== undefined ? findLabelSet(v.label_set as string) : undefined;
-  const labelSet: LabelSet | undefined = ck?.labelSet ?? labelSetFlag;
+  // NVlabs' standard layouts bring their classes (and ADE20K's id shift) with them.
+  const labelSet: LabelSet | undefined = ck?.labelSet ?? labelSetFlag ?? layout.labelSet;
   const preprocess = state?.preprocess ?? {
     preprocess_mode: (v.preprocess_mode as PreprocessMode | undefined) ?? 'resize_and_crop',
     load_size: 0,
@@ -108,8 +114,10 @@ export async function train(ctx: CommandContext): Promise<number> {
   const provisional = baseConfig ?? makeConfig({ ...(flagsConfig ?? {}), label_nc: scanConfig.label_nc ?? 1 }, 'options');
   const loadSize = int(v.load_size, 'load_size', 1, state?.preprocess.load_size || provisional.crop_size);
   preprocess.load_size = loadSize;
+  if (layout.mode !== 'folders') ctx.log(`reading NVlabs' ${layout.mode} layout where it is (${Object.entries(layout.nvlabs).filter(([k]) => k !== 'dataset_mode').map(([k, p]) => `${k} ${p}`).join(', ')})`);
   const report = scanDataset(data, {
     ...scanConfig,
+    source: layout.source,
     labelSet,
     maxPixels: maxPixelsFrom(v),
     preprocess: { ...preprocess, crop_size: provisional.crop_size, aspect_ratio: provisional.aspect_ratio },
@@ -167,7 +175,7 @@ export async function train(ctx: CommandContext): Promise<number> {
   const save = async (numbered: boolean) => {
     const out = await model.toCheckpoint({ note: 'spade train', step: String(trainer.step) });
     out.extra = await trainer.stateToHost();
-    const st: TrainState = { step: trainer.step, steps, seed, batch, loader: loader.state(), options, preprocess, data };
+    const st: TrainState = { step: trainer.step, steps, seed, batch, loader: loader.state(), options, preprocess, data, dataset: layout.nvlabs };
     out.info.train_state = JSON.stringify(st);
     run!.writeCheckpoint(writeCheckpoint(out), trainer.step, numbered);
   };

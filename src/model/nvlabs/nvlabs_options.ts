@@ -105,10 +105,8 @@ export interface ExportTraining {
   preprocess_mode: string;
   load_size: number;
   no_flip: boolean;
-  /** Our dataset folder (images/, labels/, instances/), or NVlabs' custom-mode folders. */
-  label_dir?: string;
-  image_dir?: string;
-  instance_dir?: string;
+  /** NVlabs' options for the data it trained on: dataset_mode, and dataroot or label_dir/image_dir/instance_dir. */
+  dataset: Record<string, string>;
 }
 
 export type NvlabsOptionValues = Record<string, OptionValue>;
@@ -139,9 +137,7 @@ export function nvlabsOptionValues(cfg: SpadeConfig, name: string, training?: Ex
     v.preprocess_mode = training.preprocess_mode;
     v.load_size = training.load_size;
     v.no_flip = training.no_flip;
-    if (training.label_dir !== undefined) v.label_dir = training.label_dir;
-    if (training.image_dir !== undefined) v.image_dir = training.image_dir;
-    if (training.instance_dir !== undefined) v.instance_dir = training.instance_dir;
+    for (const [k, value] of Object.entries(training.dataset)) if (k in NVLABS_TRAIN_OPTIONS) v[k] = value;
   }
   return v;
 }
