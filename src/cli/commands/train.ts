@@ -23,6 +23,9 @@ import { DatasetLoader, type LoaderState } from '../train/loader';
 import { LATEST, RunDir, sampleGrid } from '../train/run_dir';
 import { findLabelSet } from '../train/label_set_flag';
 import { layoutFromFlags } from '../train/dataset_layouts';
+import { isRunFolder } from '../nvlabs_run_folder';
+import { RUN_FOLDER_FILES } from '../../model/nvlabs/run_folder';
+import type { NvlabsIteration } from '../../model/nvlabs/iter_txt';
 import type { CommandContext } from '../main';
 
 /** What a checkpoint carries (as JSON in its metadata) so that --resume can continue the run. */
@@ -81,7 +84,14 @@ export async function train(ctx: CommandContext): Promise<number> {
   // The model: resumed, from a checkpoint, or fresh from options (label_nc from the data).
   let ck: SpadeCheckpoint | undefined;
   let state: TrainState | undefined;
-  if (resume) {
+  // --resume on an NVlabs run folder (as --out or --checkpoint) continues NVlabs' own count.
+  const nvlabsRun = resume && !run?.hasLatest() ? nvlabsRunToResume(v.checkpoint as string | undefined, outDir) : undefined;
+  let nvlabsIteration: NvlabsIteration | undefined;
+  if (nvlabsRun) {
+    ck = loadCheckpointFile(nvlabsRun, configFrom(v, nvlabsRun));
+    if (!ck.info.nvlabs_iteration) throw new SpadeInputError('--resume: the NVlabs run folder has no iter.txt to continue from', nvlabsRun);
+    nvlabsIteration = JSON.parse(ck.info.nvlabs_iteration) as NvlabsIteration;
+  } else if (resume) {
     if (!run?.hasLatest()) throw new SpadeInputError(`--resume: there is no ${LATEST} to resume`, outDir);
     const file = run.file(LATEST);
     ck = readCheckpoint(readInput(file, 'checkpoint'), file);
@@ -131,7 +141,10 @@ export async function train(ctx: CommandContext): Promise<number> {
     makeConfig({ ...(flagsConfig ?? {}), label_nc: report.label_nc, contain_dontcare_label: report.contain_dontcare_label, no_instance: !report.hasInstances || given('no_instance') }, 'options');
   const seed = state?.seed ?? int(v.seed, 'seed', 0, 0);
   const batch = state?.batch ?? int(v.batch, 'batch', 1, 1);
-  const steps = int(v.steps, 'steps', 1, state?.steps ?? 1000);
+  // NVlabs counts samples in epochs of floor(pairs / batch) batches; our steps count batches.
+  const batchesPerEpoch = Math.max(1, Math.floor(report.pairs.length / batch));
+  const nvlabsStart = nvlabsIteration ? (nvlabsIteration.epoch - 1) * batchesPerEpoch + Math.floor(nvlabsIteration.epochIter / batch) : 0;
+  const steps = int(v.steps, 'steps', 1, state?.steps ?? nvlabsStart + 1000);
   const options =
     state?.options ??
     makeTrainOptions(
@@ -144,22 +157,28 @@ export async function train(ctx: CommandContext): Promise<number> {
   const saveEvery = int(v.save_every, 'save_every', 1, Math.max(50, Math.ceil(steps / 10)));
   const sampleEvery = int(v.sample_every, 'sample_every', 1, saveEvery);
 
-  const model = ck ? SpadeModel.fromCheckpoint(ck, resume ? run!.file(LATEST) : (v.checkpoint as string)) : SpadeModel.initialise(cfg, seed, { labelSet: labelSet ?? labelSetFor(cfg.label_nc, cfg.contain_dontcare_label) });
+  const model = ck ? SpadeModel.fromCheckpoint(ck, nvlabsRun ?? (resume ? run!.file(LATEST) : (v.checkpoint as string))) : SpadeModel.initialise(cfg, seed, { labelSet: labelSet ?? labelSetFor(cfg.label_nc, cfg.contain_dontcare_label) });
   const fresh = model.addTrainingNets(seed);
   if (fresh.length && ck) ctx.log(`note: the checkpoint has no ${fresh.join(' or ')}; ${fresh.join(' and ')} start${fresh.length === 1 ? 's' : ''} from random weights, so the first steps re-learn what a trained discriminator knew`);
   const loader = new DatasetLoader(report, model.config, { seed, ...preprocess });
   if (state) loader.restore(state.loader);
   const trainer = new SpadeTrainer(model, options, { seed });
   if (state) trainer.restoreState(ck!.extra, run!.file(LATEST));
+  if (nvlabsIteration) {
+    // NVlabs keeps no optimizer state: Adam starts afresh, as it does in train.py --continue_train.
+    loader.seek(nvlabsIteration.epoch - 1, Math.min(nvlabsIteration.epochIter, report.pairs.length));
+    trainer.step = nvlabsStart;
+    ctx.log(`continuing NVlabs' run at epoch ${nvlabsIteration.epoch}, iteration ${nvlabsIteration.epochIter}: step ${nvlabsStart} (${batchesPerEpoch} steps of ${batch} per epoch); Adam starts afresh (NVlabs saves no optimizer state)`);
+  }
   ck = undefined; // the host copy of the weights is not needed any more
 
   fs.mkdirSync(outDir!, { recursive: true });
   run!.removeStaleTemps();
-  if (resume) {
+  if (resume && !nvlabsRun) {
     const dropped = run!.truncateMetrics(trainer.step);
     if (dropped) ctx.log(`metrics.jsonl: dropped ${dropped} line${dropped === 1 ? '' : 's'} logged after step ${trainer.step} by the interrupted run (those steps run again)`);
   }
-  if (!resume) run!.writeJson('run.json', { data, checkpoint: v.checkpoint ?? null, steps, batch, backend: ctx.backend, seed, options, preprocess, config: model.config, started: new Date().toISOString() });
+  if (!resume || nvlabsRun) run!.writeJson('run.json', { data, checkpoint: v.checkpoint ?? null, steps, batch, backend: ctx.backend, seed, options, preprocess, config: model.config, started: new Date().toISOString() });
   // A fixed set of pairs for the sample grids: the first draw of a loader of their own.
   const sampleBatch = new DatasetLoader(report, model.config, { seed, ...preprocess, no_flip: true }).next(Math.min(batch * 2, 4, report.pairs.length));
 
@@ -246,6 +265,14 @@ function formatLosses(l: StepLosses): string {
 function reportDataset(ctx: CommandContext, report: DatasetReport): void {
   ctx.log(formatDatasetSummary(report));
   if (report.problems.length) process.stderr.write(formatDatasetProblems(report) + '\n');
+}
+
+/** The NVlabs run folder --resume continues: --checkpoint if it is one, else --out if it is one. */
+function nvlabsRunToResume(checkpoint: string | undefined, outDir: string | undefined): string | undefined {
+  const isNvlabsRun = (p: string | undefined): p is string => p !== undefined && isRunFolder(p) && fs.existsSync(path.join(p, RUN_FOLDER_FILES.G));
+  if (isNvlabsRun(checkpoint)) return checkpoint;
+  if (isNvlabsRun(outDir)) return outDir;
+  return undefined;
 }
 
 function parseState(ck: SpadeCheckpoint, file: string): TrainState {
