@@ -93,16 +93,18 @@ export function cityscapesLayout(root: string, phase = 'train'): DatasetLayoutCh
 /** Our own folder layout (images/, labels/, instances/). */
 export function foldersLayout(root: string): DatasetLayoutChoice {
   const r = path.resolve(root);
-  return { mode: 'folders', source: ownLayout(r), nvlabs: { dataset_mode: 'custom', label_dir: path.join(r, 'labels'), image_dir: path.join(r, 'images'), instance_dir: path.join(r, 'instances') } };
+  const nvlabs: Record<string, string> = { dataset_mode: 'custom', label_dir: path.join(r, 'labels'), image_dir: path.join(r, 'images') };
+  if (isDir(path.join(r, 'instances'))) nvlabs.instance_dir = path.join(r, 'instances');
+  return { mode: 'folders', source: ownLayout(r), nvlabs };
 }
 
-const isDir = (p: string) => {
+function isDir(p: string): boolean {
   try {
     return fs.statSync(p).isDirectory();
   } catch {
     return false;
   }
-};
+}
 
 /**
  * The layout of `--data <root>`, recognised by its folders: ours (images/ + labels/) first,
