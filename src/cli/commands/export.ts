@@ -12,6 +12,7 @@ import { checkNvlabsCanLoad } from '../../model/nvlabs/export_limits';
 import { iterationFromLoader, type NvlabsIteration } from '../../model/nvlabs/iter_txt';
 import { nvlabsOptionValues, trainFlags, type ExportTraining } from '../../model/nvlabs/nvlabs_options';
 import { RUN_FOLDER_FILES, runFolderFiles } from '../../model/nvlabs/run_folder';
+import { torchStateDictOrder } from '../../model/nvlabs/state_dict_order';
 import { configFrom, loadCheckpointFile } from '../load';
 import { writeFileAtomic } from '../files';
 import type { CommandContext } from '../main';
@@ -59,6 +60,12 @@ async function addFreshNets(ck: SpadeCheckpoint, input: string, seed: number): P
     if (fresh.length) {
       const host = await model.toCheckpoint();
       for (const net of fresh) ck.nets[net] = host.nets[net];
+    }
+    // PyTorch's state-dict order (a safetensors file keeps names sorted): NVlabs' files list them so.
+    for (const net of ['G', 'E', 'D'] as const) {
+      const tensors = ck.nets[net];
+      const store = model.params[net];
+      if (tensors && store) ck.nets[net] = torchStateDictOrder(new Map(store.specs.map((s) => [s.key, tensors.get(s.key)!])));
     }
     return fresh;
   } finally {
