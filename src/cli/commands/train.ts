@@ -85,7 +85,9 @@ export async function train(ctx: CommandContext): Promise<number> {
   let ck: SpadeCheckpoint | undefined;
   let state: TrainState | undefined;
   // --resume on an NVlabs run folder (as --out or --checkpoint) continues NVlabs' own count.
-  const nvlabsRun = resume && !run?.hasLatest() ? nvlabsRunToResume(v.checkpoint as string | undefined, outDir) : undefined;
+  // Our latest.safetensors wins, unless NVlabs wrote the folder's G after it (trained there since).
+  const nvlabsCandidate = resume ? nvlabsRunToResume(v.checkpoint as string | undefined, outDir) : undefined;
+  const nvlabsRun = nvlabsCandidate && (!run?.hasLatest() || newerThan(path.join(nvlabsCandidate, RUN_FOLDER_FILES.G), run.file(LATEST))) ? nvlabsCandidate : undefined;
   let nvlabsIteration: NvlabsIteration | undefined;
   if (nvlabsRun) {
     ck = loadCheckpointFile(nvlabsRun, configFrom(v, nvlabsRun));
@@ -265,6 +267,10 @@ function formatLosses(l: StepLosses): string {
 function reportDataset(ctx: CommandContext, report: DatasetReport): void {
   ctx.log(formatDatasetSummary(report));
   if (report.problems.length) process.stderr.write(formatDatasetProblems(report) + '\n');
+}
+
+function newerThan(a: string, b: string): boolean {
+  return fs.statSync(a).mtimeMs > fs.statSync(b).mtimeMs;
 }
 
 /** The NVlabs run folder --resume continues: --checkpoint if it is one, else --out if it is one. */

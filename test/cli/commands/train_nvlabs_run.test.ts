@@ -43,8 +43,26 @@ test('spade train -> export (iter.txt = NVlabs\' epoch and iteration) -> NVlabs\
   assert.equal(st.step, 7);
   assert.deepEqual([st.loader.epoch, st.loader.index], [1, 3], 'two more samples of epoch 2');
 
+  // Resuming again continues our own latest.safetensors, until NVlabs writes the folder's G anew.
+  const r3 = runSpade(['train', '--data', data, '--out', run, '--resume', '--steps', '8', '--backend', 'cpu'], TIMEOUT);
+  assert.equal(r3.code, 0, r3.stderr);
+  assert.doesNotMatch(r3.stdout, /continuing NVlabs' run/);
+  assert.equal(trainState(path.join(run, 'latest.safetensors')).step, 8);
+  fs.writeFileSync(path.join(run, 'iter.txt'), '3\n0\n');
+  const later = new Date(Date.now() + 60_000);
+  fs.utimesSync(path.join(run, 'latest_net_G.pth'), later, later);
+  const r4 = runSpade(['train', '--data', data, '--out', run, '--resume', '--steps', '9', '--backend', 'cpu'], TIMEOUT);
+  assert.equal(r4.code, 0, r4.stderr);
+  assert.match(r4.stdout, /continuing NVlabs' run at epoch 3, iteration 0: step 8/);
+  fs.writeFileSync(path.join(run, 'iter.txt'), '2\n1\n');
+  const steps7 = runSpade(['train', '--data', data, '--out', path.join(root, 'from_nvlabs'), '--checkpoint', run, '--resume', '--steps', '7', '--backend', 'cpu'], TIMEOUT);
+  assert.equal(steps7.code, 0, steps7.stderr);
+  assert.match(steps7.stdout, /continuing NVlabs' run at epoch 2, iteration 1: step 5/, '--checkpoint <run folder> --resume into a new --out');
+  const st7 = trainState(path.join(root, 'from_nvlabs', 'latest.safetensors'));
+
   const back = path.join(root, 'checkpoints', 'again');
-  const e2 = runSpade(['export', path.join(run, 'latest.safetensors'), '-o', back, '--backend', 'cpu'], TIMEOUT);
+  const e2 = runSpade(['export', path.join(root, 'from_nvlabs', 'latest.safetensors'), '-o', back, '--backend', 'cpu'], TIMEOUT);
+  assert.equal(st7.step, 7);
   assert.equal(e2.code, 0, e2.stderr);
   assert.equal(fs.readFileSync(path.join(back, 'iter.txt'), 'utf8'), '2\n3\n');
 });
