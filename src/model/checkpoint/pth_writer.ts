@@ -4,7 +4,8 @@
  * ids), `<archive>/byteorder`, one `<archive>/data/<key>` entry per storage, `<archive>/version`.
  *
  * Tensors are float32 except those named in `int64Keys` (PyTorch keeps BatchNorm's
- * `num_batches_tracked` as int64). Entries are stored uncompressed, as torch writes them.
+ * `num_batches_tracked` as int64). Entries are stored uncompressed, each storage starting at a
+ * multiple of 64 bytes in the file, as torch writes them.
  * No Node / DOM / vscode imports: bytes out, so this also runs in a browser.
  */
 import { zipSync, type Zippable } from 'fflate';
@@ -51,12 +52,46 @@ export function writePth(tensors: NamedTensors, opts: PthWriteOptions = {}): Uin
     const tensor = new PyCall(REBUILD_TENSOR, [storage, 0, t.shape, contiguousStrides(t.shape), false, new PyCall(ORDERED_DICT, [])]);
     items.push([key, tensor]);
   }
-  files[`${archive}/data.pkl`] = dumps(new PyOrderedDictValue(items));
-  files[`${archive}/byteorder`] = new TextEncoder().encode('little');
-  for (const [storageKey, bytes] of storages) files[`${archive}/data/${storageKey}`] = bytes;
-  files[`${archive}/version`] = new TextEncoder().encode(ZIP_FORMAT_VERSION);
-  // Zip timestamps before 1980 cannot be written; a fixed date keeps exports reproducible.
-  return zipSync(files, { level: 0, mtime: new Date(Date.UTC(1980, 0, 2)) });
+  const zip = new AlignedZip();
+  zip.add(`${archive}/data.pkl`, dumps(new PyOrderedDictValue(items)));
+  zip.add(`${archive}/byteorder`, new TextEncoder().encode('little'));
+  for (const [storageKey, bytes] of storages) zip.add(`${archive}/data/${storageKey}`, bytes, true);
+  zip.add(`${archive}/version`, new TextEncoder().encode(ZIP_FORMAT_VERSION));
+  return zip.bytes();
+}
+
+/** torch.save starts every storage at a multiple of this in the file (so it can be memory-mapped). */
+const STORAGE_ALIGNMENT = 64;
+/** The extra-field id torch uses for that padding ('FB'). */
+const PADDING_EXTRA_ID = 0x4246;
+const LOCAL_HEADER_SIZE = 30;
+
+/**
+ * Stored (uncompressed) zip entries, where asked with each entry's data starting at a multiple
+ * of STORAGE_ALIGNMENT, padded with an extra field as torch does. fflate lays entries out back
+ * to back in the order added: local header, name, extra fields, data.
+ */
+class AlignedZip {
+  private readonly files: Zippable = {};
+  private offset = 0;
+
+  add(name: string, data: Uint8Array, aligned = false): void {
+    const header = LOCAL_HEADER_SIZE + new TextEncoder().encode(name).length;
+    let extra: Record<number, Uint8Array> | undefined;
+    if (aligned) {
+      const EXTRA_FIELD_HEADER = 4;
+      const pad = (STORAGE_ALIGNMENT - ((this.offset + header + EXTRA_FIELD_HEADER) % STORAGE_ALIGNMENT)) % STORAGE_ALIGNMENT;
+      extra = { [PADDING_EXTRA_ID]: new Uint8Array(pad).fill(0x5a) };
+      this.offset += EXTRA_FIELD_HEADER + pad;
+    }
+    this.offset += header + data.length;
+    // Zip timestamps before 1980 cannot be written; a fixed date keeps exports reproducible.
+    this.files[name] = [data, { level: 0, mtime: new Date(Date.UTC(1980, 0, 2)), ...(extra ? { extra } : {}) }];
+  }
+
+  bytes(): Uint8Array {
+    return zipSync(this.files);
+  }
 }
 
 function contiguousStrides(shape: readonly number[]): number[] {

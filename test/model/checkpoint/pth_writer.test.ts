@@ -50,3 +50,21 @@ test('a counter that is not an integer, or data that does not fit its shape, is 
   const short = new Map([['w', { shape: [2, 2], data: new Float32Array(3), sourceDtype: 'F32' }]]);
   assert.throws(() => writePth(short), /3 values for shape/);
 });
+
+test('every storage starts at a multiple of 64 bytes in the file, as torch.save places them', () => {
+  const bytes = writePth(sample(), { archiveName: 'latest_net_G' });
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const starts: Record<string, number> = {};
+  // Walk the local headers: signature, sizes at 18, name and extra lengths at 26 and 28.
+  for (let pos = 0; view.getUint32(pos, true) === 0x04034b50; ) {
+    const size = view.getUint32(pos + 18, true);
+    const nameLen = view.getUint16(pos + 26, true);
+    const extraLen = view.getUint16(pos + 28, true);
+    const name = new TextDecoder().decode(bytes.subarray(pos + 30, pos + 30 + nameLen));
+    starts[name] = pos + 30 + nameLen + extraLen;
+    pos = starts[name] + size;
+  }
+  const storages = Object.keys(starts).filter((n) => n.includes('/data/'));
+  assert.equal(storages.length, sample().size);
+  for (const n of storages) assert.equal(starts[n] % 64, 0, `${n} starts at ${starts[n]}`);
+});
