@@ -10,7 +10,8 @@ import { SpadeInputError } from '../model/errors';
 import type { SpadeCheckpoint } from '../model/checkpoint/spade_checkpoint';
 import { RUN_FOLDER_FILES } from '../model/nvlabs/run_folder';
 import { checkpointFromRunFolder } from '../model/nvlabs/run_folder_reader';
-import { readInput } from './files';
+import { parseOptTxt } from '../model/opt_txt';
+import { readInput, readText } from './files';
 
 export function isRunFolder(p: string): boolean {
   try {
@@ -32,6 +33,9 @@ export function readRunFolder(dir: string, config: SpadeConfig | undefined): Spa
   if (!fs.existsSync(pathOf(RUN_FOLDER_FILES.G))) {
     throw new SpadeInputError(`is a folder but not an NVlabs run folder (no ${RUN_FOLDER_FILES.G})`, dir);
   }
+  // Callers that gathered no options (no --opt, no flags) get the folder's own.
+  const optFile = pathOf(RUN_FOLDER_FILES.opt);
+  if (!config && fs.existsSync(optFile)) config = parseOptTxt(readText(optFile, 'opt.txt'), optFile);
   if (!config) throw new SpadeInputError(`NVlabs run folder has no ${RUN_FOLDER_FILES.opt}: give the options with --opt`, dir);
   const bytes = new Map<string, Uint8Array>();
   for (const name of [RUN_FOLDER_FILES.G, RUN_FOLDER_FILES.D, RUN_FOLDER_FILES.E, RUN_FOLDER_FILES.iter, RUN_FOLDER_FILES.labelSet]) {
