@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { SpadeInputError } from '../../model/errors';
 import { SpadeModel } from '../../model/model';
 import type { SpadeCheckpoint } from '../../model/checkpoint/spade_checkpoint';
-import { checkNvlabsCanLoad } from '../../model/nvlabs/export_limits';
+import { checkNvlabsCanLoad, NVLABS_SPADE_HIDDEN } from '../../model/nvlabs/export_limits';
 import { iterationFromLoader, type NvlabsIteration } from '../../model/nvlabs/iter_txt';
 import { nvlabsOptionValues, trainFlags, type ExportTraining } from '../../model/nvlabs/nvlabs_options';
 import { RUN_FOLDER_FILES, runFolderFiles } from '../../model/nvlabs/run_folder';
@@ -42,7 +42,7 @@ export async function exportCommand(ctx: CommandContext): Promise<void> {
 
   fs.mkdirSync(outDir, { recursive: true });
   for (const [file, bytes] of files) writeFileAtomic(path.join(outDir, file), bytes);
-  const padded = ck.config.spade_hidden < 128 ? ` (spade_hidden ${ck.config.spade_hidden} padded to NVlabs' 128, same picture)` : '';
+  const padded = ck.config.spade_hidden < NVLABS_SPADE_HIDDEN ? ` (spade_hidden ${ck.config.spade_hidden} padded to NVlabs' ${NVLABS_SPADE_HIDDEN}, same picture)` : '';
   ctx.log(`wrote ${outDir}: ${[...files.keys()].join(', ')}${padded}; NVlabs epoch ${iteration.epoch}, iteration ${iteration.epochIter}`);
   const flags = trainFlags(options, { checkpoints_dir: path.dirname(outDir), name });
   ctx.log(`resume with NVlabs/SPADE (set --gpu_ids, --batchSize and the data folders for the machine it runs on):\n  python train.py ${flags.join(' ')}`);
