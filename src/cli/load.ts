@@ -11,29 +11,34 @@ import { formatIdCounts } from '../model/io/id_counts';
 import { filePalette, mapIdsToModel } from '../model/io/label_sets';
 import type { LabelBatch } from '../model/preprocess';
 import { readInput, readText } from './files';
+import { isRunFolder, readRunFolder, runFolderOptTxt } from './nvlabs_run_folder';
 
 /** parseArgs option table for every model option (`--ngf 64`, `--use_vae`, ...). */
 export function configFlagSpecs(): Record<string, { type: 'string' | 'boolean' }> {
   return Object.fromEntries(CONFIG_KEYS.map((k) => [k, { type: typeof DEFAULT_CONFIG[k] === 'boolean' ? 'boolean' : 'string' }]));
 }
 
-/** opt.txt (if given) overridden by any option flags; undefined when neither is given. */
-export function configFrom(values: Record<string, unknown>): SpadeConfig | undefined {
+/**
+ * opt.txt (if given) overridden by any option flags; undefined when neither is given.
+ * Without --opt, an NVlabs run folder given as `checkpoint` lends its own opt.txt.
+ */
+export function configFrom(values: Record<string, unknown>, checkpoint?: string): SpadeConfig | undefined {
   const flags: Partial<Record<ConfigKey, unknown>> = {};
   for (const k of CONFIG_KEYS) {
     const v = values[k];
     if (v === undefined) continue;
     flags[k] = typeof v === 'string' ? coerce(k, v, `--${k}`) : v;
   }
-  const optFile = values.opt as string | undefined;
+  const optFile = (values.opt as string | undefined) ?? (checkpoint ? runFolderOptTxt(checkpoint) : undefined);
   if (!optFile && Object.keys(flags).length === 0) return undefined;
   const base = optFile ? parseOptTxt(readText(optFile, 'opt.txt'), optFile) : {};
   return makeConfig({ ...base, ...(flags as Partial<SpadeConfig>) }, optFile ?? 'option flags');
 }
 
 export function loadCheckpointFile(file: string, config: SpadeConfig | undefined): SpadeCheckpoint {
+  if (isRunFolder(file)) return readRunFolder(file, config);
   const ext = path.extname(file).toLowerCase();
-  if (!['.safetensors', '.pth', '.pt'].includes(ext)) throw new SpadeInputError('checkpoint must be a .safetensors or .pth file', file);
+  if (!['.safetensors', '.pth', '.pt'].includes(ext)) throw new SpadeInputError('checkpoint must be a .safetensors or .pth file, or an NVlabs run folder', file);
   return readCheckpoint(readInput(file, 'checkpoint'), file, { config });
 }
 

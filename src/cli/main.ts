@@ -9,6 +9,7 @@ import { configFlagSpecs } from './load';
 import { synth } from './commands/synth';
 import { encode } from './commands/encode';
 import { convert } from './commands/convert';
+import { exportCommand } from './commands/export';
 import { info } from './commands/info';
 import { train, TRAIN_FLAGS } from './commands/train';
 import { dataset } from './commands/dataset';
@@ -61,10 +62,20 @@ const COMMANDS: Record<string, Command> = {
     run: convert,
     tensors: true,
   },
+  export: {
+    summary: 'write an NVlabs run folder (latest_net_{G,D,E}.pth, opt.txt, iter.txt) for NVlabs train.py --continue_train',
+    usage: 'spade export <checkpoint.safetensors|G.pth|run folder> [--opt opt.txt] -o <run folder> [--seed S] [--force]\n' +
+      '             (no D, or no E for a VAE model: freshly initialised ones are written; --force replaces an existing run folder\'s files)',
+    options: { out: { type: 'string', short: 'o' }, seed: { type: 'string' }, force: { type: 'boolean' }, ...modelOptions() },
+    run: exportCommand,
+    tensors: true,
+  },
   train: {
-    summary: 'train or fine-tune on a dataset folder (images/ + labels/)',
+    summary: 'train or fine-tune on a dataset folder (images/ + labels/, or NVlabs\' coco, ade20k, cityscapes or custom layout)',
     usage:
-      'spade train --data <dir> --out <dir> [--checkpoint <init> [--opt opt.txt]] [--steps N] [--batch B]\n' +
+      'spade train --data <dir> --out <dir> [--checkpoint <init|NVlabs run folder> [--opt opt.txt]] [--steps N] [--batch B]\n' +
+      '            (--data: images/ + labels/ [+ instances/], or NVlabs\' coco, ade20k or cityscapes tree as it is;\n' +
+      '             or instead of --data, NVlabs\' custom mode: --label_dir <dir> --image_dir <dir> [--instance_dir <dir>])\n' +
       '            [--backend webgpu|wasm|cpu] [--resume] [--check] [--seed S] [--save_every K] [--sample_every K] [--log_every K]\n' +
       '            [--lr --beta1 --beta2 --no_TTUR --niter --niter_decay] [--preprocess_mode M --load_size L --no_flip]\n' +
       '            [--label_set name] [--max_pixels N] [model options for training from scratch: --ngf --crop_size --spade_hidden --use_vae ...]',

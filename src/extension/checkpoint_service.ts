@@ -4,6 +4,8 @@
  */
 import * as vscode from 'vscode';
 import { bundledCheckpointUri, configuredCheckpointUri, loadCheckpoint, type LoadedCheckpoint } from './checkpoint_source';
+import { isRunFolderPath } from './run_folder_source';
+import { RUN_FOLDER_FILES } from '../model/nvlabs/run_folder';
 
 export class CheckpointService implements vscode.Disposable {
   private current?: Promise<LoadedCheckpoint>;
@@ -51,8 +53,10 @@ export class CheckpointService implements vscode.Disposable {
 
   private watch(uri: vscode.Uri): void {
     this.watcher?.dispose();
-    const dir = vscode.Uri.joinPath(uri, '..');
-    const name = uri.path.split('/').pop() ?? '';
+    // An NVlabs run folder changes when its G is rewritten (NVlabs' trainer, spade export).
+    const folder = uri.scheme === 'file' && isRunFolderPath(uri.fsPath);
+    const dir = folder ? uri : vscode.Uri.joinPath(uri, '..');
+    const name = folder ? RUN_FOLDER_FILES.G : (uri.path.split('/').pop() ?? '');
     this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, name));
     const onChange = () => void this.reload();
     this.watcher.onDidChange(onChange);

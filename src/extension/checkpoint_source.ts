@@ -1,6 +1,6 @@
 /**
  * Which checkpoint the previews use: the `spade.checkpoint` setting, else the bundled model.
- * The host reads the bytes (and opt.txt beside a .pth) and hands them to the webviews; it
+ * The host reads the bytes (and opt.txt beside a .pth, or an NVlabs run folder) and hands them to the webviews; it
  * parses the file only for the label set, to decode and colour label maps.
  */
 import * as fs from 'node:fs';
@@ -10,6 +10,7 @@ import { parseOptTxt } from '../model/opt_txt';
 import type { LabelSet } from '../model/io/label_sets';
 import type { CheckpointInfo, LabelSetInfo } from '../shared/protocol';
 import { BUNDLED_MODEL, STAND_IN_MODEL } from '../shared/bundled_model';
+import { isRunFolderPath, readRunFolderForPreview } from './run_folder_source';
 
 export interface LoadedCheckpoint {
   uri: vscode.Uri;
@@ -36,6 +37,11 @@ export function configuredCheckpointUri(extensionUri: vscode.Uri): vscode.Uri {
 
 /** Reads and checks a checkpoint; throws SpadeInputError (naming the file) when it is bad. */
 export async function loadCheckpoint(uri: vscode.Uri): Promise<LoadedCheckpoint> {
+  if (uri.scheme === 'file' && isRunFolderPath(uri.fsPath)) {
+    const { name, bytes, ck } = await readRunFolderForPreview(uri.fsPath, (file, what) => readOrExplain(vscode.Uri.file(file), what));
+    const model = { labelNc: ck.config.label_nc, containDontcare: ck.config.contain_dontcare_label };
+    return { uri, info: { name, bytes }, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E };
+  }
   const name = uri.path.split('/').pop() ?? uri.toString();
   const bytes = await readOrExplain(uri, 'checkpoint');
   let optTxt: string | undefined;

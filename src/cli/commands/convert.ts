@@ -13,7 +13,7 @@ export async function convert(ctx: CommandContext): Promise<void> {
   const input = ctx.positional(0, 'the generator checkpoint (G.pth)');
   const out = ctx.required('out');
   if (!out.endsWith('.safetensors')) throw new SpadeInputError('output must end in .safetensors', out);
-  const ck = loadCheckpointFile(input, configFrom(ctx.values));
+  const ck = loadCheckpointFile(input, configFrom(ctx.values, input));
   for (const [flag, net] of [['encoder', 'E'], ['discriminator', 'D']] as const) {
     const file = ctx.values[flag] as string | undefined;
     if (file) attachPth(ck, net, readInput(file, `${flag} checkpoint`), file);

@@ -15,7 +15,7 @@ export async function encode(ctx: CommandContext): Promise<void> {
   if (!/\.json$/i.test(out)) throw new SpadeInputError('output must end in .json (e.g. name.spade-style.json)', out);
   if (v.name !== undefined && (v.name as string).trim() === '') throw new SpadeInputError('--name must not be empty');
   const checkpoint = checkpointOrDefault(ctx);
-  const model = loadModel(checkpoint, configFrom(v));
+  const model = loadModel(checkpoint, configFrom(v, checkpoint));
   try {
     if (!model.config.use_vae || !model.E) {
       throw new SpadeInputError('has no style encoder (E): train or fine-tune with --use_vae to get one (spade convert --encoder E.pth adds an NVlabs one)', checkpoint);

@@ -34,7 +34,7 @@ export async function evalCommand(ctx: CommandContext): Promise<void> {
   const seg = loadSegmenter(segFile);
   let model: SpadeModel | undefined;
   try {
-    model = loadModel(checkpoint, configFrom(v));
+    model = loadModel(checkpoint, configFrom(v, checkpoint));
     const bar = new cliProgress.SingleBar({ stream: process.stderr, format: '  {bar} {value}/{total} label maps, {eta_formatted} left', hideCursor: true }, cliProgress.Presets.shades_classic);
     let report: EvalReport;
     try {

@@ -5,7 +5,7 @@ import type { CommandContext } from '../command_context';
 
 export async function info(ctx: CommandContext): Promise<void> {
   const file = ctx.positional(0, 'a checkpoint');
-  const model = loadModel(file, configFrom(ctx.values));
+  const model = loadModel(file, configFrom(ctx.values, file));
   try {
     const cfg = model.config;
     const { height, width } = outputSize(cfg);

@@ -21,7 +21,7 @@ export async function synth(ctx: CommandContext): Promise<void> {
   if (v.style_name !== undefined && v.style_json === undefined) throw new SpadeInputError('--style_name picks a style from --style_json: give that too');
 
   const maxPixels = maxPixelsFrom(v);
-  const model = loadModel(checkpoint, configFrom(v));
+  const model = loadModel(checkpoint, configFrom(v, checkpoint));
   try {
     const labels = readLabels(model, label, v.instance as string | undefined, maxPixels);
     const cfg = model.config;

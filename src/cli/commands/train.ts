@@ -22,6 +22,10 @@ import { formatDatasetProblems, formatDatasetSummary, scanDataset, type DatasetR
 import { DatasetLoader, type LoaderState } from '../train/loader';
 import { LATEST, RunDir, sampleGrid } from '../train/run_dir';
 import { findLabelSet } from '../train/label_set_flag';
+import { layoutFromFlags } from '../train/dataset_layouts';
+import { isRunFolder } from '../nvlabs_run_folder';
+import { RUN_FOLDER_FILES } from '../../model/nvlabs/run_folder';
+import type { NvlabsIteration } from '../../model/nvlabs/iter_txt';
 import type { CommandContext } from '../command_context';
 
 /** What a checkpoint carries (as JSON in its metadata) so that --resume can continue the run. */
@@ -34,6 +38,8 @@ interface TrainState {
   options: TrainOptions;
   preprocess: { preprocess_mode: PreprocessMode; load_size: number; no_flip: boolean };
   data: string;
+  /** NVlabs' options for the same data (dataset_mode, dataroot or label_dir/image_dir/instance_dir), for spade export. */
+  dataset?: Record<string, string>;
 }
 
 export const TRAIN_FLAGS = {
@@ -43,6 +49,7 @@ export const TRAIN_FLAGS = {
   lr: { type: 'string' }, beta1: { type: 'string' }, beta2: { type: 'string' }, no_TTUR: { type: 'boolean' },
   niter: { type: 'string' }, niter_decay: { type: 'string' }, preprocess_mode: { type: 'string' }, load_size: { type: 'string' },
   no_flip: { type: 'boolean' }, label_set: { type: 'string' }, max_pixels: { type: 'string' },
+  label_dir: { type: 'string' }, image_dir: { type: 'string' }, instance_dir: { type: 'string' },
 } as const;
 
 function int(v: unknown, flag: string, min: number, fallback: number): number {
@@ -63,12 +70,13 @@ const PREPROCESS_MODES = ['resize_and_crop', 'crop', 'scale_width', 'scale_width
 
 export async function train(ctx: CommandContext): Promise<number> {
   const v = ctx.values;
-  const data = path.resolve(ctx.required('data'));
+  const layout = layoutFromFlags(v);
+  const data = layout.source.root;
   const check = v.check === true;
   const outDir = check ? undefined : path.resolve(ctx.required('out'));
   const run = outDir ? new RunDir(outDir) : undefined;
   const resume = v.resume === true;
-  if (!fs.existsSync(data) || !fs.statSync(data).isDirectory()) throw new SpadeInputError('dataset folder does not exist (it needs images/ and labels/)', data);
+  if (!fs.existsSync(data) || !fs.statSync(data).isDirectory()) throw new SpadeInputError(`dataset folder does not exist (${layout.mode === 'folders' ? 'it needs images/ and labels/' : layout.source.missingFolder})`, data);
   if (run && run.hasLatest() && !resume) {
     throw new SpadeInputError(`already holds a training run (${LATEST}): pass --resume to continue it, or choose another --out`, outDir);
   }
@@ -76,17 +84,27 @@ export async function train(ctx: CommandContext): Promise<number> {
   // The model: resumed, from a checkpoint, or fresh from options (label_nc from the data).
   let ck: SpadeCheckpoint | undefined;
   let state: TrainState | undefined;
-  if (resume) {
+  // --resume on an NVlabs run folder (as --out or --checkpoint) continues NVlabs' own count.
+  // Our latest.safetensors wins, unless NVlabs wrote the folder's G after it (trained there since).
+  const nvlabsCandidate = resume ? nvlabsRunToResume(v.checkpoint as string | undefined, outDir) : undefined;
+  const nvlabsRun = nvlabsCandidate && (!run?.hasLatest() || newerThan(path.join(nvlabsCandidate, RUN_FOLDER_FILES.G), run.file(LATEST))) ? nvlabsCandidate : undefined;
+  let nvlabsIteration: NvlabsIteration | undefined;
+  if (nvlabsRun) {
+    ck = loadCheckpointFile(nvlabsRun, configFrom(v, nvlabsRun));
+    if (!ck.info.nvlabs_iteration) throw new SpadeInputError('--resume: the NVlabs run folder has no iter.txt to continue from', nvlabsRun);
+    nvlabsIteration = JSON.parse(ck.info.nvlabs_iteration) as NvlabsIteration;
+  } else if (resume) {
     if (!run?.hasLatest()) throw new SpadeInputError(`--resume: there is no ${LATEST} to resume`, outDir);
     const file = run.file(LATEST);
     ck = readCheckpoint(readInput(file, 'checkpoint'), file);
     state = parseState(ck, file);
   } else if (v.checkpoint) {
-    ck = loadCheckpointFile(v.checkpoint as string, configFrom(v));
+    ck = loadCheckpointFile(v.checkpoint as string, configFrom(v, v.checkpoint as string));
   }
   const flagsConfig = ck ? undefined : configFrom(v);
   const labelSetFlag = v.label_set !== undefined ? findLabelSet(v.label_set as string) : undefined;
-  const labelSet: LabelSet | undefined = ck?.labelSet ?? labelSetFlag;
+  // NVlabs' standard layouts bring their classes (and ADE20K's id shift) with them.
+  const labelSet: LabelSet | undefined = ck?.labelSet ?? labelSetFlag ?? layout.labelSet;
   const preprocess = state?.preprocess ?? {
     preprocess_mode: (v.preprocess_mode as PreprocessMode | undefined) ?? 'resize_and_crop',
     load_size: 0,
@@ -108,8 +126,10 @@ export async function train(ctx: CommandContext): Promise<number> {
   const provisional = baseConfig ?? makeConfig({ ...(flagsConfig ?? {}), label_nc: scanConfig.label_nc ?? 1 }, 'options');
   const loadSize = int(v.load_size, 'load_size', 1, state?.preprocess.load_size || provisional.crop_size);
   preprocess.load_size = loadSize;
+  if (layout.mode !== 'folders') ctx.log(`reading NVlabs' ${layout.mode} layout where it is (${Object.entries(layout.nvlabs).filter(([k]) => k !== 'dataset_mode').map(([k, p]) => `${k} ${p}`).join(', ')})`);
   const report = scanDataset(data, {
     ...scanConfig,
+    source: layout.source,
     labelSet,
     maxPixels: maxPixelsFrom(v),
     preprocess: { ...preprocess, crop_size: provisional.crop_size, aspect_ratio: provisional.aspect_ratio },
@@ -123,7 +143,10 @@ export async function train(ctx: CommandContext): Promise<number> {
     makeConfig({ ...(flagsConfig ?? {}), label_nc: report.label_nc, contain_dontcare_label: report.contain_dontcare_label, no_instance: !report.hasInstances || given('no_instance') }, 'options');
   const seed = state?.seed ?? int(v.seed, 'seed', 0, 0);
   const batch = state?.batch ?? int(v.batch, 'batch', 1, 1);
-  const steps = int(v.steps, 'steps', 1, state?.steps ?? 1000);
+  // NVlabs counts samples in epochs of floor(pairs / batch) batches; our steps count batches.
+  const batchesPerEpoch = Math.max(1, Math.floor(report.pairs.length / batch));
+  const nvlabsStart = nvlabsIteration ? (nvlabsIteration.epoch - 1) * batchesPerEpoch + Math.floor(nvlabsIteration.epochIter / batch) : 0;
+  const steps = int(v.steps, 'steps', 1, state?.steps ?? nvlabsStart + 1000);
   const options =
     state?.options ??
     makeTrainOptions(
@@ -136,22 +159,28 @@ export async function train(ctx: CommandContext): Promise<number> {
   const saveEvery = int(v.save_every, 'save_every', 1, Math.max(50, Math.ceil(steps / 10)));
   const sampleEvery = int(v.sample_every, 'sample_every', 1, saveEvery);
 
-  const model = ck ? SpadeModel.fromCheckpoint(ck, resume ? run!.file(LATEST) : (v.checkpoint as string)) : SpadeModel.initialise(cfg, seed, { labelSet: labelSet ?? labelSetFor(cfg.label_nc, cfg.contain_dontcare_label) });
+  const model = ck ? SpadeModel.fromCheckpoint(ck, nvlabsRun ?? (resume ? run!.file(LATEST) : (v.checkpoint as string))) : SpadeModel.initialise(cfg, seed, { labelSet: labelSet ?? labelSetFor(cfg.label_nc, cfg.contain_dontcare_label) });
   const fresh = model.addTrainingNets(seed);
   if (fresh.length && ck) ctx.log(`note: the checkpoint has no ${fresh.join(' or ')}; ${fresh.join(' and ')} start${fresh.length === 1 ? 's' : ''} from random weights, so the first steps re-learn what a trained discriminator knew`);
   const loader = new DatasetLoader(report, model.config, { seed, ...preprocess });
   if (state) loader.restore(state.loader);
   const trainer = new SpadeTrainer(model, options, { seed });
   if (state) trainer.restoreState(ck!.extra, run!.file(LATEST));
+  if (nvlabsIteration) {
+    // NVlabs keeps no optimizer state: Adam starts afresh, as it does in train.py --continue_train.
+    loader.seek(nvlabsIteration.epoch - 1, Math.min(nvlabsIteration.epochIter, report.pairs.length));
+    trainer.step = nvlabsStart;
+    ctx.log(`continuing NVlabs' run at epoch ${nvlabsIteration.epoch}, iteration ${nvlabsIteration.epochIter}: step ${nvlabsStart} (${batchesPerEpoch} steps of ${batch} per epoch); Adam starts afresh (NVlabs saves no optimizer state)`);
+  }
   ck = undefined; // the host copy of the weights is not needed any more
 
   fs.mkdirSync(outDir!, { recursive: true });
   run!.removeStaleTemps();
-  if (resume) {
+  if (resume && !nvlabsRun) {
     const dropped = run!.truncateMetrics(trainer.step);
     if (dropped) ctx.log(`metrics.jsonl: dropped ${dropped} line${dropped === 1 ? '' : 's'} logged after step ${trainer.step} by the interrupted run (those steps run again)`);
   }
-  if (!resume) run!.writeJson('run.json', { data, checkpoint: v.checkpoint ?? null, steps, batch, backend: ctx.backend, seed, options, preprocess, config: model.config, started: new Date().toISOString() });
+  if (!resume || nvlabsRun) run!.writeJson('run.json', { data, checkpoint: v.checkpoint ?? null, steps, batch, backend: ctx.backend, seed, options, preprocess, config: model.config, started: new Date().toISOString() });
   // A fixed set of pairs for the sample grids: the first draw of a loader of their own.
   const sampleBatch = new DatasetLoader(report, model.config, { seed, ...preprocess, no_flip: true }).next(Math.min(batch * 2, 4, report.pairs.length));
 
@@ -167,7 +196,7 @@ export async function train(ctx: CommandContext): Promise<number> {
   const save = async (numbered: boolean) => {
     const out = await model.toCheckpoint({ note: 'spade train', step: String(trainer.step) });
     out.extra = await trainer.stateToHost();
-    const st: TrainState = { step: trainer.step, steps, seed, batch, loader: loader.state(), options, preprocess, data };
+    const st: TrainState = { step: trainer.step, steps, seed, batch, loader: loader.state(), options, preprocess, data, dataset: layout.nvlabs };
     out.info.train_state = JSON.stringify(st);
     run!.writeCheckpoint(writeCheckpoint(out), trainer.step, numbered);
   };
@@ -238,6 +267,18 @@ function formatLosses(l: StepLosses): string {
 function reportDataset(ctx: CommandContext, report: DatasetReport): void {
   ctx.log(formatDatasetSummary(report));
   if (report.problems.length) process.stderr.write(formatDatasetProblems(report) + '\n');
+}
+
+function newerThan(a: string, b: string): boolean {
+  return fs.statSync(a).mtimeMs > fs.statSync(b).mtimeMs;
+}
+
+/** The NVlabs run folder --resume continues: --checkpoint if it is one, else --out if it is one. */
+function nvlabsRunToResume(checkpoint: string | undefined, outDir: string | undefined): string | undefined {
+  const isNvlabsRun = (p: string | undefined): p is string => p !== undefined && isRunFolder(p) && fs.existsSync(path.join(p, RUN_FOLDER_FILES.G));
+  if (isNvlabsRun(checkpoint)) return checkpoint;
+  if (isNvlabsRun(outDir)) return outDir;
+  return undefined;
 }
 
 function parseState(ck: SpadeCheckpoint, file: string): TrainState {

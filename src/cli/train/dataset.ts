@@ -12,7 +12,7 @@ import { filePalette, genericLabelSet, type LabelSet } from '../../model/io/labe
 import { checkPreprocess, sizeProblem, type PreprocessOptions, type Size } from '../../model/data/augment';
 import { decodePhoto, photoSize } from '../../model/data/photo';
 import { SpadeInputError } from '../../model/errors';
-import { findPairs, type DatasetProblem, type PairFiles, type ProblemKind } from './dataset_files';
+import { findPairs, findPairsIn, type DatasetProblem, type DatasetSource, type PairFiles, type ProblemKind } from './dataset_files';
 import { decodeInstanceIds, decodeLabelIds, readBytes, sizeMismatch, type DecodedPair, type PairReadOptions } from './pair_io';
 import { resolveLabels, type LabelFacts } from './dataset_labels';
 
@@ -36,6 +36,8 @@ export interface ScanOptions {
   /** Decoded pairs up to this many bytes stay in memory for the loader. Default 512 MiB. */
   cacheBytes?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Where the folders are when not our images/ labels/ under the root (NVlabs' layouts, dataset_layouts.ts). */
+  source?: DatasetSource;
 }
 
 export interface DatasetPair extends PairFiles, Size {}
@@ -195,7 +197,7 @@ function checkSizes(root: string, entries: Entry[], opts: ScanOptions, report: D
 export function scanDataset(root: string, opts: ScanOptions = {}): DatasetReport {
   if (opts.preprocess) checkPreprocess(opts.preprocess);
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const layout = findPairs(root, opts.no_instance);
+  const layout = opts.source ? findPairsIn(opts.source, opts.no_instance) : findPairs(root, opts.no_instance);
   const problems = layout.problems;
   // RGB label maps need colours before label_nc is known: the set's, or NVlabs' colormap.
   const palette = filePalette(opts.labelSet ?? genericLabelSet(opts.label_nc ?? 255, true));
@@ -223,7 +225,7 @@ export function scanDataset(root: string, opts: ScanOptions = {}): DatasetReport
     maxPixels,
   };
   if (layout.foldersOk && layout.pairs.length === 0 && !problems.some((p) => p.kind === 'unpaired')) {
-    problems.push({ kind: 'empty_dataset', file: root, message: 'no training pairs: images/ and labels/ share no file stems' });
+    problems.push({ kind: 'empty_dataset', file: root, message: opts.source ? `no training pairs: ${opts.source.images.dir} and ${opts.source.labels.dir} share no file stems` : 'no training pairs: images/ and labels/ share no file stems' });
   }
   resolveLabels(entries, opts, report);
   checkSizes(root, entries, opts, report);

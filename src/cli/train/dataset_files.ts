@@ -118,29 +118,64 @@ interface Folder {
   refused: Set<string>;
 }
 
+/** One folder of a dataset layout (dataset_layouts.ts builds these). */
+export interface FolderSpec {
+  dir: string;
+  /** 'photos', 'label maps', 'instance maps': for messages. */
+  what: string;
+  /** Extensions accepted (lower case, with the dot). */
+  exts: readonly string[];
+  /** The pairing stem of a file name, or null for a file that is not part of the set (ignored). */
+  stemOf: (name: string) => string | null;
+  /** How a missing partner is described: `labels/a.png`. */
+  expected: (stem: string) => string;
+  /** Also list the files one folder down (Cityscapes keeps one folder per city). */
+  recursive: boolean;
+}
+
+/** Entry names of `dir` (one level down too when `recursive`), in natural order; dot files skipped. */
+function listNames(dir: string, recursive: boolean, realRoot: string, problems: DatasetProblem[], ignored: string[]): string[] {
+  const names = fs.readdirSync(dir).filter((n) => !n.startsWith('.')).sort(naturalCompare);
+  if (!recursive) return names;
+  const out: string[] = [];
+  for (const name of names) {
+    const full = path.join(dir, name);
+    const kind = entryKind(full, realRoot, problems);
+    if (kind !== 'dir') {
+      if (kind !== null) ignored.push(full);
+      continue;
+    }
+    for (const sub of fs.readdirSync(full).filter((n) => !n.startsWith('.')).sort(naturalCompare)) out.push(path.join(name, sub));
+  }
+  return out;
+}
+
 function listFolder(
-  dir: string,
-  accepted: readonly string[],
-  what: string,
+  spec: FolderSpec,
   realRoot: string,
   problems: DatasetProblem[],
   ignored: string[],
 ): Folder {
   const byStem = new Map<string, string>();
   const refused = new Set<string>();
+  const { dir, exts: accepted, what } = spec;
   let names: string[];
   try {
-    names = fs.readdirSync(dir).sort(naturalCompare);
+    names = listNames(dir, spec.recursive, realRoot, problems, ignored);
   } catch (e) {
     problems.push({ kind: 'unreadable', file: dir, message: `cannot list folder: ${(e as Error).message}` });
     return { dir, byStem, refused };
   }
   for (const name of names) {
-    if (name.startsWith('.')) continue; // .DS_Store, editor temp files
     const file = path.join(dir, name);
-    const ext = path.extname(name).toLowerCase();
-    const stem = name.slice(0, name.length - ext.length);
+    const base = path.basename(name);
+    const ext = path.extname(base).toLowerCase();
+    const stem = spec.stemOf(base);
     const kind = entryKind(file, realRoot, problems);
+    if (stem === null) {
+      if (kind !== null) ignored.push(file);
+      continue;
+    }
     if (kind === null) {
       refused.add(stem);
       continue;
@@ -170,11 +205,10 @@ function listFolder(
   return { dir, byStem, refused };
 }
 
-/** Opens `root/name` as a folder of the dataset, or records why not. */
-function folder(root: string, name: string, realRoot: string, problems: DatasetProblem[], optional: boolean): string | null {
-  const dir = path.join(root, name);
+/** Opens `dir` as a folder of the dataset, or records why not. */
+function folder(dir: string, realRoot: string, problems: DatasetProblem[], optional: boolean, missing: string): string | null {
   if (!fs.existsSync(dir) && !isLink(dir)) {
-    if (!optional) problems.push({ kind: 'missing_folder', file: dir, message: `missing folder: a dataset needs images/ and labels/ side by side` });
+    if (!optional) problems.push({ kind: 'missing_folder', file: dir, message: `missing folder: ${missing}` });
     return null;
   }
   const kind = entryKind(dir, realRoot, problems);
@@ -194,11 +228,46 @@ function isLink(p: string): boolean {
   }
 }
 
+/** Where a dataset's folders are and how their files pair up (dataset_layouts.ts). */
+export interface DatasetSource {
+  /** The folder named in messages; symbolic links must not lead out of it. */
+  root: string;
+  images: FolderSpec;
+  labels: FolderSpec;
+  /** Instance maps, used when present (and required when no_instance is false). */
+  instances?: FolderSpec;
+  /** What a missing images/labels folder means, for the message. */
+  missingFolder: string;
+}
+
+/** The folders `images/`, `labels/` and optional `instances/` of our own layout, paired by stem. */
+export function ownLayout(root: string): DatasetSource {
+  const plainStem = (name: string) => name.slice(0, name.length - path.extname(name).length);
+  const spec = (sub: string, what: string, exts: readonly string[], expected: (stem: string) => string): FolderSpec =>
+    ({ dir: path.join(root, sub), what, exts, stemOf: plainStem, expected, recursive: false });
+  return {
+    root,
+    images: spec('images', 'photos', PHOTO_EXT, (stem) => `images/${stem}.png or .jpg`),
+    labels: spec('labels', 'label maps', MAP_EXT, (stem) => `labels/${stem}.png`),
+    instances: spec('instances', 'instance maps', MAP_EXT, (stem) => `instances/${stem}.png`),
+    missingFolder: 'a dataset needs images/ and labels/ side by side',
+  };
+}
+
+export const PHOTO_EXTENSIONS = PHOTO_EXT;
+export const MAP_EXTENSIONS = MAP_EXT;
+
 /**
  * Lists and pairs the dataset's files. `noInstance`: true ignores instances/, false requires it,
  * undefined uses it when present.
  */
 export function findPairs(root: string, noInstance?: boolean): DatasetLayout {
+  return findPairsIn(ownLayout(root), noInstance);
+}
+
+/** findPairs for any layout. */
+export function findPairsIn(source: DatasetSource, noInstance?: boolean): DatasetLayout {
+  const root = source.root;
   const problems: DatasetProblem[] = [];
   const notes: string[] = [];
   const layout: DatasetLayout = { pairs: [], foldersOk: false, hasInstances: false, problems, notes };
@@ -213,16 +282,18 @@ export function findPairs(root: string, noInstance?: boolean): DatasetLayout {
     problems.push({ kind: 'missing_folder', file: root, message: 'dataset folder not found' });
     return layout;
   }
-  const imagesDir = folder(root, 'images', realRoot, problems, false);
-  const labelsDir = folder(root, 'labels', realRoot, problems, false);
-  const instDir = noInstance === true ? null : folder(root, 'instances', realRoot, problems, true);
-  if (noInstance === false && instDir === null && !problems.some((p) => p.file === path.join(root, 'instances'))) {
-    problems.push({ kind: 'no_instances', file: path.join(root, 'instances'), message: 'missing folder: the model uses instance maps (no_instance is false)' });
+  const imagesDir = folder(source.images.dir, realRoot, problems, false, source.missingFolder);
+  const labelsDir = folder(source.labels.dir, realRoot, problems, false, source.missingFolder);
+  const instSpec = source.instances;
+  const instDir = noInstance === true || !instSpec ? null : folder(instSpec.dir, realRoot, problems, true, source.missingFolder);
+  const instPath = instSpec?.dir ?? path.join(root, 'instances');
+  if (noInstance === false && instDir === null && !problems.some((p) => p.file === instPath)) {
+    problems.push({ kind: 'no_instances', file: instPath, message: 'missing folder: the model uses instance maps (no_instance is false)' });
   }
   const ignored: string[] = [];
-  const images = imagesDir ? listFolder(imagesDir, PHOTO_EXT, 'photos', realRoot, problems, ignored) : null;
-  const labels = labelsDir ? listFolder(labelsDir, MAP_EXT, 'label maps', realRoot, problems, ignored) : null;
-  const insts = instDir ? listFolder(instDir, MAP_EXT, 'instance maps', realRoot, problems, ignored) : null;
+  const images = imagesDir ? listFolder(source.images, realRoot, problems, ignored) : null;
+  const labels = labelsDir ? listFolder(source.labels, realRoot, problems, ignored) : null;
+  const insts = instDir && instSpec ? listFolder(instSpec, realRoot, problems, ignored) : null;
   layout.hasInstances = insts !== null;
   if (ignored.length > 0) notes.push(`ignored ${ignored.length} entr${ignored.length === 1 ? 'y' : 'ies'} that are not photos or maps: ${ignored.slice(0, 3).join(', ')}${ignored.length > 3 ? ', ...' : ''}`);
   if (!images || !labels) return layout;
@@ -237,12 +308,12 @@ export function findPairs(root: string, noInstance?: boolean): DatasetLayout {
     const instance = insts?.byStem.get(stem);
     if (!image || !label) {
       const have = (image ?? label) as string;
-      const missing = image ? `labels/${stem}.png` : `images/${stem}.png or .jpg`;
+      const missing = image ? source.labels.expected(stem) : source.images.expected(stem);
       problems.push({ kind: 'unpaired', file: have, message: `no matching ${missing}` });
       continue;
     }
-    if (insts && !instance) {
-      problems.push({ kind: 'unpaired', file: label, message: `no matching instances/${stem}.png (every pair needs one when instances/ exists)` });
+    if (insts && instSpec && !instance) {
+      problems.push({ kind: 'unpaired', file: label, message: `no matching ${instSpec.expected(stem)} (every pair needs one when the instance folder exists)` });
       continue;
     }
     layout.pairs.push(instance ? { stem, image, label, instance } : { stem, image, label });

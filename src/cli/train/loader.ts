@@ -142,6 +142,14 @@ export class DatasetLoader {
     this.index = s.index;
   }
 
+  /** Places the loader at `index` samples into `epoch` (from 0) of this seed's order: where an NVlabs run stood. */
+  seek(epoch: number, index: number): void {
+    const ok = (n: number) => Number.isSafeInteger(n) && n >= 0;
+    if (!ok(epoch) || !ok(index) || index > this.pairs.length) throw new SpadeInputError(`cannot continue at epoch ${epoch + 1}, sample ${index} of ${this.pairs.length}`, 'iter.txt');
+    this.epoch = epoch;
+    this.index = index;
+  }
+
   /** The next `batchSize` samples; starts a new epoch when fewer than that are left. */
   next(batchSize: number): TrainingBatch {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new SpadeInputError(`batch size must be a positive integer, got ${batchSize}`);

@@ -105,7 +105,7 @@ function splitNets(tensors: NamedTensors, fileName: string): Pick<SpadeCheckpoin
   return { nets: nets as SpadeCheckpoint['nets'], extra };
 }
 
-function parseLabelSet(v: unknown, cfg: SpadeConfig): LabelSet {
+export function parseLabelSet(v: unknown, cfg: SpadeConfig): LabelSet {
   const o = v as Partial<LabelSet>;
   if (typeof o !== 'object' || o === null) throw new Error('not an object');
   if (typeof o.name !== 'string') throw new Error('name is not a string');
