@@ -103,6 +103,13 @@ function scanPair(files: PairFiles, opts: PairReadOptions, decodeImage: boolean,
     problems.push(problemOf(e, file));
     entry.ok = false;
   };
+  /** A photo or instance map whose size is not the label map's. */
+  const checkSize = (what: string, file: string, size: Size) => {
+    const bad = label && sizeMismatch(what, size, files.label, label);
+    if (!bad) return;
+    problems.push({ kind: 'size_mismatch', file, message: bad });
+    entry.ok = false;
+  };
   let label: { width: number; height: number; ids: Uint16Array } | undefined;
   try {
     label = decodeLabelIds(readBytes(files.label, 'label map'), files.label, opts);
@@ -125,11 +132,7 @@ function scanPair(files: PairFiles, opts: PairReadOptions, decodeImage: boolean,
         throw new SpadeInputError(`image is ${size.width}x${size.height}, more than the limit of ${opts.maxPixels} pixels`, files.image);
       }
     }
-    const bad = label && sizeMismatch('photo', size, files.label, label);
-    if (bad) {
-      problems.push({ kind: 'size_mismatch', file: files.image, message: bad });
-      entry.ok = false;
-    }
+    checkSize('photo', files.image, size);
   } catch (e) {
     fail(e, files.image);
   }
@@ -138,11 +141,7 @@ function scanPair(files: PairFiles, opts: PairReadOptions, decodeImage: boolean,
     try {
       const inst = decodeInstanceIds(readBytes(files.instance, 'instance map'), files.instance, opts);
       instance = inst.ids;
-      const bad = label && sizeMismatch('instance map', inst, files.label, label);
-      if (bad) {
-        problems.push({ kind: 'size_mismatch', file: files.instance, message: bad });
-        entry.ok = false;
-      }
+      checkSize('instance map', files.instance, inst);
     } catch (e) {
       fail(e, files.instance);
     }

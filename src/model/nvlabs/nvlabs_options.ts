@@ -8,6 +8,7 @@
  * changes a few), as NVlabs/SPADE's options/*.py declare them.
  */
 import type { SpadeConfig } from '../config';
+import type { TrainOptions } from '../train/options';
 
 type OptionValue = string | number | boolean | null;
 
@@ -93,12 +94,8 @@ const NVLABS_TRAIN_OPTIONS: Readonly<Record<string, OptionDef>> = {
 };
 
 /** How our run trained, where known (a checkpoint from `spade train` records it). */
-export interface ExportTraining {
+export interface ExportTraining extends Pick<TrainOptions, 'lr' | 'beta1' | 'beta2' | 'no_TTUR'> {
   batch: number;
-  lr: number;
-  beta1: number;
-  beta2: number;
-  no_TTUR: boolean;
   /** NVlabs epochs (already converted from our steps). */
   niter: number;
   niter_decay: number;
