@@ -11,7 +11,7 @@ import { SpadeModel } from '../model/model';
 import type { LabelBatch } from '../model/preprocess';
 import { configureWasm, startBackend } from '../webview/worker_backend';
 import { runLive } from './live';
-import type { PageJob, PageResult } from './page_job';
+import type { BenchPageGlobal, PageJob, PageResult } from './page_job';
 
 /**
  * The backend's allocation in MiB: GPU memory (webgpu's name, webgl's name), or the wasm heap,
@@ -63,4 +63,4 @@ async function run(job: PageJob): Promise<PageResult> {
   return { backend_info: backendInfo, ms_cold: cold, ms_all: all, tensor_peak_mb: peak };
 }
 
-(globalThis as unknown as { spadeBench: typeof run }).spadeBench = run;
+(globalThis as typeof globalThis & BenchPageGlobal).spadeBench = run;

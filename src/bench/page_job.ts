@@ -20,3 +20,8 @@ export interface PageResult {
   tensor_peak_mb: number | null;
   live?: LiveResult;
 }
+
+/** What the page's script adds to its global scope for the CLI to call. */
+export interface BenchPageGlobal {
+  spadeBench(job: PageJob): Promise<PageResult>;
+}

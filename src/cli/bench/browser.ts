@@ -9,7 +9,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { PageJob, PageResult } from '../../bench/page_job';
+import type { BenchPageGlobal, PageJob, PageResult } from '../../bench/page_job';
 import type { BenchInputs } from './inputs';
 import { median } from '../../bench/stats';
 import { liveRows, type LiveRow } from '../../bench/live';
@@ -115,7 +115,7 @@ async function runPages(backends: readonly string[], inputs: BenchInputs, runs: 
         const limit = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`timed out after ${timeoutS(backend)} s`)), timeoutS(backend) * 1000);
         });
-        const run = page.evaluate((j) => (globalThis as unknown as { spadeBench(j: PageJob): Promise<PageResult> }).spadeBench(j), { ...job, backend: name });
+        const run = page.evaluate((j) => (globalThis as typeof globalThis & BenchPageGlobal).spadeBench(j), { ...job, backend: name });
         const result = (await Promise.race([run, limit]).finally(() => clearTimeout(timer))) as PageResult;
         outcomes.push({ backend, result, version: browser.version() });
       } catch (e) {

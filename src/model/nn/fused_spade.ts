@@ -110,7 +110,7 @@ export function fusedModulate(x: tf.Tensor4D, mean: tf.Tensor, invstd: tf.Tensor
     throw new Error(`${KERNEL_NAME}: gamma ${gamma.shape} and beta ${beta.shape} must match x ${x.shape}`);
   }
   return tf.tidy(() => {
-    const inputs = { x, mean: tf.reshape(mean, [c]), invstd: tf.reshape(invstd, [c]), gamma, beta };
-    return tf.engine().runKernel(KERNEL_NAME, inputs as unknown as tf.NamedTensorMap, { leaky } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    const inputs: tf.NamedTensorMap = { x, mean: tf.reshape(mean, [c]), invstd: tf.reshape(invstd, [c]), gamma, beta };
+    return tf.engine().runKernel(KERNEL_NAME, inputs, { leaky }) as tf.Tensor4D;
   });
 }
