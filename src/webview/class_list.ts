@@ -12,6 +12,9 @@ export interface ClassListEvents {
   onReplace(from: number, to: number): void;
 }
 
+/** The legend's class picker closes this long after it loses focus. */
+const BLUR_CLOSE_MS = 300;
+
 export class ClassList {
   readonly el: HTMLElement;
   private readonly filter: TextField;
@@ -110,15 +113,18 @@ export class ClassList {
       sel.append(new Option(`Replace ${fromName} with…`, ''));
       for (const c of p.classes) if (c.fileId !== fromId) sel.append(new Option(`${c.name} (${c.fileId})`, String(c.fileId)));
       sel.addEventListener('click', (ev) => ev.stopPropagation());
-      sel.addEventListener('change', () => {
-        const to = Number(sel.value);
+      const pick = () => {
+        if (!sel.isConnected || sel.value === '') return;
         sel.remove();
-        if (sel.value !== '') this.events.onReplace(fromId, to);
-      });
+        this.events.onReplace(fromId, Number(sel.value));
+      };
+      sel.addEventListener('input', pick);
+      sel.addEventListener('change', pick);
       sel.addEventListener('keydown', (ev) => {
         if (ev.key === 'Escape') sel.remove();
       });
-      sel.addEventListener('blur', () => sel.remove());
+      // Later than a pick that focus changes may interleave with.
+      sel.addEventListener('blur', () => setTimeout(() => sel.remove(), BLUR_CLOSE_MS));
       b.after(sel);
       sel.focus();
     });

@@ -7,7 +7,7 @@
  */
 import { ShapePreview } from './shape_preview';
 import type { ViewMode } from './ui_state';
-import { clampPan, fitView, panBy, scaleAboutCentre, zoomAt, type ViewTransform } from './view_transform';
+import { clampPan, fitView, panBy, scaleAboutCentre, stackVertically, zoomAt, type ViewTransform } from './view_transform';
 
 export class Stage {
   readonly el: HTMLElement;
@@ -144,6 +144,7 @@ export class Stage {
     const mw = this.maskCanvas.width;
     const mh = this.maskCanvas.height;
     if (!mw || !mh) return;
+    this.arrange(mw, mh);
     const { w, h } = this.paneSize();
     if (w <= 0 || h <= 0) return;
     this.transform = this.fitting ? fitView(mw, mh, w, h) : clampPan(this.transform, mw, mh, w, h);
@@ -156,6 +157,12 @@ export class Stage {
     }
     this.el.dataset.zoom = scale.toFixed(4);
     this.onZoom(scale, this.fitting);
+  }
+
+  /** Side by side in a row or a column, whichever shows the map larger in this stage. */
+  private arrange(mw: number, mh: number): void {
+    const stacked = this.view === 'side' && stackVertically(mw, mh, this.panes.clientWidth, this.panes.clientHeight, PANE_GAP);
+    this.panes.classList.toggle('stacked', stacked);
   }
 
   private setTransform(t: ViewTransform): void {
@@ -171,11 +178,15 @@ export class Stage {
   /** Client coordinates in the pane the point is over (both panes share one transform). */
   private panePoint(e: { clientX: number; clientY: number }): { x: number; y: number } {
     const out = this.outputPane.getBoundingClientRect();
-    const overOutput = this.view === 'side' && e.clientX >= out.left && e.clientX < out.right;
+    const overOutput =
+      this.view === 'side' && e.clientX >= out.left && e.clientX < out.right && e.clientY >= out.top && e.clientY < out.bottom;
     const r = (overOutput ? this.outputPane : this.maskPane).getBoundingClientRect();
     return { x: e.clientX - r.left, y: e.clientY - r.top };
   }
 }
+
+/** The gap between the panes (CSS pixels; the stylesheet's .panes gap). */
+const PANE_GAP = 10;
 
 function div(cls: string): HTMLElement {
   const d = document.createElement('div');

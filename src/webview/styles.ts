@@ -61,7 +61,8 @@ body {
 /* stage: each pane fills its share; the canvases are placed inside by the zoom/pan transform */
 .stage { position: relative; min-width: 0; min-height: 0; overflow: hidden; padding: 10px; box-sizing: border-box; }
 .panes { display: flex; gap: 10px; height: 100%; position: relative; }
-.pane { position: relative; flex: 1 1 0; min-width: 0; overflow: hidden; }
+.panes.stacked { flex-direction: column; }
+.pane { position: relative; flex: 1 1 0; min-width: 0; min-height: 0; overflow: hidden; }
 .panes.overlay .pane.output { position: absolute; inset: 0; pointer-events: none; }
 .panes.pan-ready, .panes.pan-ready #mask-canvas { cursor: grab; }
 .panes.panning, .panes.panning #mask-canvas { cursor: grabbing; }

@@ -58,3 +58,10 @@ export function wheelZoomFactor(deltaY: number, deltaMode: number): number {
   const px = deltaMode === 0 ? deltaY : deltaY * 40;
   return Math.exp(-px / 300);
 }
+
+/** Whether two panes one above the other show an mw x mh map larger than two side by side. */
+export function stackVertically(mw: number, mh: number, w: number, h: number, gap: number): boolean {
+  const row = Math.min((w - gap) / 2 / mw, h / mh);
+  const column = Math.min(w / mw, (h - gap) / 2 / mh);
+  return column > row;
+}

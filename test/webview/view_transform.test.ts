@@ -1,7 +1,7 @@
 // Zoom and pan as numbers: fit, zoom about a point, and the pan limits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clampPan, fitView, MAX_SCALE, scaleAboutCentre, wheelZoomFactor, zoomAt } from '../../src/webview/view_transform';
+import { clampPan, fitView, MAX_SCALE, scaleAboutCentre, stackVertically, wheelZoomFactor, zoomAt } from '../../src/webview/view_transform';
 
 test('fit centres the whole map, in whole multiples when magnifying', () => {
   assert.deepEqual(fitView(100, 50, 500, 400), { scale: 5, ox: 0, oy: 75 });
@@ -40,4 +40,10 @@ test('wheel up zooms in, down zooms out, by the same factor', () => {
   const b = wheelZoomFactor(100, 0);
   assert.ok(a > 1 && b < 1);
   assert.ok(Math.abs(a * b - 1) < 1e-12);
+});
+
+test('side by side stacks the panes when a column shows the map larger than a row', () => {
+  assert.equal(stackVertically(256, 256, 486, 633, 10), true);
+  assert.equal(stackVertically(256, 256, 1200, 600, 10), false);
+  assert.equal(stackVertically(512, 128, 600, 600, 10), true);
 });
