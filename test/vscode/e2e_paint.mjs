@@ -1,7 +1,7 @@
 // Painting on a zoomed map, end to end (called from run-e2e.mjs on the run's last backend):
 // the canvases fill the pane; 1:1, +, Ctrl+wheel (about the pointer) and a middle-drag pan move
-// the mask and the picture together; then a rectangle, a Shift-snapped line of width 1 and a
-// clicked polygon are painted on the zoomed map, and "Replace <class> with…" swaps a class everywhere.
+// the mask and the picture together; then a rectangle, a Shift-snapped line of width 1, a
+// clicked polygon and a lasso are painted on the zoomed map, and "Replace <class> with…" swaps a class everywhere.
 // After each save the file on disk must hold exactly the ids painted, and VS Code's Undo must
 // take back the replace as one edit.
 // Screenshots: e2e-<backend>-paint-fit.png, -paint-zoomed.png, -paint-shapes.png, -paint-replaced.png.
@@ -120,7 +120,7 @@ export async function drivePaint(ctx) {
     x1: Math.min(g.w - 1, Math.floor(((g.pane.x + g.pane.width - g.canvas.x) / g.canvas.width) * g.w) - 1),
     y1: Math.min(g.h - 1, Math.floor(((g.pane.y + g.pane.height - g.canvas.y) / g.canvas.height) * g.h) - 1),
   };
-  if (vis.x1 - vis.x0 < 12 || vis.y1 - vis.y0 < 12) fail(`too little of the zoomed map is visible to paint on: ${JSON.stringify(vis)}`);
+  if (vis.x1 - vis.x0 < 12 || vis.y1 - vis.y0 < 18) fail(`too little of the zoomed map is visible to paint on: ${JSON.stringify(vis)}`);
   // A class the visible part does not hold much of, so each shape changes pixels.
   const counts = new Map();
   for (let y = vis.y0; y <= vis.y1; y++) {
@@ -164,6 +164,14 @@ export async function drivePaint(ctx) {
     await new Promise((res) => setTimeout(res, 350)); // not a double-click
   }
   for (let y = q.y0; y <= q.y1; y++) for (let x = q.x0; x <= q.x1; x++) set(x, y);
+  // A lasso dragged round a box through pixel centres: every point lies on the box's edge, so it fills the box.
+  await frame.locator('#tool-lasso').click();
+  const l = { x0: vis.x0 + 2, y0: vis.y0 + 14, x1: vis.x0 + 9, y1: vis.y0 + 17 };
+  await page.mouse.move(...at(g, l.x0, l.y0));
+  await page.mouse.down();
+  for (const [x, y] of [[l.x1, l.y0], [l.x1, l.y1], [l.x0, l.y1], [l.x0, l.y0]]) await page.mouse.move(...at(g, x, y), { steps: 6 });
+  await page.mouse.up();
+  for (let y = l.y0; y <= l.y1; y++) for (let x = l.x0; x <= l.x1; x++) set(x, y);
   await dirtyTab.first().waitFor({ timeout: 30_000 }).catch(() => fail('the tab did not turn dirty after painting shapes'));
   await shot('paint-shapes');
   await save('the shapes');
@@ -198,6 +206,6 @@ export async function drivePaint(ctx) {
   if (diff >= 0) fail(`one Undo after Replace should bring back the map as painted; pixel ${diff} holds ${afterUndo.ids[diff]}, not ${expected[diff]}`);
   await frame.locator('#zoom-fit').click();
   await frame.locator('#tool-brush').click();
-  log(TAG, `${backend}: painted a rectangle, a snapped line and a polygon at zoom ${R.zoom.toFixed(2)} (file exact), ` +
+  log(TAG, `${backend}: painted a rectangle, a snapped line, a polygon and a lasso at zoom ${R.zoom.toFixed(2)} (file exact), ` +
     `replaced class ${cls} with ${to} and undid it in one step`);
 }
