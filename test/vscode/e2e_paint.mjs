@@ -169,7 +169,9 @@ export async function drivePaint(ctx) {
   const l = { x0: vis.x0 + 2, y0: vis.y0 + 14, x1: vis.x0 + 9, y1: vis.y0 + 17 };
   await page.mouse.move(...at(g, l.x0, l.y0));
   await page.mouse.down();
-  for (const [x, y] of [[l.x1, l.y0], [l.x1, l.y1], [l.x0, l.y1], [l.x0, l.y0]]) await page.mouse.move(...at(g, x, y), { steps: 6 });
+  for (const [x, y] of [[l.x1, l.y0], [l.x1, l.y1], [l.x0, l.y1], [l.x0, l.y0]]) {
+    await page.mouse.move(...at(g, x, y), { steps: 6 });
+  }
   await page.mouse.up();
   for (let y = l.y0; y <= l.y1; y++) for (let x = l.x0; x <= l.x1; x++) set(x, y);
   await dirtyTab.first().waitFor({ timeout: 30_000 }).catch(() => fail('the tab did not turn dirty after painting shapes'));
