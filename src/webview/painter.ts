@@ -77,13 +77,17 @@ export class Painter {
   key(e: KeyboardEvent): boolean {
     const s = this.shape;
     if (!s) return false;
+    if (e.key === 'Shift') {
+      s.shift = e.type === 'keydown';
+      this.drawShapePreview();
+      return true;
+    }
+    // The rest act once, on the key going down.
+    if (e.type !== 'keydown') return false;
     if (e.key === 'Escape') this.dropShape();
     else if (e.key === 'Enter' && s.tool === 'polygon') this.commitShape();
     else if (e.key === 'Backspace' && s.tool === 'polygon' && s.points.length > 1) {
       s.points.pop();
-      this.drawShapePreview();
-    } else if (e.key === 'Shift') {
-      s.shift = e.type === 'keydown';
       this.drawShapePreview();
     } else return false;
     return true;

@@ -12,12 +12,11 @@ export function installViewNavigation(stage: Stage, doc: Document): void {
   let space = false;
   let drag: { id: number; x: number; y: number } | null = null;
 
-  const typing = (t: EventTarget | null) => {
-    const el = t as HTMLElement | null;
-    return !!el && (el.tagName === 'INPUT' || el.tagName === 'SELECT' || el.tagName.startsWith('VSCODE-TEXT'));
-  };
+  // Space pans only over the canvases (or with nothing focused): on a button or a field it keeps its own meaning.
+  const forView = (t: EventTarget | null) =>
+    t === doc.body || t === doc.documentElement || (t instanceof Node && stage.el.contains(t));
   doc.addEventListener('keydown', (e) => {
-    if (e.code !== 'Space' || typing(e.target)) return;
+    if (e.code !== 'Space' || !forView(e.target)) return;
     space = true;
     panes.classList.add('pan-ready');
     e.preventDefault();
