@@ -1,5 +1,5 @@
 // Painting on a zoomed map, end to end (called from run-e2e.mjs on the run's last backend):
-// the canvases fill the pane; 1:1, +, Ctrl+wheel (about the pointer) and a middle-drag pan move
+// the canvases fill the pane; 1:1, +, Ctrl+wheel (about the pointer), a middle-drag and a Space+drag pan move
 // the mask and the picture together; then a rectangle, a Shift-snapped line of width 1, a
 // clicked polygon and a lasso are painted on the zoomed map, and "Replace <class> with…" swaps a class everywhere.
 // After each save the file on disk must hold exactly the ids painted, and VS Code's Undo must
@@ -108,6 +108,23 @@ export async function drivePaint(ctx) {
   if (Math.abs(pmx - pox) > 0.5 || Math.abs(pmy - poy) > 0.5) {
     fail(`the picture did not pan with the mask: ${JSON.stringify(gp.output)} vs ${JSON.stringify(gp.canvas)}`);
   }
+  // Space+drag pans too (with a toolbar button focused, Space keeps its own meaning: leave it first).
+  await frame.evaluate(() => document.activeElement?.blur());
+  await page.mouse.move(...px);
+  await page.keyboard.down('Space');
+  await page.mouse.down();
+  await page.mouse.move(px[0] + 30, px[1] + 20, { steps: 3 });
+  await page.mouse.up();
+  await page.keyboard.up('Space');
+  const gs = await geometry(frame);
+  if (Math.abs(gs.canvas.x - gp.canvas.x - 30) > 0.5 || Math.abs(gs.canvas.y - gp.canvas.y - 20) > 0.5) {
+    fail(`Space+drag of (30, 20) moved the mask from ${JSON.stringify(gp.canvas)} to ${JSON.stringify(gs.canvas)}`);
+  }
+  // Back where the middle-drag left it, so the shapes below land in the part of the map measured there.
+  await page.mouse.move(...px);
+  await page.mouse.down({ button: 'middle' });
+  await page.mouse.move(px[0] - 30, px[1] - 20, { steps: 3 });
+  await page.mouse.up({ button: 'middle' });
   R.zoom = gp.zoom;
   if ((await dirtyTab.count()) !== 0) fail('zooming and panning changed the document (the tab is dirty)');
   await shot('paint-zoomed');
