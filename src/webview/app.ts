@@ -20,6 +20,7 @@ import { Mask } from './mask';
 import { Stage } from './stage';
 import { StatusReporter } from './status_reporter';
 import { StylesPanel } from './styles/panel';
+import { stylesSplit } from './styles_split';
 import { styleLabel, styleSpec, type UiState } from './ui_state';
 import type { Host } from './vscode_api';
 import type { BackendName, ModelInfo } from './worker_protocol';
@@ -92,7 +93,7 @@ export class App {
     });
     const main = document.createElement('div');
     main.className = 'main';
-    main.append(this.controls.classes.el, this.stage.el, this.styles.el);
+    main.append(this.controls.classes.el, this.stage.el, stylesSplit(main), this.styles.el);
     root.append(this.controls.el, main, this.status.line.el);
     this.stage.setView(this.controls.state.view, this.controls.state.opacity);
 

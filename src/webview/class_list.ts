@@ -8,7 +8,12 @@ import { textField, type TextField } from './ui';
 export interface ClassListEvents {
   onPick(fileId: number): void;
   onFilter(text: string): void;
+  /** Replace every pixel of class `from` with `to` (the legend's "Replace … with…"). */
+  onReplace(from: number, to: number): void;
 }
+
+/** The legend's class picker closes this long after it loses focus. */
+const BLUR_CLOSE_MS = 300;
 
 export class ClassList {
   readonly el: HTMLElement;
@@ -84,8 +89,46 @@ export class ClassList {
       r.title = `${entry?.name ?? 'unknown id'} · id ${id} · ${count} px`;
       if (!entry) r.classList.add('invalid');
       else r.addEventListener('click', () => this.events.onPick(id));
+      r.append(this.replaceButton(id, entry?.name ?? `#${id}`));
       this.legend.appendChild(r);
     }
+  }
+
+  /** A button that turns into a class picker; picking replaces the class everywhere. */
+  private replaceButton(fromId: number, fromName: string): HTMLElement {
+    const b = document.createElement('button');
+    b.className = 'replace-class';
+    b.textContent = '⇄';
+    b.title = `Replace ${fromName} with…`;
+    b.setAttribute('aria-label', `Replace ${fromName} with…`);
+    b.dataset.id = String(fromId);
+    b.addEventListener('click', (e) => {
+      e.stopPropagation();
+      const p = this.palette;
+      if (!p) return;
+      const sel = document.createElement('select');
+      sel.className = 'replace-select';
+      sel.dataset.from = String(fromId);
+      sel.setAttribute('aria-label', `Replace ${fromName} with`);
+      sel.append(new Option(`Replace ${fromName} with…`, ''));
+      for (const c of p.classes) if (c.fileId !== fromId) sel.append(new Option(`${c.name} (${c.fileId})`, String(c.fileId)));
+      sel.addEventListener('click', (ev) => ev.stopPropagation());
+      const pick = () => {
+        if (!sel.isConnected || sel.value === '') return;
+        sel.remove();
+        this.events.onReplace(fromId, Number(sel.value));
+      };
+      sel.addEventListener('input', pick);
+      sel.addEventListener('change', pick);
+      sel.addEventListener('keydown', (ev) => {
+        if (ev.key === 'Escape') sel.remove();
+      });
+      // Later than a pick that focus changes may interleave with.
+      sel.addEventListener('blur', () => setTimeout(() => sel.remove(), BLUR_CLOSE_MS));
+      b.after(sel);
+      sel.focus();
+    });
+    return b;
   }
 
   private applyFilter(text: string): void {

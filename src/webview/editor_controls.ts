@@ -4,12 +4,13 @@
  */
 import { ClassList } from './class_list';
 import type { LabelPalette } from './label_palette';
-import type { Mask, Stroke } from './mask';
+import { Stroke, type Mask } from './mask';
 import { Painter } from './painter';
 import { installShortcuts } from './shortcuts';
 import type { Stage } from './stage';
 import { Toolbar } from './toolbar';
 import { randomSeed, restoreState, type Tool, type UiState } from './ui_state';
+import { installViewNavigation } from './view_navigation';
 import type { Host } from './vscode_api';
 import type { ModelInfo } from './worker_protocol';
 
@@ -29,6 +30,10 @@ export interface ControlEvents {
 
 /** The class list's counts follow a stroke after this long (painting does not wait for them). */
 const LEGEND_DELAY_MS = 100;
+/** Opacity of the tool preview over the mask (of 255). */
+const PREVIEW_ALPHA = 0xb4;
+/** The host caps a stroke's label at this many characters. */
+const MAX_LABEL = 40;
 
 export class EditorControls {
   private current: UiState;
@@ -36,6 +41,7 @@ export class EditorControls {
   readonly classes: ClassList;
   private lastPaintTool: Tool = 'brush';
   private legendTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly painter: Painter;
 
   constructor(
     private readonly host: Host<UiState>,
@@ -56,17 +62,29 @@ export class EditorControls {
         onPickStyleImage: () => this.host.post({ type: 'pickStyleImage' }),
         onClearStyleImage: () => this.useStyleImage(null),
         onToggleStyles: () => this.events.toggleStyles(),
+        onFit: () => stage.fit(),
+        onActualSize: () => stage.actualSize(),
+        onZoom: (f) => stage.zoom(f),
       },
       this.current,
     );
     const onFilter = (f: string) => this.update({ filter: f }, false);
-    this.classes = new ClassList({ onPick: (id) => this.pickClass(id), onFilter }, this.current.filter);
-    new Painter(stage, {
+    const onReplace = (from: number, to: number) => this.replaceClass(from, to);
+    this.classes = new ClassList({ onPick: (id) => this.pickClass(id), onFilter, onReplace }, this.current.filter);
+    stage.onZoom = (scale, fitting) => this.toolbar.setZoom(scale, fitting);
+    installViewNavigation(stage, document);
+    this.painter = new Painter(stage, {
       mask: () => doc.mask(),
       tool: () => this.current.tool,
       brushSize: () => this.current.brushSize,
       paintValue: () => this.current.classId,
       eraseValue: () => doc.palette()?.dontcare?.fileId ?? null,
+      previewColour: (id) => {
+        const lut = doc.palette()?.lut;
+        const c = lut ? lut[Math.min(Math.max(id, 0), lut.length - 1)] : 0xffffffff;
+        // Packed little-endian RGBA: alpha is the top byte.
+        return ((c & 0x00ffffff) | (PREVIEW_ALPHA << 24)) >>> 0;
+      },
       editable: () => doc.editable(),
       describe: (id) => doc.palette()?.get(id)?.name ?? 'not in the label set',
       onPaint: (rect) => {
@@ -78,6 +96,12 @@ export class EditorControls {
       onStrokeEnd: (s) => this.endStroke(s),
       onPick: (id) => this.pickFromMask(id),
     });
+    // Shape keys (Enter, Escape, Backspace, Shift) go to the shape being drawn first.
+    const shapeKey = (e: KeyboardEvent) => {
+      if (this.painter.key(e)) e.preventDefault();
+    };
+    document.addEventListener('keydown', shapeKey);
+    document.addEventListener('keyup', shapeKey);
     installShortcuts(document, {
       editable: () => doc.editable(),
       setTool: (t) => this.setTool(t),
@@ -157,6 +181,20 @@ export class EditorControls {
     this.events.requestFrame(true);
   }
 
+  /** "Replace <class> with…" from the legend: every pixel of one class, as one edit. */
+  replaceClass(from: number, to: number): void {
+    const mask = this.doc.mask();
+    const palette = this.doc.palette();
+    if (!mask || !palette || !this.doc.editable() || from === to || !palette.get(to)) return;
+    const name = (id: number) => palette.get(id)?.name ?? `#${id}`;
+    const label = `Replace ${name(from)} with ${name(to)}`;
+    const s = new Stroke(mask, to, label.length > MAX_LABEL ? `${label.slice(0, MAX_LABEL - 1)}…` : label);
+    s.replaceAll(from);
+    const d = s.takeDirty();
+    if (d) this.stage.paintMask(mask.ids, palette.lut, d);
+    this.endStroke(s);
+  }
+
   private scheduleLegend(): void {
     if (this.legendTimer) return;
     this.legendTimer = setTimeout(() => {
@@ -188,6 +226,7 @@ export class EditorControls {
   private setTool(t: Tool): void {
     if (t === 'eraser' && !this.doc.palette()?.dontcare) return;
     if (t !== 'eyedropper') this.lastPaintTool = t;
+    if (t !== this.current.tool) this.painter.toolChanged();
     this.update({ tool: t });
     this.stage.maskCanvas.classList.toggle('tool-eyedropper', t === 'eyedropper');
     this.stage.maskCanvas.classList.toggle('readonly', !this.doc.editable() && t !== 'eyedropper');

@@ -3,6 +3,7 @@
  * discs along the pointer path, 4-connected flood fill. A stroke remembers every pixel it
  * changed so that its end can be sent to the host as one sorted list of indices.
  */
+import { dab, thickLine, type PixelSink } from './shapes';
 
 export class Mask {
   constructor(
@@ -43,7 +44,7 @@ export class Mask {
 }
 
 /** One stroke (pointer down to up, or one fill click) painting a single file id. */
-export class Stroke {
+export class Stroke implements PixelSink {
   private readonly touched: Uint8Array;
   private readonly changed: number[] = [];
   /** Bounding box of changes since the last `takeDirty` (for partial redraws). */
@@ -78,37 +79,33 @@ export class Stroke {
     if (y > d.y1) d.y1 = y;
   }
 
-  /** A filled disc of diameter `size` pixels centred on pixel (cx, cy) (size 1 = one pixel). */
-  dab(cx: number, cy: number, size: number): void {
-    const m = this.mask;
-    const r = size / 2;
-    // Centre of the disc in continuous coordinates: the pixel's centre for odd sizes, its
-    // corner for even ones, so that every size grows symmetrically.
-    const ccx = size % 2 === 1 ? cx + 0.5 : cx;
-    const ccy = size % 2 === 1 ? cy + 0.5 : cy;
-    const y0 = Math.max(0, Math.floor(ccy - r));
-    const y1 = Math.min(m.height - 1, Math.ceil(ccy + r) - 1);
-    const x0 = Math.max(0, Math.floor(ccx - r));
-    const x1 = Math.min(m.width - 1, Math.ceil(ccx + r) - 1);
-    const r2 = r * r;
-    for (let y = y0; y <= y1; y++) {
-      const dy = y + 0.5 - ccy;
-      for (let x = x0; x <= x1; x++) {
-        const dx = x + 0.5 - ccx;
-        if (dx * dx + dy * dy <= r2 || size === 1) this.set(y * m.width + x);
-      }
-    }
+  get width(): number {
+    return this.mask.width;
   }
 
-  /** Dabs along the segment from (x0, y0) to (x1, y1), close enough to leave no gaps. */
+  get height(): number {
+    return this.mask.height;
+  }
+
+  /** PixelSink: the shape rasterizers paint through this. */
+  plot(x: number, y: number): void {
+    this.set(y * this.mask.width + x);
+  }
+
+  /** A filled disc of diameter `size` pixels centred on pixel (cx, cy) (size 1 = one pixel). */
+  dab(cx: number, cy: number, size: number): void {
+    dab(this, cx, cy, size);
+  }
+
+  /** Dabs along the segment from (x0, y0) to (x1, y1), its start excluded (the previous move dabbed it). */
   line(x0: number, y0: number, x1: number, y1: number, size: number): void {
-    const dist = Math.hypot(x1 - x0, y1 - y0);
-    const step = Math.max(0.5, size / 4);
-    const n = Math.max(1, Math.ceil(dist / step));
-    for (let k = 1; k <= n; k++) {
-      const t = k / n;
-      this.dab(Math.round(x0 + (x1 - x0) * t), Math.round(y0 + (y1 - y0) * t), size);
-    }
+    thickLine(this, { x: x0, y: y0 }, { x: x1, y: y1 }, size, false);
+  }
+
+  /** Every pixel that holds `from` (replace a class everywhere). */
+  replaceAll(from: number): void {
+    const ids = this.mask.ids;
+    for (let i = 0; i < ids.length; i++) if (ids[i] === from) this.set(i);
   }
 
   /** Replaces the 4-connected region of equal ids around (x, y). */

@@ -1,4 +1,4 @@
-/** The editor's keyboard shortcuts: b f e i pick a tool, [ and ] change the brush size. */
+/** The editor's keyboard shortcuts: b f e i l r p a pick a tool, [ and ] change the brush size. */
 import { BRUSH_MAX, BRUSH_MIN, type Tool } from './ui_state';
 
 export interface ShortcutActions {
@@ -8,7 +8,7 @@ export interface ShortcutActions {
   setBrushSize(size: number): void;
 }
 
-const TOOL_KEYS: Record<string, Tool> = { b: 'brush', f: 'fill', e: 'eraser', i: 'eyedropper' };
+const TOOL_KEYS: Record<string, Tool> = { b: 'brush', f: 'fill', e: 'eraser', i: 'eyedropper', l: 'line', r: 'rect', p: 'polygon', a: 'lasso' };
 
 export function installShortcuts(target: Document, actions: ShortcutActions): void {
   target.addEventListener('keydown', (e) => onKey(e, actions));

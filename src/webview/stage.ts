@@ -1,26 +1,32 @@
 /**
  * The two canvases: `#mask-canvas` (the label map in palette colours, at its own pixel size)
- * and `#output-canvas` (the generator's output, at the model's size). Both are shown at the
- * same size, scaled to fit with nearest-neighbour sampling, side by side or with the output
- * drawn over the mask at a chosen opacity.
+ * and `#output-canvas` (the generator's output, at the model's size), side by side or with
+ * the output drawn over the mask at a chosen opacity. Each pane fills its share of the stage;
+ * both canvases are placed by one zoom/pan transform (nearest-neighbour sampling), so they
+ * stay in lock-step. `#shape-preview` lies over the mask and shows what a tool would paint.
  */
+import { ShapePreview } from './shape_preview';
 import type { ViewMode } from './ui_state';
+import { clampPan, fitView, panBy, scaleAboutCentre, stackVertically, zoomAt, type ViewTransform } from './view_transform';
 
 export class Stage {
   readonly el: HTMLElement;
+  readonly panes: HTMLElement;
   readonly maskCanvas: HTMLCanvasElement;
   readonly outputCanvas: HTMLCanvasElement;
-  readonly brushCursor: HTMLElement;
+  readonly preview = new ShapePreview();
   readonly hoverInfo: HTMLElement;
-  private readonly panes: HTMLElement;
   private readonly maskPane: HTMLElement;
   private readonly outputPane: HTMLElement;
   private readonly maskCtx: CanvasRenderingContext2D;
   private readonly outputCtx: CanvasRenderingContext2D;
   private maskImage: ImageData | null = null;
   private view: ViewMode = 'side';
-  /** CSS pixels per mask pixel. */
-  scale = 1;
+  private transform: ViewTransform = { scale: 1, ox: 0, oy: 0 };
+  /** Fit follows the pane's size; any zoom or pan turns it off until "Fit" again. */
+  private fitting = true;
+  /** Told after every zoom change (the toolbar's percentage). */
+  onZoom: (scale: number, fitting: boolean) => void = () => {};
 
   constructor() {
     this.el = document.createElement('section');
@@ -34,15 +40,23 @@ export class Stage {
     this.outputCanvas = document.createElement('canvas');
     this.outputCanvas.id = 'output-canvas';
     this.outputCanvas.setAttribute('aria-label', 'Synthesized image');
-    this.brushCursor = div('brush-cursor');
     this.hoverInfo = div('hover-info');
-    this.maskPane.append(this.maskCanvas, this.brushCursor, this.hoverInfo);
+    this.maskPane.append(this.maskCanvas, this.preview.canvas, this.hoverInfo);
     this.outputPane.append(this.outputCanvas);
     this.panes.append(this.maskPane, this.outputPane);
     this.el.append(this.panes);
     this.maskCtx = this.maskCanvas.getContext('2d')!;
     this.outputCtx = this.outputCanvas.getContext('2d')!;
     new ResizeObserver(() => this.layout()).observe(this.el);
+  }
+
+  /** CSS pixels per mask pixel. */
+  get scale(): number {
+    return this.transform.scale;
+  }
+
+  get fitted(): boolean {
+    return this.fitting;
   }
 
   setView(view: ViewMode, opacity: number): void {
@@ -52,11 +66,13 @@ export class Stage {
     this.layout();
   }
 
-  /** Sizes the mask canvas (pixels) and clears it. */
+  /** Sizes the mask canvas (pixels), clears it and fits it to the pane. */
   setMaskSize(width: number, height: number): void {
     this.maskCanvas.width = width;
     this.maskCanvas.height = height;
     this.maskImage = this.maskCtx.createImageData(width, height);
+    this.preview.setSize(width, height);
+    this.fitting = true;
     this.layout();
   }
 
@@ -100,49 +116,77 @@ export class Stage {
     };
   }
 
-  /** Draws the brush outline (diameter in mask pixels) around a pointer position, or hides it. */
-  showBrush(e: { clientX: number; clientY: number } | null, size: number): void {
-    const c = this.brushCursor;
-    if (!e) {
-      c.style.display = 'none';
-      return;
-    }
-    const d = Math.max(4, size * this.scale);
-    const p = this.pixelAt(e);
-    // Centre on the dab's centre: pixel centre for odd sizes, pixel corner for even ones.
-    const off = size % 2 === 1 ? 0.5 : 0;
-    const cx = (p.x + off) * this.scale;
-    const cy = (p.y + off) * this.scale;
-    c.style.display = 'block';
-    c.style.width = c.style.height = `${d}px`;
-    c.style.left = `${cx - d / 2}px`;
-    c.style.top = `${cy - d / 2}px`;
+  // ---- zoom and pan ----------------------------------------------------------------------------
+  fit(): void {
+    this.fitting = true;
+    this.layout();
   }
 
-  /** Fits the panes into the stage: both canvases get the mask's aspect and the same size. */
+  /** One mask pixel per CSS pixel, about the pane's centre. */
+  actualSize(): void {
+    const { w, h } = this.paneSize();
+    this.setTransform(scaleAboutCentre(this.transform, 1, w, h));
+  }
+
+  /** Zooms by `factor` about a pointer position (client coordinates), or the pane's centre. */
+  zoom(factor: number, at?: { clientX: number; clientY: number }): void {
+    const { w, h } = this.paneSize();
+    const p = at ? this.panePoint(at) : { x: w / 2, y: h / 2 };
+    this.setTransform(zoomAt(this.transform, factor, p.x, p.y));
+  }
+
+  pan(dx: number, dy: number): void {
+    this.setTransform(panBy(this.transform, dx, dy));
+  }
+
+  /** Lays out the panes and places both canvases by the transform (refitting while fitting). */
   layout(): void {
-    const w = this.maskCanvas.width;
-    const h = this.maskCanvas.height;
-    if (!w || !h) return;
-    const cs = getComputedStyle(this.el);
-    const availW = this.el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
-    const availH = this.el.clientHeight - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom);
-    const gap = 10;
-    const paneW = this.view === 'side' ? (availW - gap) / 2 : availW;
-    let s = Math.min(paneW / w, availH / h);
-    // Whole multiples when scaling up keep every label pixel the same size on screen.
-    if (s >= 2) s = Math.floor(s);
-    s = Math.max(s, 0.05);
-    this.scale = s;
-    const cw = `${Math.max(1, Math.floor(w * s))}px`;
-    const ch = `${Math.max(1, Math.floor(h * s))}px`;
-    for (const c of [this.maskCanvas, this.outputCanvas]) {
-      c.style.width = cw;
-      c.style.height = ch;
+    const mw = this.maskCanvas.width;
+    const mh = this.maskCanvas.height;
+    if (!mw || !mh) return;
+    this.arrange(mw, mh);
+    const { w, h } = this.paneSize();
+    if (w <= 0 || h <= 0) return;
+    this.transform = this.fitting ? fitView(mw, mh, w, h) : clampPan(this.transform, mw, mh, w, h);
+    const { scale, ox, oy } = this.transform;
+    for (const c of [this.maskCanvas, this.preview.canvas, this.outputCanvas]) {
+      c.style.left = `${ox}px`;
+      c.style.top = `${oy}px`;
+      c.style.width = `${mw * scale}px`;
+      c.style.height = `${mh * scale}px`;
     }
-    this.panes.style.width = this.view === 'overlay' ? cw : '';
+    this.el.dataset.zoom = scale.toFixed(4);
+    this.onZoom(scale, this.fitting);
+  }
+
+  /** Side by side in a row or a column, whichever shows the map larger in this stage. */
+  private arrange(mw: number, mh: number): void {
+    const stacked = this.view === 'side' && stackVertically(mw, mh, this.panes.clientWidth, this.panes.clientHeight, PANE_GAP);
+    this.panes.classList.toggle('stacked', stacked);
+  }
+
+  private setTransform(t: ViewTransform): void {
+    this.transform = t;
+    this.fitting = false;
+    this.layout();
+  }
+
+  private paneSize(): { w: number; h: number } {
+    return { w: this.maskPane.clientWidth, h: this.maskPane.clientHeight };
+  }
+
+  /** Client coordinates in the pane the point is over (both panes share one transform). */
+  private panePoint(e: { clientX: number; clientY: number }): { x: number; y: number } {
+    const out = this.outputPane.getBoundingClientRect();
+    const overOutput =
+      this.view === 'side' && e.clientX >= out.left && e.clientX < out.right && e.clientY >= out.top && e.clientY < out.bottom;
+    const r = (overOutput ? this.outputPane : this.maskPane).getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
   }
 }
+
+/** The gap between the panes (CSS pixels; the stylesheet's .panes gap). */
+const PANE_GAP = 10;
 
 function div(cls: string): HTMLElement {
   const d = document.createElement('div');

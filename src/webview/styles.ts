@@ -58,35 +58,52 @@ body {
 .invalid .class-name { color: var(--vscode-errorForeground, #f48771); }
 .empty-note { color: var(--vscode-descriptionForeground, #9d9d9d); padding: 2px 4px; }
 
-/* stage */
+/* stage: each pane fills its share; the canvases are placed inside by the zoom/pan transform */
 .stage { position: relative; min-width: 0; min-height: 0; overflow: hidden; padding: 10px; box-sizing: border-box; }
-.panes { display: flex; gap: 10px; align-items: flex-start; justify-content: center; height: 100%; }
-.pane { position: relative; flex: none; }
-.panes.overlay .pane.output { position: absolute; left: 0; top: 0; pointer-events: none; }
-.panes.overlay { display: block; position: relative; margin: 0 auto; height: auto; }
-.panes.overlay .pane.mask { position: relative; }
+.panes { display: flex; gap: 10px; height: 100%; position: relative; }
+.panes.stacked { flex-direction: column; }
+.pane { position: relative; flex: 1 1 0; min-width: 0; min-height: 0; overflow: hidden; }
+.panes.overlay .pane.output { position: absolute; inset: 0; pointer-events: none; }
+.panes.pan-ready, .panes.pan-ready #mask-canvas { cursor: grab; }
+.panes.panning, .panes.panning #mask-canvas { cursor: grabbing; }
 canvas {
   display: block; image-rendering: pixelated; image-rendering: crisp-edges;
   background: repeating-conic-gradient(rgba(128,128,128,.25) 0% 25%, transparent 0% 50%) 50% / 16px 16px;
 }
+.pane canvas { position: absolute; }
+canvas.shape-preview { background: none; pointer-events: none; }
 #mask-canvas { touch-action: none; cursor: crosshair; }
 #mask-canvas.tool-eyedropper { cursor: copy; }
 #mask-canvas.readonly { cursor: not-allowed; }
-.brush-cursor {
-  position: absolute; pointer-events: none; border-radius: 50%; display: none;
-  border: 1px solid rgba(255,255,255,.9); box-shadow: 0 0 0 1px rgba(0,0,0,.7);
-}
 .hover-info {
-  position: absolute; left: 4px; bottom: 4px; padding: 1px 5px; border-radius: 3px; pointer-events: none;
+  position: absolute; left: 4px; bottom: 4px; padding: 1px 5px; border-radius: 3px; pointer-events: none; z-index: 1;
   background: var(--vscode-editorWidget-background, rgba(30,30,30,.85)); color: var(--vscode-editorWidget-foreground, #ccc);
   font-size: 11px; display: none; white-space: nowrap;
 }
+.legend .class-item { grid-template-columns: 14px 1fr auto auto; }
+.replace-class {
+  background: none; border: none; padding: 0 2px; cursor: pointer; color: var(--vscode-descriptionForeground, #9d9d9d);
+  visibility: hidden;
+}
+.class-item:hover .replace-class, .replace-class:focus { visibility: visible; }
+.replace-select {
+  grid-column: 1 / -1; background: var(--vscode-dropdown-background, #3c3c3c);
+  color: var(--vscode-dropdown-foreground, #ccc); border: 1px solid var(--vscode-dropdown-border, #3c3c3c);
+}
 
 /* Styles panel (src/webview/styles/) */
-.main:has(.styles-panel:not([hidden])) { grid-template-columns: minmax(160px, 230px) minmax(200px, 1fr) minmax(280px, 380px); }
+/* The panel opens below the canvases, behind a draggable split, so it never narrows them. */
+.main:has(.styles-panel:not([hidden])) { grid-template-rows: minmax(120px, 1fr) auto var(--styles-height, 40%); }
+.main:has(.styles-panel:not([hidden])) .sidebar { grid-row: 1 / span 3; }
+.main:has(.styles-panel:not([hidden])) .styles-split { display: block; }
+.styles-split {
+  display: none; grid-column: 2; height: 5px; cursor: row-resize; touch-action: none;
+  border-top: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35));
+}
+.styles-split:hover, .styles-split.dragging { background: var(--vscode-sash-hoverBorder, #007fd4); }
+.styles-panel[hidden] { display: none; }
 .styles-panel {
-  overflow-y: auto; min-height: 0; padding: 8px; display: flex; flex-direction: column; gap: 10px;
-  border-left: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35));
+  grid-column: 2; overflow-y: auto; min-height: 0; padding: 8px; display: flex; flex-direction: column; gap: 10px;
 }
 .styles-panel h2, .styles-panel h3 {
   font-size: 11px; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; margin: 0;

@@ -15,6 +15,9 @@ export interface ToolbarEvents {
   onPickStyleImage(): void;
   onClearStyleImage(): void;
   onToggleStyles(): void;
+  onFit(): void;
+  onActualSize(): void;
+  onZoom(factor: number): void;
 }
 
 const TOOL_LABELS: Record<Tool, [string, string]> = {
@@ -22,7 +25,13 @@ const TOOL_LABELS: Record<Tool, [string, string]> = {
   fill: ['Fill', 'Flood fill (F): replace the connected region of one class'],
   eraser: ['Eraser', "Eraser (E): paint the label set's dontcare id"],
   eyedropper: ['Pick', 'Eyedropper (I): pick the class under the cursor (Alt+click with any tool)'],
+  line: ['Line', 'Line (L): drag; the brush size is its width; Shift keeps it at 0, 45 or 90 degrees'],
+  rect: ['Rect', 'Rectangle (R): drag from corner to corner to fill a box with the class'],
+  polygon: ['Polygon', 'Polygon (P): click the corners; click the first one, double-click or Enter to fill; Esc cancels'],
+  lasso: ['Lasso', 'Lasso fill (A): draw round a region to fill it with the class'],
 };
+/** Tools that change the map (disabled on a read-only one). */
+const PAINT_TOOLS: Tool[] = ['brush', 'fill', 'line', 'rect', 'polygon', 'lasso'];
 
 export class Toolbar {
   readonly el: HTMLElement;
@@ -31,6 +40,7 @@ export class Toolbar {
   private readonly sizeLabel: HTMLElement;
   private readonly views = new Map<ViewMode, HTMLElement>();
   private readonly opacitySlider: HTMLInputElement;
+  private readonly zoomLabel: HTMLElement;
   private readonly seedField: TextField;
   private readonly randomBtn: HTMLElement;
   private readonly styleBtn: HTMLElement;
@@ -60,6 +70,13 @@ export class Toolbar {
     });
     this.opacitySlider = slider({ min: 0, max: 100, value: Math.round(s.opacity * 100), title: 'Opacity of the output over the mask', id: 'overlay-opacity', onInput: (v) => events.onOpacity(v / 100) });
 
+    const fitBtn = button('Fit', { secondary: true, id: 'zoom-fit', title: 'Fit the map to the pane', onClick: () => events.onFit() });
+    const oneBtn = button('1:1', { secondary: true, id: 'zoom-1', title: 'One label pixel per screen pixel', onClick: () => events.onActualSize() });
+    const zoomOut = button('−', { secondary: true, id: 'zoom-out', title: 'Zoom out (Ctrl+wheel or pinch zooms about the pointer)', onClick: () => events.onZoom(1 / ZOOM_STEP) });
+    const zoomIn = button('+', { secondary: true, id: 'zoom-in', title: 'Zoom in (Space+drag or middle-drag pans)', onClick: () => events.onZoom(ZOOM_STEP) });
+    this.zoomLabel = valueLabel();
+    this.zoomLabel.id = 'zoom-level';
+
     this.seedField = textField({
       value: String(s.seed),
       size: 10,
@@ -83,6 +100,8 @@ export class Toolbar {
       divider(),
       group('View', ...viewBtns, this.opacitySlider),
       divider(),
+      group('Zoom', fitBtn, oneBtn, zoomOut, zoomIn, this.zoomLabel),
+      divider(),
       group('Style', this.seedField.el, this.randomBtn, this.styleBtn, this.styleName, this.clearStyleBtn, stylesBtn),
     );
     this.update(s);
@@ -105,7 +124,7 @@ export class Toolbar {
 
   /** What the model and document allow. */
   setCapabilities(c: { editable: boolean; eraser: boolean; seed: boolean; styleImage: boolean }): void {
-    for (const t of ['brush', 'fill'] as Tool[]) setDisabled(this.tools.get(t)!, !c.editable, c.editable ? TOOL_LABELS[t][1] : 'This label map is read-only');
+    for (const t of PAINT_TOOLS) setDisabled(this.tools.get(t)!, !c.editable, c.editable ? TOOL_LABELS[t][1] : 'This label map is read-only');
     setDisabled(this.tools.get('eraser')!, !c.editable || !c.eraser, !c.editable ? 'This label map is read-only' : c.eraser ? TOOL_LABELS.eraser[1] : 'This label set has no dontcare id to erase with');
     setDisabled(this.sizeSlider, !c.editable);
     const noStyle = 'This model has no style input (use_vae is off)';
@@ -113,7 +132,14 @@ export class Toolbar {
     setDisabled(this.randomBtn, !c.seed, c.seed ? 'Draw a new random seed' : noStyle);
     setDisabled(this.styleBtn, !c.styleImage, c.styleImage ? 'Encode an image with the style encoder and use its style' : 'Needs a checkpoint with a style encoder (use_vae and E)');
   }
+
+  /** Shows the zoom as a percentage of one label pixel per CSS pixel. */
+  setZoom(scale: number, fitting: boolean): void {
+    this.zoomLabel.textContent = `${scale >= 1 ? Math.round(scale * 100) : (scale * 100).toPrecision(2)}%${fitting ? ' (fit)' : ''}`;
+  }
 }
+
+const ZOOM_STEP = 1.5;
 
 function valueLabel(): HTMLElement {
   const s = document.createElement('span');

@@ -4,7 +4,7 @@
  */
 import type { StyleSpec } from './worker_protocol';
 
-export type Tool = 'brush' | 'fill' | 'eraser' | 'eyedropper';
+export type Tool = 'brush' | 'fill' | 'eraser' | 'eyedropper' | 'line' | 'rect' | 'polygon' | 'lasso';
 export type ViewMode = 'side' | 'overlay';
 
 export interface UiState {
@@ -41,12 +41,13 @@ export const DEFAULT_STATE: UiState = {
   filter: '',
 };
 
-const TOOLS: Tool[] = ['brush', 'fill', 'eraser', 'eyedropper'];
+const TOOLS: Tool[] = ['brush', 'fill', 'eraser', 'eyedropper', 'line', 'rect', 'polygon', 'lasso'];
 
 export function restoreState(s: Partial<UiState> | undefined): UiState {
   const d = DEFAULT_STATE;
   if (!s) return { ...d };
-  const int = (v: unknown, lo: number, hi: number, dflt: number) => (Number.isSafeInteger(v) && (v as number) >= lo && (v as number) <= hi ? (v as number) : dflt);
+  const int = (v: unknown, lo: number, hi: number, dflt: number) =>
+    Number.isSafeInteger(v) && (v as number) >= lo && (v as number) <= hi ? (v as number) : dflt;
   const style = s.styleImage;
   return {
     tool: TOOLS.includes(s.tool as Tool) ? (s.tool as Tool) : d.tool,

@@ -10,6 +10,7 @@
 //           image and a stroke only.
 //   webgl:  Chromium without WebGPU, spade.inferenceBackend webgl: data-backend must be webgl.
 // After the first image and a stroke (always), the scenarios: base (save, export, checkpoint switch),
+// paint (zoom, pan and shapes on a zoomed map, Replace class; the saved ids checked),
 // styles (the Styles panel), hide-show (webview state restore), hot-exit (window reload with an
 // unsaved stroke), gpu-loss (WebGPU device lost; webgpu run only). styles, hide-show and hot-exit
 // run on the last backend of the run (webgl in a full run).
@@ -26,6 +27,7 @@ import * as path from 'node:path';
 import { unzipSync } from 'fflate';
 import { decode as decodePng } from 'fast-png';
 import { driveStyles } from './e2e_styles.mjs';
+import { drivePaint } from './e2e_paint.mjs';
 import { driveGpuLoss } from './e2e_gpu_loss.mjs';
 import { driveHideShow, driveHotExit } from './e2e_restore.mjs';
 import {
@@ -57,7 +59,7 @@ for (const b of backends) {
   }
 }
 
-const SCENARIOS = ['base', 'styles', 'hide-show', 'hot-exit', 'gpu-loss'];
+const SCENARIOS = ['base', 'paint', 'styles', 'hide-show', 'hot-exit', 'gpu-loss'];
 const only = process.env.SPADE_E2E_ONLY ? process.env.SPADE_E2E_ONLY.split(',') : SCENARIOS;
 for (const s of only) {
   if (!SCENARIOS.includes(s)) {
@@ -349,7 +351,11 @@ async function drive(page, backend, base, workspace, sample, T, shot, userData) 
   //     restore scenarios; and on webgpu, the device loss (last: the rest of the run would be on
   //     its fallback).
   const last = backend === backends[backends.length - 1];
-  const ctx = { page, frame, backend, workspace, sample, userData, T, shot, until, runCommand, canvasStats, diffCount, fail, readStatus, findFrame, paintLine, sha, dirtyTab };
+  const ctx = {
+    page, frame, backend, workspace, sample, userData, T, shot, until, runCommand, canvasStats, diffCount, fail, readStatus,
+    findFrame, paintLine, sha, dirtyTab,
+  };
+  if (runs('paint') && last) await drivePaint(ctx);
   if (runs('styles') && last) await driveStyles({ ...ctx, checkpoint });
   if (runs('hide-show') && last) ctx.frame = await driveHideShow(ctx);
   if (runs('hot-exit') && last) ctx.frame = await driveHotExit(ctx);
@@ -385,7 +391,9 @@ async function paintLine(page, frame, from, to, steps = 24) {
   const at = (fx, fy) => [box.x + fx * box.width, box.y + fy * box.height];
   await page.mouse.move(...at(...from));
   await page.mouse.down();
-  for (let i = 1; i <= steps; i++) await page.mouse.move(...at(from[0] + (to[0] - from[0]) * i / steps, from[1] + (to[1] - from[1]) * i / steps));
+  for (let i = 1; i <= steps; i++) {
+    await page.mouse.move(...at(from[0] + (to[0] - from[0]) * i / steps, from[1] + (to[1] - from[1]) * i / steps));
+  }
   await page.mouse.up();
 }
 

@@ -21,8 +21,9 @@ import { readInput } from '../files';
 import { formatDatasetProblems, formatDatasetSummary, scanDataset, type DatasetReport } from '../train/dataset';
 import { DatasetLoader, type LoaderState } from '../train/loader';
 import { LATEST, RunDir, sampleGrid } from '../train/run_dir';
+import { RunLock } from '../train/run_lock';
 import { findLabelSet } from '../train/label_set_flag';
-import { layoutFromFlags } from '../train/dataset_layouts';
+import { layoutFromFlags, type DatasetLayoutChoice } from '../train/dataset_layouts';
 import { isRunFolder } from '../nvlabs_run_folder';
 import { RUN_FOLDER_FILES } from '../../model/nvlabs/run_folder';
 import type { NvlabsIteration } from '../../model/nvlabs/iter_txt';
@@ -76,7 +77,30 @@ export async function train(ctx: CommandContext): Promise<number> {
   const outDir = check ? undefined : path.resolve(ctx.required('out'));
   const run = outDir ? new RunDir(outDir) : undefined;
   const resume = v.resume === true;
-  if (!fs.existsSync(data) || !fs.statSync(data).isDirectory()) throw new SpadeInputError(`dataset folder does not exist (${layout.mode === 'folders' ? 'it needs images/ and labels/' : layout.source.missingFolder})`, data);
+  if (!fs.existsSync(data) || !fs.statSync(data).isDirectory()) {
+    const missing = layout.mode === 'folders' ? 'it needs images/ and labels/' : layout.source.missingFolder;
+    throw new SpadeInputError(`dataset folder does not exist (${missing})`, data);
+  }
+  // A live run writing this folder comes first: its checkpoints would look like ours to resume.
+  let lock = outDir && fs.existsSync(outDir) ? RunLock.acquire(outDir) : undefined;
+  try {
+    return await trainLocked(ctx, layout, check, outDir, run, resume, (dir) => (lock ??= RunLock.acquire(dir)));
+  } finally {
+    lock?.release();
+  }
+}
+
+async function trainLocked(
+  ctx: CommandContext,
+  layout: DatasetLayoutChoice,
+  check: boolean,
+  outDir: string | undefined,
+  run: RunDir | undefined,
+  resume: boolean,
+  lockFolder: (dir: string) => void,
+): Promise<number> {
+  const v = ctx.values;
+  const data = layout.source.root;
   if (run && run.hasLatest() && !resume) {
     throw new SpadeInputError(`already holds a training run (${LATEST}): pass --resume to continue it, or choose another --out`, outDir);
   }
@@ -116,7 +140,11 @@ export async function train(ctx: CommandContext): Promise<number> {
   const baseConfig = ck?.config;
   const given = (k: string) => v[k] !== undefined;
   const scanConfig = baseConfig
-    ? { label_nc: baseConfig.label_nc, contain_dontcare_label: baseConfig.contain_dontcare_label, no_instance: baseConfig.no_instance }
+    ? {
+        label_nc: baseConfig.label_nc,
+        contain_dontcare_label: baseConfig.contain_dontcare_label,
+        no_instance: baseConfig.no_instance,
+      }
     : {
         label_nc: given('label_nc') ? flagsConfig!.label_nc : labelSet?.names.length,
         contain_dontcare_label: given('contain_dontcare_label') ? true : labelSet ? labelSet.dontcareId !== null : undefined,
@@ -159,7 +187,9 @@ export async function train(ctx: CommandContext): Promise<number> {
   const saveEvery = int(v.save_every, 'save_every', 1, Math.max(50, Math.ceil(steps / 10)));
   const sampleEvery = int(v.sample_every, 'sample_every', 1, saveEvery);
 
-  const model = ck ? SpadeModel.fromCheckpoint(ck, nvlabsRun ?? (resume ? run!.file(LATEST) : (v.checkpoint as string))) : SpadeModel.initialise(cfg, seed, { labelSet: labelSet ?? labelSetFor(cfg.label_nc, cfg.contain_dontcare_label) });
+  const model = ck
+    ? SpadeModel.fromCheckpoint(ck, nvlabsRun ?? (resume ? run!.file(LATEST) : (v.checkpoint as string)))
+    : SpadeModel.initialise(cfg, seed, { labelSet: labelSet ?? labelSetFor(cfg.label_nc, cfg.contain_dontcare_label) });
   const fresh = model.addTrainingNets(seed);
   if (fresh.length && ck) ctx.log(`note: the checkpoint has no ${fresh.join(' or ')}; ${fresh.join(' and ')} start${fresh.length === 1 ? 's' : ''} from random weights, so the first steps re-learn what a trained discriminator knew`);
   const loader = new DatasetLoader(report, model.config, { seed, ...preprocess });
@@ -175,6 +205,7 @@ export async function train(ctx: CommandContext): Promise<number> {
   ck = undefined; // the host copy of the weights is not needed any more
 
   fs.mkdirSync(outDir!, { recursive: true });
+  lockFolder(outDir!);
   run!.removeStaleTemps();
   if (resume && !nvlabsRun) {
     const dropped = run!.truncateMetrics(trainer.step);
@@ -182,7 +213,8 @@ export async function train(ctx: CommandContext): Promise<number> {
   }
   if (!resume || nvlabsRun) run!.writeJson('run.json', { data, checkpoint: v.checkpoint ?? null, steps, batch, backend: ctx.backend, seed, options, preprocess, config: model.config, started: new Date().toISOString() });
   // A fixed set of pairs for the sample grids: the first draw of a loader of their own.
-  const sampleBatch = new DatasetLoader(report, model.config, { seed, ...preprocess, no_flip: true }).next(Math.min(batch * 2, 4, report.pairs.length));
+  const sampleBatch = new DatasetLoader(report, model.config, { seed, ...preprocess, no_flip: true })
+    .next(Math.min(batch * 2, 4, report.pairs.length));
 
   let stop: string | undefined;
   const onSignal = (sig: string) => () => {
@@ -203,7 +235,8 @@ export async function train(ctx: CommandContext): Promise<number> {
   const sample = async () => {
     const fake = tf.tidy(() => {
       let z: tf.Tensor2D | undefined;
-      if (model.E) z = model.encode(tf.tensor4d(sampleBatch.images, [sampleBatch.labels.n, sampleBatch.labels.h, sampleBatch.labels.w, 3])).mu;
+      const { n, h, w } = sampleBatch.labels;
+      if (model.E) z = model.encode(tf.tensor4d(sampleBatch.images, [n, h, w, 3])).mu;
       return model.synthesize(sampleBatch.labels, { z, seed });
     });
     const pixels = (await fake.data()) as Float32Array;
@@ -226,7 +259,16 @@ export async function train(ctx: CommandContext): Promise<number> {
       const speed = (done - startStep) / Math.max(elapsed, 1e-6);
       if (done % logEvery === 0 || done === steps) {
         const rates = ratesAt(options, done - 1);
-        run!.appendMetrics({ step: done, steps_total: steps, elapsed_s: round(elapsed), steps_per_s: round(speed), eta_s: round((steps - done) / Math.max(speed, 1e-9)), lr_G: rates.lrG, lr_D: rates.lrD, ...roundLosses(losses) });
+        run!.appendMetrics({
+          step: done,
+          steps_total: steps,
+          elapsed_s: round(elapsed),
+          steps_per_s: round(speed),
+          eta_s: round((steps - done) / Math.max(speed, 1e-9)),
+          lr_G: rates.lrG,
+          lr_D: rates.lrD,
+          ...roundLosses(losses),
+        });
         if (!bar) ctx.log(`step ${done}/${steps}  ${speed.toFixed(2)} steps/s  ${formatLosses(losses)}`);
       }
       bar?.update(done, { speed: speed.toFixed(2), losses: formatLosses(losses) });
