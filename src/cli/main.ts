@@ -106,11 +106,12 @@ const COMMANDS: Record<string, Command> = {
     usage:
       'spade bench [forward|train] [--config toy|toy128|small|coco|all (comma list)] [--backend wasm,cpu,webgpu]\n' +
       '            [--checkpoint <c> [--opt opt.txt]] [--runs N] [--batch B] [--browser] [--no_torch] [--max_row_s S] [--json <file>]\n' +
-      '            [--cached_modulation]   (forward: + cached-modulation and 16-px brush-stroke frames)',
+      '            [--cached_modulation]   (forward: + cached-modulation and 16-px brush-stroke frames)\n' +
+      '            [--profile]   (webgpu: GPU work per step/frame, and host ms on Dawn\'s null backend)',
     options: {
       config: { type: 'string' }, checkpoint: { type: 'string' }, runs: { type: 'string' }, batch: { type: 'string' }, json: { type: 'string' },
       browser: { type: 'boolean' }, no_torch: { type: 'boolean' }, max_row_s: { type: 'string' }, worker: { type: 'string' }, ...modelOptions(),
-      cached_modulation: { type: 'boolean' },
+      cached_modulation: { type: 'boolean' }, profile: { type: 'boolean' },
     },
     run: bench,
     // Each row runs in its own process with its own backend (--backend is a list here).

@@ -1,0 +1,97 @@
+/**
+ * `spade bench … --profile`: inside a bench worker, the GPU work of one train step or one
+ * forward frame on webgpu, counted (gpu_profile.ts), and the host time it takes on Dawn's
+ * null backend, which does no GPU work at all: what is left is the cost of encoding it.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { SpadeModel } from '../../model/model';
+import { loadModel } from '../load';
+import type { Job } from './measure';
+import { labelBatch, readArray } from './measure';
+import { startBenchBackend } from './node_backend';
+import { trainStepper } from './train_step';
+import { countsSince, gpuCounts, installGpuCounter, type GpuCounts } from './gpu_profile';
+import { median } from './stats';
+
+/** Dawn's toggle for its null backend (no device work). */
+export const NULL_BACKEND_FLAGS = 'backend=null';
+
+export interface ProfileResult {
+  backend_info: string;
+  /** Counts of the last (steady-state) step or frame. */
+  counts: GpuCounts;
+  /** Pipelines compiled by the first step or frame (the cold one). */
+  pipelines_compiled_cold: number;
+  /** Host ms per step or frame on the null backend: warm median, and the cold first one. */
+  null_host_ms: number;
+  null_host_ms_cold: number;
+}
+
+/**
+ * Runs job.runs + 1 steps (or frames) on webgpu over the null backend. SPADE_DAWN_FLAGS may
+ * already name another Dawn backend (to count on a real adapter); otherwise null is used.
+ */
+export async function runProfileJob(job: Job): Promise<ProfileResult> {
+  if (job.backend !== 'webgpu') throw new Error(`--profile counts webgpu work, not ${job.backend}`);
+  process.env.SPADE_DAWN_FLAGS ??= NULL_BACKEND_FLAGS;
+  const backendInfo = await startBenchBackend('webgpu');
+  installGpuCounter();
+  const model = loadModel(job.inputs.checkpoint, undefined);
+  try {
+    const once = job.kind === 'train' ? trainOnce(model, job) : forwardOnce(model, job);
+    const times: number[] = [];
+    let first = 0;
+    let last: GpuCounts | undefined;
+    for (let i = 0; i <= job.runs; i++) {
+      const before = gpuCounts();
+      const t0 = performance.now();
+      await once.run();
+      times.push(performance.now() - t0);
+      last = countsSince(before);
+      if (i === 0) first = last.pipelines_compiled;
+    }
+    once.dispose();
+    const warm = times.slice(1);
+    return { backend_info: backendInfo, counts: last!, pipelines_compiled_cold: first, null_host_ms: median(warm.length ? warm : times), null_host_ms_cold: times[0] };
+  } finally {
+    model.dispose();
+  }
+}
+
+interface Runner {
+  run(): Promise<void>;
+  dispose(): void;
+}
+
+function trainOnce(model: SpadeModel, job: Job): Runner {
+  // A G-only checkpoint (the default model) trains with fresh E and D, as `spade train` does.
+  model.addTrainingNets(0);
+  const labels = labelBatch(job.inputs);
+  const img = readArray(job.inputs.images);
+  const images = tf.tensor4d(img.data, img.shape as [number, number, number, number]);
+  const stepper = trainStepper(model, labels, images);
+  return {
+    async run() {
+      await stepper.step();
+    },
+    dispose() {
+      stepper.dispose();
+      images.dispose();
+    },
+  };
+}
+
+function forwardOnce(model: SpadeModel, job: Job): Runner {
+  const labels = labelBatch(job.inputs);
+  const z = job.inputs.z ? tf.tensor2d(readArray(job.inputs.z).data, [labels.n, model.config.z_dim]) : undefined;
+  return {
+    async run() {
+      const out = model.synthesize(labels, { z });
+      await out.data(); // a frame includes reading the image back
+      out.dispose();
+    },
+    dispose() {
+      z?.dispose();
+    },
+  };
+}
