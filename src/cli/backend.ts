@@ -14,6 +14,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { SpadeInputError } from '../model/errors';
 import { registerDawnWebGPU, type DawnAdapter } from './webgpu_node';
 import { registerWasmTrainingKernels } from '../model/nn/wasm_kernels';
+import { installScalarConstants } from '../model/nn/webgpu_constants';
 
 export const NODE_BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
 export type NodeBackend = (typeof NODE_BACKENDS)[number];
@@ -48,6 +49,8 @@ export async function selectBackend(requested?: string): Promise<NodeBackend> {
         await tf.ready();
         // wasm lacks Conv2DBackpropFilter (and has a slow Conv2DBackpropInput): needed to train.
         if (name === 'wasm') registerWasmTrainingKernels();
+        // One GPU buffer per distinct scalar constant, not an upload per use.
+        if (name === 'webgpu') installScalarConstants();
         return name;
       }
     } catch (e) {

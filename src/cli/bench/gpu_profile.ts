@@ -17,17 +17,9 @@ export interface GpuCounts {
   programs: Record<string, number>;
 }
 
-interface TensorRecord {
-  values: ArrayLike<number> | null;
-  resource: unknown;
-  dtype: string;
-  shape: number[];
-}
-
 interface WebGPUBackendLike {
   device: GPUDevice;
   queue: GPUQueue;
-  tensorMap: { get(id: unknown): TensorRecord | undefined };
 }
 
 type Fn = (...args: never[]) => unknown;
@@ -62,12 +54,13 @@ export function installGpuCounter(): void {
     const name = (program as object).constructor.name;
     t.programs[name] = (t.programs[name] ?? 0) + 1;
   });
-  wrap(proto, 'uploadToGPU', (self, [dataId]) => {
-    // Only a tensor whose values are still on the host and which has no buffer yet moves data.
-    const rec = self.tensorMap.get(dataId);
-    if (!rec || rec.resource != null || rec.values == null) return;
+  // Every host-to-GPU copy TF.js makes (or ours do) writes a buffer mapped at its creation:
+  // a staging buffer, or the destination itself when it is new.
+  wrap(backend.device, 'createBuffer', (_self, [descriptor]) => {
+    const d = descriptor as GPUBufferDescriptor;
+    if (!d.mappedAtCreation) return;
     t.uploads++;
-    t.upload_bytes += rec.values.length * 4;
+    t.upload_bytes += d.size;
   });
   wrap(proto, 'getBufferData', () => {
     t.readbacks++;

@@ -23,6 +23,7 @@ import { semanticInput, type LabelBatch } from '../preprocess';
 import { seededNormal } from '../random';
 import type { NamedTensors } from '../checkpoint/host_tensor';
 import { Adam } from './adam';
+import { installScalarConstants } from '../nn/webgpu_constants';
 import { ratesAt, type TrainOptions } from './options';
 
 export interface TrainBatch {
@@ -74,6 +75,7 @@ export class SpadeTrainer {
     const { params } = model;
     if (!model.D || !params.D) throw new Error('internal: SpadeTrainer needs a discriminator (call addTrainingNets)');
     if (model.config.use_vae && (!model.E || !params.E)) throw new Error('internal: use_vae needs an encoder (call addTrainingNets)');
+    installScalarConstants();
     this.optG = new Adam('G', params.G);
     if (params.E) this.optE = new Adam('E', params.E);
     this.optD = new Adam('D', params.D);

@@ -12,12 +12,14 @@
  *
  * Writing in place is sound for Adam's state and the trained weights because nothing else
  * holds their buffers across an update: every reader of the old value was encoded earlier in
- * the same queue, and values cached on the host are dropped. Only for tfjs-backend-webgpu:
+ * the same queue, values cached on the host are dropped, and a shared constant buffer
+ * (webgpu_constants.ts) is first replaced by a copy of its own. Only for tfjs-backend-webgpu:
  * every other backend keeps Adam's composed ops (adam.ts), so their numerics do not change.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { ownBuffer } from '../nn/webgpu_constants';
 
 const BACKEND = 'webgpu';
 const FLAG = 'SPADE_WEBGPU_ADAM';
@@ -27,6 +29,7 @@ type Uniform = { type: 'float32' | 'int32'; data: number[] };
 /** The part of WebGPUBackend this update uses. */
 interface InPlaceRunner {
   runWebGPUProgram(program: WebGPUProgram, inputs: TensorInfo[], dtype: 'float32', uniforms: Uniform[], output: TensorInfo): TensorInfo;
+  uploadToGPU(dataId: object): void;
   tensorMap: { get(id: object): { values: unknown } | undefined };
 }
 
@@ -98,6 +101,11 @@ export function adamInPlace(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: t
   const n = p.size;
   for (const t of [m, v, g]) {
     if (t.size !== n || t.dtype !== 'float32') throw new Error(`internal: Adam state of size ${t.size} (${t.dtype}) for a parameter of size ${n}`);
+  }
+  for (const t of [m, v, p]) {
+    // The update writes these buffers: none may be a shared constant (webgpu_constants.ts).
+    backend.uploadToGPU(t.dataId);
+    ownBuffer(t.dataId);
   }
   const f = (x: number): Uniform => ({ type: 'float32', data: [x] });
   const run = (stage: Stage, inputs: TensorInfo[], uniforms: Uniform[], out: tf.Variable) => {
