@@ -24,6 +24,7 @@ import { seededNormal } from '../random';
 import type { NamedTensors } from '../checkpoint/host_tensor';
 import { Adam } from './adam';
 import { installScalarConstants } from '../nn/webgpu_constants';
+import { registerWebGPUGradients } from '../nn/webgpu_gradients';
 import { ratesAt, type TrainOptions } from './options';
 
 export interface TrainBatch {
@@ -76,6 +77,7 @@ export class SpadeTrainer {
     if (!model.D || !params.D) throw new Error('internal: SpadeTrainer needs a discriminator (call addTrainingNets)');
     if (model.config.use_vae && (!model.E || !params.E)) throw new Error('internal: use_vae needs an encoder (call addTrainingNets)');
     installScalarConstants();
+    registerWebGPUGradients();
     this.optG = new Adam('G', params.G);
     if (params.E) this.optE = new Adam('E', params.E);
     this.optD = new Adam('D', params.D);
