@@ -32,6 +32,10 @@ test('scalar constants: same results as cpu, one upload per distinct value, neve
     // The same number as int32 and as float32: different bytes, two constants.
     () => tf.add(tf.tensor1d(ix, 'int32'), tf.scalar(3, 'int32')),
     () => tf.add(tf.tensor1d(x), 3),
+    // Index lists are shared too: two gathers by different lists, then by the first again.
+    () => tf.gather(tf.tensor1d(x), tf.tensor1d([5, 3, 3, 0], 'int32')),
+    () => tf.gather(tf.tensor1d(x), tf.tensor1d([1, 2, 2, 7], 'int32')),
+    () => tf.gather(tf.tensor1d(x), tf.tensor1d([5, 3, 3, 0], 'int32')),
   ];
   for (const [i, f] of programs.entries()) {
     const want = await onBackend('cpu', f);
@@ -43,9 +47,11 @@ test('scalar constants: same results as cpu, one upload per distinct value, neve
   await tf.setBackend('webgpu');
   const before = gpuCounts();
   const y = tf.add(tf.mul(tf.tensor1d(x), 0.1), 2.5);
-  await y.data();
-  y.dispose();
-  assert.equal(countsSince(before).uploads, 1, 'the 0.1 and the 2.5 were made once');
+  const big = tf.tensor1d(x);
+  const picked = tf.gather(big, tf.tensor1d([5, 3, 3, 0], 'int32'));
+  await Promise.all([y.data(), picked.data()]);
+  tf.dispose([y, big, picked]);
+  assert.equal(countsSince(before).uploads, 2, 'the 0.1, the 2.5 and the indices were made once; x moved twice');
 
   // A one-value variable updated in place gets its own buffer: the shared 2.5 stays 2.5.
   const p = tf.variable(tf.scalar(2.5));
