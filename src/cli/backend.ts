@@ -17,6 +17,9 @@ import { registerWasmTrainingKernels } from '../model/nn/wasm_kernels';
 import { installScalarConstants } from '../model/nn/webgpu_constants';
 
 export const NODE_BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
+
+/** Dispatches TF.js's webgpu backend encodes before it submits them. */
+export const WEBGPU_SUBMIT_BATCH = 256;
 export type NodeBackend = (typeof NODE_BACKENDS)[number];
 
 /** The .wasm binaries sit beside the bundle (dist/) or in node_modules when run from source. */
@@ -50,7 +53,12 @@ export async function selectBackend(requested?: string): Promise<NodeBackend> {
         // wasm lacks Conv2DBackpropFilter (and has a slow Conv2DBackpropInput): needed to train.
         if (name === 'wasm') registerWasmTrainingKernels();
         // One GPU buffer per distinct scalar constant, not an upload per use.
-        if (name === 'webgpu') installScalarConstants();
+        if (name === 'webgpu') {
+          installScalarConstants();
+          // A submit per 15 dispatches (TF.js's default) is thousands of submits a train step;
+          // buffers freed meanwhile return to the pool only at a submit, hence not unbounded.
+          tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', WEBGPU_SUBMIT_BATCH);
+        }
         return name;
       }
     } catch (e) {
