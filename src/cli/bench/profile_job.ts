@@ -2,6 +2,7 @@
  * `spade bench … --profile`: inside a bench worker, the GPU work of one train step or one
  * forward frame on webgpu, counted (gpu_profile.ts), and the host time it takes on Dawn's
  * null backend, which does no GPU work at all: what is left is the cost of encoding it.
+ * Train steps are profiled as steps that do not log: their losses are never read back.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { SpadeModel } from '../../model/model';
@@ -10,6 +11,7 @@ import type { Job } from './measure';
 import { labelBatch, readArray } from './measure';
 import { startBenchBackend } from './node_backend';
 import { trainStepper } from './train_step';
+import type { QueuedStep } from '../../model/train/trainer';
 import { countsSince, gpuCounts, installGpuCounter, type GpuCounts } from './gpu_profile';
 import { median } from './stats';
 
@@ -50,7 +52,7 @@ export async function runProfileJob(job: Job): Promise<ProfileResult> {
       last = countsSince(before);
       if (i === 0) first = last.pipelines_compiled;
     }
-    once.dispose();
+    await once.dispose();
     const warm = times.slice(1);
     return { backend_info: backendInfo, counts: last!, pipelines_compiled_cold: first, null_host_ms: median(warm.length ? warm : times), null_host_ms_cold: times[0] };
   } finally {
@@ -60,7 +62,7 @@ export async function runProfileJob(job: Job): Promise<ProfileResult> {
 
 interface Runner {
   run(): Promise<void>;
-  dispose(): void;
+  dispose(): void | Promise<void>;
 }
 
 function trainOnce(model: SpadeModel, job: Job): Runner {
@@ -70,11 +72,17 @@ function trainOnce(model: SpadeModel, job: Job): Runner {
   const img = readArray(job.inputs.images);
   const images = tf.tensor4d(img.data, img.shape as [number, number, number, number]);
   const stepper = trainStepper(model, labels, images);
+  let last: QueuedStep | undefined;
   return {
+    // Steps that do not log: queued, their losses dropped unread.
     async run() {
-      await stepper.step();
+      last?.dispose();
+      last = stepper.queue();
     },
-    dispose() {
+    async dispose() {
+      // The last step's losses are read so that every step's work has finished.
+      await last?.read();
+      last?.dispose();
       stepper.dispose();
       images.dispose();
     },
