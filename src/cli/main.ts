@@ -34,6 +34,8 @@ interface Command {
   run(ctx: CommandContext): Promise<void | number>;
   /** Loads a model, so it needs a TF.js backend. */
   tensors: boolean;
+  /** The backend without --backend or SPADE_BACKEND (else the CLI's: wasm, then cpu). */
+  defaultBackend?: 'auto';
 }
 
 const common: Record<string, OptionSpec> = { backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
@@ -73,12 +75,13 @@ const COMMANDS: Record<string, Command> = {
     summary: 'train or fine-tune on a dataset folder (images/ + labels/)',
     usage:
       'spade train --data <dir> --out <dir> [--checkpoint <init> [--opt opt.txt]] [--steps N] [--batch B]\n' +
-      '            [--backend webgpu|wasm|cpu] [--resume] [--check] [--seed S] [--save_every K] [--sample_every K] [--log_every K]\n' +
+      '            [--backend auto|webgpu|wasm|cpu] [--resume] [--check] [--seed S] [--save_every K] [--sample_every K] [--log_every K]\n' +
       '            [--lr --beta1 --beta2 --no_TTUR --niter --niter_decay] [--preprocess_mode M --load_size L --no_flip]\n' +
       '            [--label_set name] [--max_pixels N] [model options for training from scratch: --ngf --crop_size --spade_hidden --use_vae ...]',
     options: { ...(TRAIN_FLAGS as Record<string, OptionSpec>), ...modelOptions() },
     run: train,
     tensors: true,
+    defaultBackend: 'auto',
   },
   info: {
     summary: 'print the options, parameter counts and label set of a checkpoint',
@@ -143,7 +146,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(cmd.usage + '\n');
       return 0;
     }
-    const backend = cmd.tensors ? await selectBackend(values.backend as string | undefined) : 'none';
+    const backend = cmd.tensors ? await selectBackend(values.backend as string | undefined, cmd.defaultBackend) : 'none';
     const ctx: CommandContext = {
       values,
       positionals: parsed.positionals,

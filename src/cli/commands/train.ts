@@ -11,6 +11,7 @@ import { SingleBar } from 'cli-progress';
 import { makeConfig, type SpadeConfig } from '../../model/config';
 import { SpadeInputError } from '../../model/errors';
 import { SpadeModel } from '../../model/model';
+import { autoBackendNote } from '../backend';
 import { readCheckpoint, writeCheckpoint, type SpadeCheckpoint } from '../../model/checkpoint/spade_checkpoint';
 import { labelSetFor, type LabelSet } from '../../model/io/label_sets';
 import type { PreprocessMode } from '../../model/data/augment';
@@ -62,6 +63,9 @@ function num(v: unknown, flag: string): number | undefined {
 const PREPROCESS_MODES = ['resize_and_crop', 'crop', 'scale_width', 'scale_width_and_crop', 'scale_shortside', 'scale_shortside_and_crop', 'fixed', 'none'];
 
 export async function train(ctx: CommandContext): Promise<number> {
+  // The run's first line: which backend `auto` took, and why.
+  const auto = autoBackendNote();
+  if (auto) ctx.log(auto);
   const v = ctx.values;
   const data = path.resolve(ctx.required('data'));
   const check = v.check === true;
