@@ -48,6 +48,13 @@ const CONFIGS: BenchConfig[] = [
     options: { label_nc: 11, contain_dontcare_label: true, no_instance: true, ngf: 32, spade_hidden: 64, crop_size: 256, use_vae: true, norm_G: 'spectralspadesyncbatch3x3', ndf: 32 },
   },
   {
+    // The bundled default model's options (media/models/default.safetensors) with random
+    // weights and a discriminator, so PyTorch can run its train step too.
+    name: 'default',
+    about: '256², label_nc 11 + dontcare, ngf 16, spade_hidden 32, use_vae, ndf 32 (the default model)',
+    options: { label_nc: 11, contain_dontcare_label: true, no_instance: true, ngf: 16, spade_hidden: 32, crop_size: 256, use_vae: true, norm_G: 'spectralspadesyncbatch3x3', ndf: 32 },
+  },
+  {
     // The default model's layers (VAE, batch-norm SPADE, 2 x 4-layer D) with few channels at
     // 64²: it fits the 512 MiB that Dawn's null backend allows, so --profile can time its host
     // work; it runs the same kernels per step as the default model at 256².

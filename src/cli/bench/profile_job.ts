@@ -24,9 +24,33 @@ export interface ProfileResult {
   counts: GpuCounts;
   /** Pipelines compiled by the first step or frame (the cold one). */
   pipelines_compiled_cold: number;
+  /** Whether it ran on Dawn's null backend (else the ms below include the GPU's work). */
+  on_null_backend: boolean;
   /** Host ms per step or frame on the null backend: warm median, and the cold first one. */
   null_host_ms: number;
   null_host_ms_cold: number;
+  /** With SPADE_PROFILE_KERNEL_MS=1 on an adapter with timestamp queries: GPU ms by TF.js kernel. */
+  kernel_ms?: Record<string, number>;
+}
+
+/** Set to 1 to time one more step or frame per TF.js kernel (scripts/bench_gpu.mjs does). */
+export const KERNEL_MS_ENV = 'SPADE_PROFILE_KERNEL_MS';
+
+/**
+ * GPU time per TF.js kernel name over one run, from WebGPU timestamp queries (tf.profile).
+ * Undefined where the adapter has none (every time then reads 0). Each kernel is then
+ * submitted on its own, so the sum is not a step's time; the shares are what it tells.
+ */
+async function kernelTimes(run: () => Promise<void>): Promise<Record<string, number> | undefined> {
+  const info = await tf.profile(run);
+  const byName: Record<string, number> = {};
+  let any = false;
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    if (ms > 0) any = true;
+    byName[k.name] = (byName[k.name] ?? 0) + ms;
+  }
+  return any ? byName : undefined;
 }
 
 /**
@@ -35,7 +59,9 @@ export interface ProfileResult {
  */
 export async function runProfileJob(job: Job): Promise<ProfileResult> {
   if (job.backend !== 'webgpu') throw new Error(`--profile counts webgpu work, not ${job.backend}`);
-  process.env.SPADE_DAWN_FLAGS ??= NULL_BACKEND_FLAGS;
+  // Kernel times need a real adapter; the host time alone needs the null one.
+  if (process.env[KERNEL_MS_ENV] !== '1') process.env.SPADE_DAWN_FLAGS ??= NULL_BACKEND_FLAGS;
+  const onNull = (process.env.SPADE_DAWN_FLAGS ?? '').split(',').map((f) => f.trim()).includes(NULL_BACKEND_FLAGS);
   const backendInfo = await startBenchBackend('webgpu');
   installGpuCounter();
   const model = loadModel(job.inputs.checkpoint, undefined);
@@ -52,9 +78,10 @@ export async function runProfileJob(job: Job): Promise<ProfileResult> {
       last = countsSince(before);
       if (i === 0) first = last.pipelines_compiled;
     }
+    const kernelMs = process.env[KERNEL_MS_ENV] === '1' ? await kernelTimes(() => once.run()) : undefined;
     await once.dispose();
     const warm = times.slice(1);
-    return { backend_info: backendInfo, counts: last!, pipelines_compiled_cold: first, null_host_ms: median(warm.length ? warm : times), null_host_ms_cold: times[0] };
+    return { backend_info: backendInfo, counts: last!, pipelines_compiled_cold: first, on_null_backend: onNull, null_host_ms: median(warm.length ? warm : times), null_host_ms_cold: times[0], ...(kernelMs ? { kernel_ms: kernelMs } : {}) };
   } finally {
     model.dispose();
   }

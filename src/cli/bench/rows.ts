@@ -42,6 +42,8 @@ export interface BenchRow {
   null_host_ms?: number;
   /** Dispatches per shader. */
   programs?: Record<string, number>;
+  /** GPU ms per TF.js kernel from timestamp queries, where the adapter has them (profile_job.ts). */
+  kernel_ms?: Record<string, number>;
 }
 
 export interface BenchDocument {

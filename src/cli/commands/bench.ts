@@ -19,7 +19,7 @@ import { rewriteCheckpoint, writeBenchInputs, writeRandomCheckpoint, type BenchI
 import { runJob, type Job, type JobResult } from '../bench/measure';
 import { runProfileJob } from '../bench/profile_job';
 import { runWorker } from '../bench/child';
-import { runTorch, torchStatus } from '../bench/torch_runner';
+import { TORCH_DEVICE, runTorch, torchStatus } from '../bench/torch_runner';
 import { BROWSER_BACKENDS, runBrowserLive, runBrowserRows } from '../bench/browser';
 import { NODE_BENCH_BACKENDS } from '../bench/node_backend';
 import { fillRatios, markdownTable, type BenchDocument, type BenchRow } from '../bench/rows';
@@ -147,7 +147,7 @@ export async function bench(ctx: CommandContext): Promise<void> {
       }
       if (torch.ok) {
         const slow = tooSlow('pytorch');
-        if (slow) record(skippedRow(base, 'pytorch-cpu', 'pytorch', slow));
+        if (slow) record(skippedRow(base, `pytorch-${TORCH_DEVICE}`, 'pytorch', slow));
         else {
           progress(`${name} × PyTorch ${torch.version} CPU…`);
           record(await torchRow(base, mode, inputs, runs, estimate('pytorch')));
@@ -201,12 +201,12 @@ async function torchRow(base: RowBase, mode: 'forward' | 'train', inputs: BenchI
     if (mode === 'forward') {
       if (inputs.z) args.push('--z', inputs.z);
       const r = await runTorch('forward', [...args, '--runs', String(runs)], Math.max(600, estimateS * 4));
-      return { ...base, backend: 'pytorch-cpu', runtime: 'pytorch', fwd_ms_median: r.fwd_ms_median as number, fwd_ms_cold: r.fwd_ms_cold as number, peak_mb: r.peak_mb as number, peak_kind: 'rss', ratio_vs_pytorch: null, note: `torch ${r.torch}, ${r.threads} threads` };
+      return { ...base, backend: `pytorch-${TORCH_DEVICE}`, runtime: 'pytorch', fwd_ms_median: r.fwd_ms_median as number, fwd_ms_cold: r.fwd_ms_cold as number, peak_mb: r.peak_mb as number, peak_kind: 'rss', ratio_vs_pytorch: null, note: `torch ${r.torch}, ${r.threads} threads` };
     }
     const r = await runTorch('train', [...args, '--images', inputs.images, '--steps', String(runs + 1)], Math.max(600, estimateS * 4));
-    return { ...base, backend: 'pytorch-cpu', runtime: 'pytorch', fwd_ms_median: r.step_ms_median as number, fwd_ms_cold: r.step_ms_cold as number, peak_mb: r.peak_mb as number, peak_kind: 'rss', ratio_vs_pytorch: null, note: `torch ${r.torch}, ${r.threads} threads` };
+    return { ...base, backend: `pytorch-${TORCH_DEVICE}`, runtime: 'pytorch', fwd_ms_median: r.step_ms_median as number, fwd_ms_cold: r.step_ms_cold as number, peak_mb: r.peak_mb as number, peak_kind: 'rss', ratio_vs_pytorch: null, note: `torch ${r.torch}, ${r.threads} threads` };
   } catch (e) {
-    return skippedRow(base, 'pytorch-cpu', 'pytorch', `failed (${oneLine(e)})`);
+    return skippedRow(base, `pytorch-${TORCH_DEVICE}`, 'pytorch', `failed (${oneLine(e)})`);
   }
 }
 
