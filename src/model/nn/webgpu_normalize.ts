@@ -3,8 +3,8 @@
  * shared memory and divides. Composed from TF.js ops (tf.norm, maximum, div) this is six
  * dispatches, and spectral norm's power iteration normalizes twice per layer per forward.
  *
- * Only for tfjs-backend-webgpu (registered on first use), and only detached: the result has a
- * zero gradient, as spectral norm's u and v do (PyTorch computes them under no_grad). Every
+ * Only for tfjs-backend-webgpu (registered on first use), and only detached: the result is off
+ * the gradient tape, as spectral norm's u and v do (PyTorch computes them under no_grad). Every
  * other backend keeps the composed ops (spectral_norm.ts), so wasm/cpu results do not change.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -89,11 +89,14 @@ export function canNormalizeOnWebGPU(): boolean {
 
 /** stopGradient(x / max(||x||, eps)) over all of x. Call only when canNormalizeOnWebGPU() is true. */
 export function normalizeDetached(x: tf.Tensor, eps: number): tf.Tensor {
-  // Inside a customGrad the kernel is not on the tape: one node there, with a zero gradient.
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const input = args[0] as tf.Tensor;
-    const flat = tf.engine().runKernel(KERNEL_NAME, { x: tf.reshape(input, [-1]) } as unknown as tf.NamedTensorMap, { eps } as unknown as tf.NamedAttrMap) as tf.Tensor;
-    return { value: tf.reshape(flat, input.shape), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.zerosLike(dy as tf.Tensor) };
-  });
-  return op(x) as tf.Tensor;
+  // Run as if nested in another kernel, so the tape never records it: no node, and no zero
+  // gradient computed for it on the way back (what stopGradient would cost).
+  const state = (tf.engine() as unknown as { state: { kernelDepth: number } }).state;
+  state.kernelDepth++;
+  try {
+    const flat = tf.engine().runKernel(KERNEL_NAME, { x: tf.reshape(x, [-1]) } as unknown as tf.NamedTensorMap, { eps } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    return tf.reshape(flat, x.shape);
+  } finally {
+    state.kernelDepth--;
+  }
 }
