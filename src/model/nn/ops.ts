@@ -12,7 +12,25 @@ const stopGradientOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) 
   return { value: tf.clone(x), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.zerosLike(dy as tf.Tensor) };
 });
 export function stopGradient<T extends tf.Tensor>(x: T): T {
+  if (tf.getBackend() === 'webgpu') return offTape(() => tf.clone(x));
   return stopGradientOp(x) as T;
+}
+
+/**
+ * Runs f as if nested in another kernel, so the gradient tape does not record it: its result
+ * is a constant to the backward pass, which then computes nothing for it (a customGrad with a
+ * zero gradient still sends zeros back through everything upstream). Used on WebGPU, where each
+ * of those dispatches is host time; elsewhere the customGrad above keeps the ops checked
+ * against NVlabs' trainer.
+ */
+export function offTape<T>(f: () => T): T {
+  const state = (tf.engine() as unknown as { state: { kernelDepth: number } }).state;
+  state.kernelDepth++;
+  try {
+    return f();
+  } finally {
+    state.kernelDepth--;
+  }
 }
 
 /** Zero padding per side of an NHWC tensor: (top, bottom) and (left, right). */

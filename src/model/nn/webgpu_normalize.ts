@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { offTape } from './ops';
 
 export const KERNEL_NAME = 'SpadeL2NormalizeDetached';
 const BACKEND = 'webgpu';
@@ -89,14 +90,9 @@ export function canNormalizeOnWebGPU(): boolean {
 
 /** stopGradient(x / max(||x||, eps)) over all of x. Call only when canNormalizeOnWebGPU() is true. */
 export function normalizeDetached(x: tf.Tensor, eps: number): tf.Tensor {
-  // Run as if nested in another kernel, so the tape never records it: no node, and no zero
-  // gradient computed for it on the way back (what stopGradient would cost).
-  const state = (tf.engine() as unknown as { state: { kernelDepth: number } }).state;
-  state.kernelDepth++;
-  try {
+  // Off the tape: no node, and no zero gradient computed for it on the way back.
+  return offTape(() => {
     const flat = tf.engine().runKernel(KERNEL_NAME, { x: tf.reshape(x, [-1]) } as unknown as tf.NamedTensorMap, { eps } as unknown as tf.NamedAttrMap) as tf.Tensor;
     return tf.reshape(flat, x.shape);
-  } finally {
-    state.kernelDepth--;
-  }
+  });
 }
