@@ -192,47 +192,32 @@ export async function train(ctx: CommandContext): Promise<number> {
   const t0 = Date.now();
   bar?.start(steps, startStep, { speed: '-', losses: '' });
   ctx.log(`training ${steps - startStep} step${steps - startStep === 1 ? '' : 's'} on ${ctx.backend} (batch ${batch}, ${report.pairs.length} pairs, ${model.config.crop_size}px), writing to ${outDir}`);
-  // A logging step's losses are read once the next step is queued, so a GPU never idles
-  // while the host waits for them; steps that do not log are never read back.
-  let toLog: QueuedStep | undefined;
-  const log = async () => {
-    if (!toLog) return;
-    const q = toLog;
-    toLog = undefined;
-    let losses: StepLosses;
-    try {
-      losses = await q.read();
-    } finally {
-      q.dispose();
-    }
-    const done = q.step;
-    const elapsed = (Date.now() - t0) / 1000;
-    const speed = (done - startStep) / Math.max(elapsed, 1e-6);
-    const rates = ratesAt(options, done - 1);
-    run!.appendMetrics({ step: done, steps_total: steps, elapsed_s: round(elapsed), steps_per_s: round(speed), eta_s: round((steps - done) / Math.max(speed, 1e-9)), lr_G: rates.lrG, lr_D: rates.lrD, ...roundLosses(losses) });
-    if (!bar) ctx.log(`step ${done}/${steps}  ${speed.toFixed(2)} steps/s  ${formatLosses(losses)}`);
-    bar?.update(done, { speed: speed.toFixed(2), losses: formatLosses(losses) });
-  };
+  // Only a logging step's losses are read back (one readback for all of them); the others stay
+  // on the device and are dropped, so those steps never wait for the GPU.
   try {
     while (trainer.step < steps && !stop) {
       const b = loader.next(batch);
       const queued = trainer.queueStep({ labels: b.labels, images: b.images }, data);
-      await log();
       const done = queued.step;
-      if (done % logEvery === 0 || done === steps) toLog = queued;
-      else {
+      let losses: StepLosses | undefined;
+      try {
+        if (done % logEvery === 0 || done === steps) losses = await queued.read();
+      } finally {
         queued.dispose();
-        bar?.update(done);
       }
+      const elapsed = (Date.now() - t0) / 1000;
+      const speed = (done - startStep) / Math.max(elapsed, 1e-6);
+      if (losses) {
+        const rates = ratesAt(options, done - 1);
+        run!.appendMetrics({ step: done, steps_total: steps, elapsed_s: round(elapsed), steps_per_s: round(speed), eta_s: round((steps - done) / Math.max(speed, 1e-9)), lr_G: rates.lrG, lr_D: rates.lrD, ...roundLosses(losses) });
+        if (!bar) ctx.log(`step ${done}/${steps}  ${speed.toFixed(2)} steps/s  ${formatLosses(losses)}`);
+        bar?.update(done, { speed: speed.toFixed(2), losses: formatLosses(losses) });
+      } else bar?.update(done);
       // On wasm/cpu a step never waits on I/O, so without this the signal handlers would not run.
       await new Promise((resolve) => setImmediate(resolve));
-      const sampling = done % sampleEvery === 0 || done === steps;
-      const saving = done % saveEvery === 0 || done === steps;
-      if (sampling || saving || stop) await log();
-      if (sampling) await sample();
-      if (saving) await save(true);
+      if (done % sampleEvery === 0 || done === steps) await sample();
+      if (done % saveEvery === 0 || done === steps) await save(true);
     }
-    await log();
     if (stop) {
       await save(false);
       bar?.stop();
