@@ -102,7 +102,7 @@ def write_safetensors(path, tensors, meta):
     header = {"__metadata__": meta}
     blobs, offset = [], 0
     for name in names:
-        b = tensors[name].detach().contiguous().to(torch.float32).numpy().astype("<f4").tobytes()
+        b = tensors[name].detach().cpu().contiguous().to(torch.float32).numpy().astype("<f4").tobytes()
         header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(b)]}
         blobs.append(b)
         offset += len(b)
@@ -500,11 +500,20 @@ def median(xs):
     return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2
 
 
+def on_device(m, device):
+    """Moves the model's nets to device (cpu, or cuda for the GPU bench); returns a sync function for timing."""
+    for net in (m.G, m.E, m.D):
+        if net is not None:
+            net.to(device)
+    return torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+
+
 def cmd_forward(a):
     m = Model(a.checkpoint)
+    sync = on_device(m, a.device)
     labels = load_npy(a.labels, "label ids")
     inst = load_npy(a.instances, "instance ids") if a.instances else None
-    sem = m.semantics(labels, inst)
+    sem = m.semantics(labels, inst).to(a.device)
     n = sem.shape[0]
     z = None
     if m.cfg["use_vae"]:
@@ -515,19 +524,22 @@ def cmd_forward(a):
             z = torch.from_numpy(zz.reshape(n, m.cfg["z_dim"]).copy())
         else:
             z = torch.randn(n, m.cfg["z_dim"], generator=torch.Generator().manual_seed(a.seed))
+        z = z.to(a.device)
     m.G.eval()
     rss0 = rss_mb()
     times = []
     with torch.no_grad():
         t0 = time.perf_counter()
         out = m.G(sem, z)
+        sync()
         cold = (time.perf_counter() - t0) * 1000
         for _ in range(a.runs):
             t0 = time.perf_counter()
             m.G(sem, z)
+            sync()
             times.append((time.perf_counter() - t0) * 1000)
     if a.out:
-        np.save(a.out, out.permute(0, 2, 3, 1).contiguous().numpy().astype(np.float32))
+        np.save(a.out, out.permute(0, 2, 3, 1).contiguous().cpu().numpy().astype(np.float32))
     return {
         "fwd_ms_cold": cold, "fwd_ms_median": median(times) if times else None, "fwd_ms_all": times,
         "peak_mb": rss_mb(), "peak_mb_before_forward": rss0, "threads": torch.get_num_threads(),
@@ -542,8 +554,9 @@ def cmd_train(a):
         raise InputError("training needs a discriminator (D.*) in the checkpoint", a.checkpoint)
     if cfg["use_vae"] and m.E is None:
         raise InputError("use_vae training needs an encoder (E.*) in the checkpoint", a.checkpoint)
-    sem = m.semantics(load_npy(a.labels, "label ids"), load_npy(a.instances, "instance ids") if a.instances else None)
-    img = torch.from_numpy(load_npy(a.images, "images").astype(np.float32)).permute(0, 3, 1, 2).contiguous()
+    sync = on_device(m, a.device)
+    sem = m.semantics(load_npy(a.labels, "label ids"), load_npy(a.instances, "instance ids") if a.instances else None).to(a.device)
+    img = torch.from_numpy(load_npy(a.images, "images").astype(np.float32)).permute(0, 3, 1, 2).contiguous().to(a.device)
     n = sem.shape[0]
     if img.shape[0] != n or img.shape[2:] != sem.shape[2:]:
         raise InputError(f"images have shape {tuple(img.shape)} (NCHW) but the labels give {n}x{tuple(sem.shape[2:])}", a.images)
@@ -575,7 +588,7 @@ def cmd_train(a):
         if not cfg["use_vae"]:
             return m.G(sem), None
         mu, logvar = m.E(img)
-        e = eps[k, phase] if eps is not None else torch.randn(mu.shape, generator=gen)
+        e = (eps[k, phase] if eps is not None else torch.randn(mu.shape, generator=gen)).to(mu.device)
         z = e * torch.exp(0.5 * logvar) + mu
         return m.G(sem, z), kld(mu, logvar) * cfg["lambda_kld"]
 
@@ -610,6 +623,7 @@ def cmd_train(a):
         losses["D_real"] = gan_loss(pred_real, True, True, cfg["gan_mode"])
         (losses["D_Fake"] + losses["D_real"]).backward()
         opt_D.step()
+        sync()
         ms = (time.perf_counter() - t0) * 1000
         times.append(ms)
         steps.append({"step": k + 1, "ms": ms, **{key: float(v) for key, v in losses.items()}})
@@ -729,6 +743,7 @@ def main(argv):
         s = sub.add_parser(mode)
         s.add_argument("--checkpoint", required=True)
         s.add_argument("--threads", type=int, default=2)
+        s.add_argument("--device", default="cpu", help="cpu, or cuda (the GPU bench, scripts/bench_gpu.mjs)")
         if mode == "params":
             continue
         if mode == "encode":

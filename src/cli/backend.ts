@@ -2,8 +2,8 @@
  * TF.js backend choice for Node. Default: wasm (SIMD, about 30x faster than the pure-JS
  * cpu backend on SPADE's convolutions), falling back to cpu if wasm cannot start.
  * `--backend webgpu|wasm|cpu` (or SPADE_BACKEND) picks one explicitly; webgpu runs on Dawn
- * (src/cli/webgpu_node.ts) and is never chosen implicitly, since on a machine without a GPU
- * it falls back to a software rasteriser that is slower than wasm.
+ * (src/cli/webgpu_node.ts). `auto` (spade train's default, auto_backend.ts) takes webgpu only on
+ * a hardware adapter, since a software rasteriser is slower than wasm.
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,9 +13,14 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { SpadeInputError } from '../model/errors';
 import { registerDawnWebGPU, type DawnAdapter } from './webgpu_node';
+import { chooseAuto } from './auto_backend';
 import { registerWasmTrainingKernels } from '../model/nn/wasm_kernels';
+import { installScalarConstants } from '../model/nn/webgpu_constants';
 
 export const NODE_BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
+
+/** Dispatches TF.js's webgpu backend encodes before it submits them. */
+export const WEBGPU_SUBMIT_BATCH = 256;
 export type NodeBackend = (typeof NODE_BACKENDS)[number];
 
 /** The .wasm binaries sit beside the bundle (dist/) or in node_modules when run from source. */
@@ -32,10 +37,30 @@ export function webgpuAdapterInfo(): DawnAdapter | undefined {
   return webgpuAdapter;
 }
 
-export async function selectBackend(requested?: string): Promise<NodeBackend> {
-  const want = requested ?? process.env.SPADE_BACKEND;
-  if (want !== undefined && !(NODE_BACKENDS as readonly string[]).includes(want)) {
-    throw new SpadeInputError(`--backend must be one of ${NODE_BACKENDS.join(', ')}, got '${want}'`);
+/** Set when `auto` chose: which backend and why. */
+let autoNote: string | undefined;
+
+/** `auto`'s choice and its reason, for a run's first line; undefined if auto was not asked for. */
+export function autoBackendNote(): string | undefined {
+  return autoNote;
+}
+
+export async function selectBackend(requested?: string, fallback?: 'auto'): Promise<NodeBackend> {
+  let want = requested ?? process.env.SPADE_BACKEND ?? fallback;
+  if (want !== undefined && want !== 'auto' && !(NODE_BACKENDS as readonly string[]).includes(want)) {
+    throw new SpadeInputError(`--backend must be one of ${NODE_BACKENDS.join(', ')} or auto, got '${want}'`);
+  }
+  if (want === 'auto') {
+    const choice = await chooseAuto();
+    try {
+      const started = await selectBackend(choice.backend);
+      autoNote = `backend: ${started} (auto: ${choice.reason})`;
+      return started;
+    } catch (e) {
+      if (choice.backend !== 'webgpu') throw e;
+      autoNote = `backend: wasm (auto: webgpu could not start: ${(e as Error).message.split('\n')[0]})`;
+      want = 'wasm';
+    }
   }
   // PROD silences tfjs' console advice to install tfjs-node (which cannot install offline).
   tf.env().set('PROD', true);
@@ -48,6 +73,13 @@ export async function selectBackend(requested?: string): Promise<NodeBackend> {
         await tf.ready();
         // wasm lacks Conv2DBackpropFilter (and has a slow Conv2DBackpropInput): needed to train.
         if (name === 'wasm') registerWasmTrainingKernels();
+        // One GPU buffer per distinct scalar constant, not an upload per use.
+        if (name === 'webgpu') {
+          installScalarConstants();
+          // A submit per 15 dispatches (TF.js's default) is thousands of submits a train step;
+          // buffers freed meanwhile return to the pool only at a submit, hence not unbounded.
+          tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', WEBGPU_SUBMIT_BATCH);
+        }
         return name;
       }
     } catch (e) {

@@ -27,6 +27,8 @@ interface Command {
   run(ctx: CommandContext): Promise<void | number>;
   /** Loads a model, so it needs a TF.js backend. */
   tensors: boolean;
+  /** The backend without --backend or SPADE_BACKEND (else the CLI's: wasm, then cpu). */
+  defaultBackend?: 'auto';
 }
 
 const common: Record<string, OptionSpec> = { backend: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
@@ -76,12 +78,13 @@ const COMMANDS: Record<string, Command> = {
       'spade train --data <dir> --out <dir> [--checkpoint <init|NVlabs run folder> [--opt opt.txt]] [--steps N] [--batch B]\n' +
       '            (--data: images/ + labels/ [+ instances/], or NVlabs\' coco, ade20k or cityscapes tree as it is;\n' +
       '             or instead of --data, NVlabs\' custom mode: --label_dir <dir> --image_dir <dir> [--instance_dir <dir>])\n' +
-      '            [--backend webgpu|wasm|cpu] [--resume] [--check] [--seed S] [--save_every K] [--sample_every K] [--log_every K]\n' +
+      '            [--backend auto|webgpu|wasm|cpu] [--resume] [--check] [--seed S] [--save_every K] [--sample_every K] [--log_every K]\n' +
       '            [--lr --beta1 --beta2 --no_TTUR --niter --niter_decay] [--preprocess_mode M --load_size L --no_flip]\n' +
       '            [--label_set name] [--max_pixels N] [model options for training from scratch: --ngf --crop_size --spade_hidden --use_vae ...]',
     options: { ...(TRAIN_FLAGS as Record<string, OptionSpec>), ...modelOptions() },
     run: train,
     tensors: true,
+    defaultBackend: 'auto',
   },
   info: {
     summary: 'print the options, parameter counts and label set of a checkpoint',
@@ -109,11 +112,12 @@ const COMMANDS: Record<string, Command> = {
     usage:
       'spade bench [forward|train] [--config toy|toy128|small|coco|all (comma list)] [--backend wasm,cpu,webgpu]\n' +
       '            [--checkpoint <c> [--opt opt.txt]] [--runs N] [--batch B] [--browser] [--no_torch] [--max_row_s S] [--json <file>]\n' +
-      '            [--cached_modulation]   (forward: + cached-modulation and 16-px brush-stroke frames)',
+      '            [--cached_modulation]   (forward: + cached-modulation and 16-px brush-stroke frames)\n' +
+      '            [--profile]   (webgpu: GPU work per step/frame, and host ms on Dawn\'s null backend)',
     options: {
       config: { type: 'string' }, checkpoint: { type: 'string' }, runs: { type: 'string' }, batch: { type: 'string' }, json: { type: 'string' },
       browser: { type: 'boolean' }, no_torch: { type: 'boolean' }, max_row_s: { type: 'string' }, worker: { type: 'string' }, ...modelOptions(),
-      cached_modulation: { type: 'boolean' },
+      cached_modulation: { type: 'boolean' }, profile: { type: 'boolean' },
     },
     run: bench,
     // Each row runs in its own process with its own backend (--backend is a list here).
@@ -145,7 +149,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(cmd.usage + '\n');
       return 0;
     }
-    const backend = cmd.tensors ? await selectBackend(values.backend as string | undefined) : 'none';
+    const backend = cmd.tensors ? await selectBackend(values.backend as string | undefined, cmd.defaultBackend) : 'none';
     const ctx: CommandContext = {
       values,
       positionals: parsed.positionals,

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import type { Job, JobResult } from './measure';
 import { runProcess } from './run_process';
 
-export async function runWorker(job: Job, jobFile: string, timeoutS: number): Promise<JobResult> {
+export async function runWorker<R = JobResult>(job: Job, jobFile: string, timeoutS: number): Promise<R> {
   fs.writeFileSync(jobFile, JSON.stringify(job));
   const resultFile = `${jobFile}.result.json`;
   fs.rmSync(resultFile, { force: true });
@@ -15,7 +15,7 @@ export async function runWorker(job: Job, jobFile: string, timeoutS: number): Pr
   // Measure a true first run: no Mesa shader cache from earlier processes.
   const env = { ...process.env, MESA_SHADER_CACHE_DISABLE: 'true' };
   const r = await runProcess(process.execPath, args, { timeoutS, env });
-  if (r.code === 0 && fs.existsSync(resultFile)) return JSON.parse(fs.readFileSync(resultFile, 'utf8')) as JobResult;
+  if (r.code === 0 && fs.existsSync(resultFile)) return JSON.parse(fs.readFileSync(resultFile, 'utf8')) as R;
   const last = r.stderrTail.trim().split('\n').filter((l) => !/^\s+at /.test(l)).pop() ?? '';
   throw new Error(r.timedOut ? `timed out after ${timeoutS} s` : last.replace(/^spade: (internal error: )?/, '') || `exit ${r.code}`);
 }

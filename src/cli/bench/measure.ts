@@ -24,6 +24,8 @@ export interface Job {
   runs: number;
   /** forward: also write the output (N, H, W, 3) here. */
   out?: string;
+  /** Count the GPU work and time the host on Dawn's null backend instead (profile_job.ts). */
+  profile?: boolean;
 }
 
 export interface JobResult {
@@ -38,7 +40,7 @@ export interface JobResult {
 }
 
 
-function readArray(file: string) {
+export function readArray(file: string) {
   return readNpy(readInput(file, 'bench input'), file, { finite: true });
 }
 
@@ -113,6 +115,8 @@ async function train(model: SpadeModel, job: Job, backendInfo: string): Promise<
   const labels = labelBatch(job.inputs);
   const img = readArray(job.inputs.images);
   const images = tf.tensor4d(img.data, img.shape as [number, number, number, number]);
+  // A G-only checkpoint (the default model) trains with fresh E and D, as `spade train` does.
+  model.addTrainingNets(0);
   const stepper = trainStepper(model, labels, images);
   const times: number[] = [];
   const losses: Record<string, number>[] = [];

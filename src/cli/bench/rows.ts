@@ -31,6 +31,19 @@ export interface BenchRow {
   /** Set instead of the numbers when the combination was not run or failed. */
   skipped?: string;
   note?: string;
+  /** --profile (webgpu): the GPU work of one steady-state step or frame (profile_rows.ts). */
+  dispatches?: number;
+  uploads?: number;
+  upload_bytes?: number;
+  submits?: number;
+  readbacks?: number;
+  pipelines_compiled?: number;
+  /** Host ms per step or frame on Dawn's null backend (no GPU work). */
+  null_host_ms?: number;
+  /** Dispatches per shader. */
+  programs?: Record<string, number>;
+  /** GPU ms per TF.js kernel from timestamp queries, where the adapter has them (profile_job.ts). */
+  kernel_ms?: Record<string, number>;
 }
 
 export interface BenchDocument {

@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { runProcess } from './run_process';
 
 export const PYTHON = process.env.SPADE_PYTHON ?? '/usr/bin/python3';
+/** Where torch_spade.py runs: cpu, or cuda on a GPU machine (scripts/bench_gpu.mjs sets it). */
+export const TORCH_DEVICE = process.env.SPADE_TORCH_DEVICE ?? 'cpu';
 
 /** bench/torch_spade.py beside the bundle's folder (dist/) or the source tree (src/cli/bench/). */
 export function torchScript(): string | null {
@@ -32,7 +34,7 @@ export function torchStatus(): { ok: true; version: string } | { ok: false; reas
 export async function runTorch(mode: string, args: string[], timeoutS: number): Promise<Record<string, unknown>> {
   const script = torchScript();
   if (!script) throw new Error('bench/torch_spade.py not found');
-  const r = await runProcess(PYTHON, [script, mode, ...args], { timeoutS, keepStdout: true });
+  const r = await runProcess(PYTHON, [script, mode, ...args, '--device', TORCH_DEVICE], { timeoutS, keepStdout: true });
   if (r.code === 0) {
     try {
       return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Record<string, unknown>;

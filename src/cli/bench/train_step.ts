@@ -6,11 +6,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SpadeModel } from '../../model/model';
 import type { LabelBatch } from '../../model/preprocess';
-import { SpadeTrainer } from '../../model/train/trainer';
+import { SpadeTrainer, type QueuedStep } from '../../model/train/trainer';
 import { makeTrainOptions } from '../../model/train/options';
 
 export interface TrainStepper {
   step(): Promise<Record<string, number>>;
+  /** A step that is queued and whose losses are not read (a step that does not log). */
+  queue(): QueuedStep;
   dispose(): void;
 }
 
@@ -23,6 +25,9 @@ export function trainStepper(model: SpadeModel, labels: LabelBatch, images: tf.T
   return {
     async step() {
       return { ...(await trainer.trainStep({ labels, images: pixels }, 'bench batch')) };
+    },
+    queue() {
+      return trainer.queueStep({ labels, images: pixels }, 'bench batch');
     },
     dispose() {
       trainer.dispose();

@@ -4,6 +4,8 @@
  * weights when /usr/bin/python3 has torch. Prints a Markdown table; --json writes the rows.
  * --cached_modulation adds, per config and backend, the modulation cache's and the
  * dirty-region renderer's frames next to a full frame (src/bench/live.ts).
+ * --profile adds, to each webgpu row, the GPU work of one step or frame and its host time on
+ * Dawn's null backend (src/cli/bench/profile_job.ts).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,12 +17,15 @@ import type { CommandContext } from '../command_context';
 import { CONFIG_NAMES, benchConfig, generatorMacs, trainStepMacs } from '../bench/configs';
 import { rewriteCheckpoint, writeBenchInputs, writeRandomCheckpoint, type BenchInputs } from '../bench/inputs';
 import { runJob, type Job, type JobResult } from '../bench/measure';
+import { runProfileJob } from '../bench/profile_job';
 import { runWorker } from '../bench/child';
-import { runTorch, torchStatus } from '../bench/torch_runner';
+import { TORCH_DEVICE, runTorch, torchStatus } from '../bench/torch_runner';
 import { BROWSER_BACKENDS, runBrowserLive, runBrowserRows } from '../bench/browser';
 import { NODE_BENCH_BACKENDS } from '../bench/node_backend';
 import { fillRatios, markdownTable, type BenchDocument, type BenchRow } from '../bench/rows';
 import { liveRows, liveTable, type LiveRow } from '../../bench/live';
+import type { ProfileResult } from '../bench/profile_job';
+import { profileFields, profileTable } from '../bench/profile_rows';
 import { SPADEGenerator } from '../../model/networks/generator';
 import { numel } from '../../model/checkpoint/host_tensor';
 import type { SpadeConfig } from '../../model/config';
@@ -41,7 +46,8 @@ export async function bench(ctx: CommandContext): Promise<void> {
   const runs = intFlag(v.runs, 'runs', 3, 1);
   const batch = intFlag(v.batch, 'batch', 1, 1);
   const maxRowS = intFlag(v.max_row_s, 'max_row_s', 300, 1);
-  const backends = listFlag(v.backend as string | undefined, 'wasm,webgpu', [...NODE_BENCH_BACKENDS], 'backend');
+  const profile = v.profile === true;
+  const backends = listFlag(v.backend as string | undefined, profile ? 'webgpu' : 'wasm,webgpu', [...NODE_BENCH_BACKENDS], 'backend');
   const checkpoint = v.checkpoint as string | undefined;
   const defaultConfigs = mode === 'train' ? 'toy128,small' : 'small,coco';
   const configs = checkpoint ? [path.basename(checkpoint)] : listFlag(v.config as string | undefined, defaultConfigs, CONFIG_NAMES, 'config', ['toy128', 'small', 'coco']);
@@ -87,18 +93,29 @@ export async function bench(ctx: CommandContext): Promise<void> {
       };
 
       for (const backend of backends) {
+        // The null backend does no GPU work, so a profile runs even where the timed row is skipped.
+        const profiled = async (row: BenchRow): Promise<BenchRow> => {
+          if (!profile || backend !== 'webgpu') return row;
+          progress(`${name} × ${backend}: counting GPU work on Dawn's null backend (${runs} runs)…`);
+          try {
+            const p = await runWorker<ProfileResult>({ kind: mode, backend, inputs, runs, profile: true }, path.join(tmp, `profile-${name}-${backend}.json`), 600);
+            return { ...row, ...profileFields(p) };
+          } catch (e) {
+            return { ...row, note: `${row.note ? row.note + '; ' : ''}profile failed (${oneLine(e)})` };
+          }
+        };
         const slow = tooSlow(backend);
         if (slow) {
-          record(skippedRow(base, backend, 'tfjs', slow));
+          record(await profiled(skippedRow(base, backend, 'tfjs', slow)));
           continue;
         }
         progress(`${name} × ${backend} (${mode}, ${runs} runs)…`);
         const job: Job = { kind: mode, backend, inputs, runs };
         try {
           const r = await runWorker(job, path.join(tmp, `job-${name}-${backend}.json`), Math.max(600, estimate(backend) * 4));
-          record(resultRow(base, backend, r));
+          record(await profiled(resultRow(base, backend, r)));
         } catch (e) {
-          record(skippedRow(base, backend, 'tfjs', `failed (${oneLine(e)})`));
+          record(await profiled(skippedRow(base, backend, 'tfjs', `failed (${oneLine(e)})`)));
         }
         if (cachedModulation) {
           progress(`${name} × ${backend}: cached modulation and 16-px strokes (${runs} runs)…`);
@@ -130,7 +147,7 @@ export async function bench(ctx: CommandContext): Promise<void> {
       }
       if (torch.ok) {
         const slow = tooSlow('pytorch');
-        if (slow) record(skippedRow(base, 'pytorch-cpu', 'pytorch', slow));
+        if (slow) record(skippedRow(base, `pytorch-${TORCH_DEVICE}`, 'pytorch', slow));
         else {
           progress(`${name} × PyTorch ${torch.version} CPU…`);
           record(await torchRow(base, mode, inputs, runs, estimate('pytorch')));
@@ -142,6 +159,7 @@ export async function bench(ctx: CommandContext): Promise<void> {
   }
   ctx.log(markdownTable(document(rows).rows));
   if (live.length) ctx.log('\n' + liveTable(live));
+  if (profile) ctx.log('\n' + profileTable(rows));
   if (json) {
     save();
     ctx.log(`wrote ${json}`);
@@ -183,19 +201,19 @@ async function torchRow(base: RowBase, mode: 'forward' | 'train', inputs: BenchI
     if (mode === 'forward') {
       if (inputs.z) args.push('--z', inputs.z);
       const r = await runTorch('forward', [...args, '--runs', String(runs)], Math.max(600, estimateS * 4));
-      return { ...base, backend: 'pytorch-cpu', runtime: 'pytorch', fwd_ms_median: r.fwd_ms_median as number, fwd_ms_cold: r.fwd_ms_cold as number, peak_mb: r.peak_mb as number, peak_kind: 'rss', ratio_vs_pytorch: null, note: `torch ${r.torch}, ${r.threads} threads` };
+      return { ...base, backend: `pytorch-${TORCH_DEVICE}`, runtime: 'pytorch', fwd_ms_median: r.fwd_ms_median as number, fwd_ms_cold: r.fwd_ms_cold as number, peak_mb: r.peak_mb as number, peak_kind: 'rss', ratio_vs_pytorch: null, note: `torch ${r.torch}, ${r.threads} threads` };
     }
     const r = await runTorch('train', [...args, '--images', inputs.images, '--steps', String(runs + 1)], Math.max(600, estimateS * 4));
-    return { ...base, backend: 'pytorch-cpu', runtime: 'pytorch', fwd_ms_median: r.step_ms_median as number, fwd_ms_cold: r.step_ms_cold as number, peak_mb: r.peak_mb as number, peak_kind: 'rss', ratio_vs_pytorch: null, note: `torch ${r.torch}, ${r.threads} threads` };
+    return { ...base, backend: `pytorch-${TORCH_DEVICE}`, runtime: 'pytorch', fwd_ms_median: r.step_ms_median as number, fwd_ms_cold: r.step_ms_cold as number, peak_mb: r.peak_mb as number, peak_kind: 'rss', ratio_vs_pytorch: null, note: `torch ${r.torch}, ${r.threads} threads` };
   } catch (e) {
-    return skippedRow(base, 'pytorch-cpu', 'pytorch', `failed (${oneLine(e)})`);
+    return skippedRow(base, `pytorch-${TORCH_DEVICE}`, 'pytorch', `failed (${oneLine(e)})`);
   }
 }
 
 /** Inside the child process: one measurement, result written beside the job file. */
 async function worker(jobFile: string): Promise<void> {
   const job = JSON.parse(fs.readFileSync(jobFile, 'utf8')) as Job;
-  const result = await runJob(job);
+  const result = job.profile ? await runProfileJob(job) : await runJob(job);
   fs.writeFileSync(`${jobFile}.result.json`, JSON.stringify(result));
 }
 

@@ -11,10 +11,11 @@ import { SingleBar } from 'cli-progress';
 import { makeConfig, type SpadeConfig } from '../../model/config';
 import { SpadeInputError } from '../../model/errors';
 import { SpadeModel } from '../../model/model';
+import { autoBackendNote } from '../backend';
 import { readCheckpoint, writeCheckpoint, type SpadeCheckpoint } from '../../model/checkpoint/spade_checkpoint';
 import { labelSetFor, type LabelSet } from '../../model/io/label_sets';
 import type { PreprocessMode } from '../../model/data/augment';
-import { SpadeTrainer, type StepLosses } from '../../model/train/trainer';
+import { SpadeTrainer, type QueuedStep, type StepLosses } from '../../model/train/trainer';
 import { makeTrainOptions, ratesAt, type TrainOptions } from '../../model/train/options';
 import { configFrom, loadCheckpointFile, maxPixelsFrom } from '../load';
 import { readInput } from '../files';
@@ -70,6 +71,9 @@ function num(v: unknown, flag: string): number | undefined {
 const PREPROCESS_MODES = ['resize_and_crop', 'crop', 'scale_width', 'scale_width_and_crop', 'scale_shortside', 'scale_shortside_and_crop', 'fixed', 'none'];
 
 export async function train(ctx: CommandContext): Promise<number> {
+  // The run's first line: which backend `auto` took, and why.
+  const auto = autoBackendNote();
+  if (auto) ctx.log(auto);
   const v = ctx.values;
   const layout = layoutFromFlags(v);
   const data = layout.source.root;
@@ -250,14 +254,22 @@ async function trainLocked(
   const t0 = Date.now();
   bar?.start(steps, startStep, { speed: '-', losses: '' });
   ctx.log(`training ${steps - startStep} step${steps - startStep === 1 ? '' : 's'} on ${ctx.backend} (batch ${batch}, ${report.pairs.length} pairs, ${model.config.crop_size}px), writing to ${outDir}`);
+  // Only a logging step's losses are read back (one readback for all of them); the others stay
+  // on the device and are dropped, so those steps never wait for the GPU.
   try {
     while (trainer.step < steps && !stop) {
       const b = loader.next(batch);
-      const losses = await trainer.trainStep({ labels: b.labels, images: b.images }, data);
-      const done = trainer.step;
+      const queued = trainer.queueStep({ labels: b.labels, images: b.images }, data);
+      const done = queued.step;
+      let losses: StepLosses | undefined;
+      try {
+        if (done % logEvery === 0 || done === steps) losses = await queued.read();
+      } finally {
+        queued.dispose();
+      }
       const elapsed = (Date.now() - t0) / 1000;
       const speed = (done - startStep) / Math.max(elapsed, 1e-6);
-      if (done % logEvery === 0 || done === steps) {
+      if (losses) {
         const rates = ratesAt(options, done - 1);
         run!.appendMetrics({
           step: done,
@@ -270,8 +282,8 @@ async function trainLocked(
           ...roundLosses(losses),
         });
         if (!bar) ctx.log(`step ${done}/${steps}  ${speed.toFixed(2)} steps/s  ${formatLosses(losses)}`);
-      }
-      bar?.update(done, { speed: speed.toFixed(2), losses: formatLosses(losses) });
+        bar?.update(done, { speed: speed.toFixed(2), losses: formatLosses(losses) });
+      } else bar?.update(done);
       // On wasm/cpu a step never waits on I/O, so without this the signal handlers would not run.
       await new Promise((resolve) => setImmediate(resolve));
       if (done % sampleEvery === 0 || done === steps) await sample();

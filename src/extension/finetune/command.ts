@@ -82,7 +82,7 @@ export async function fineTune(deps: FineTuneDeps, given?: FineTuneArgs): Promis
 
 function fromArgs(a: FineTuneArgs, current: string): Record<string, unknown> {
   const checkpoint = a.checkpoint === undefined ? current : a.checkpoint ?? undefined;
-  return stripUndefined({ type: TASK_TYPE, data: a.data, out: a.out, checkpoint, opt: a.opt ?? optBeside(checkpoint), steps: a.steps, batch: a.batch, backend: a.backend, resume: a.resume, args: a.args });
+  return stripUndefined({ type: TASK_TYPE, data: a.data, out: a.out, checkpoint, opt: a.opt ?? optBeside(checkpoint), steps: a.steps, batch: a.batch, backend: a.backend ?? 'auto', resume: a.resume, args: a.args });
 }
 
 async function ask(deps: FineTuneDeps, folder: string, current: string): Promise<Record<string, unknown> | undefined> {

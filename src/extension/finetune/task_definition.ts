@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { SpadeInputError } from '../../model/errors';
 
 export const TASK_TYPE = 'spade';
-export const BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
+/** auto: webgpu on a hardware adapter, else wasm (spade train's default). */
+export const BACKENDS = ['webgpu', 'wasm', 'cpu', 'auto'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 export interface SpadeTaskDefinition {

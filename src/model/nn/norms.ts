@@ -1,13 +1,15 @@
 /**
  * BatchNorm2d and InstanceNorm2d as PyTorch defines them (eps 1e-5, momentum 0.1).
  * BatchNorm train mode normalises with the biased batch variance and updates the running
- * variance with the unbiased one; eval mode uses the running statistics.
+ * variance with the unbiased one; eval mode uses the running statistics. On WebGPU the
+ * statistics come from webgpu_moments.ts, elsewhere from tf.moments.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Ctx } from './context';
 import type { ParamSpec } from './params';
 import { stopGradient } from './ops';
 import { SpadeInputError } from '../errors';
+import { canComputeMomentsOnWebGPU, channelMoments } from './webgpu_moments';
 
 const EPS = 1e-5;
 const MOMENTUM = 0.1;
@@ -54,7 +56,7 @@ export class BatchNorm2d implements Norm {
       if (count < 2) {
         throw new SpadeInputError(`BatchNorm ${k} needs more than one value per channel in train mode (batch ${n}, ${h}x${w})`);
       }
-      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      const { mean, variance } = canComputeMomentsOnWebGPU() ? channelMoments(x, false) : tf.moments(x, [0, 1, 2]);
       y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS)));
       const m = stopGradient(mean);
       const unbiased = tf.mul(stopGradient(variance), count / (count - 1));
@@ -82,7 +84,7 @@ export class InstanceNorm2d implements Norm {
   }
 
   forward(_ctx: Ctx, x: tf.Tensor4D): tf.Tensor4D {
-    const { mean, variance } = tf.moments(x, [1, 2], true);
+    const { mean, variance } = canComputeMomentsOnWebGPU() ? channelMoments(x, true) : tf.moments(x, [1, 2], true);
     return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS)));
   }
 

@@ -12,7 +12,25 @@ const stopGradientOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) 
   return { value: tf.clone(x), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.zerosLike(dy as tf.Tensor) };
 });
 export function stopGradient<T extends tf.Tensor>(x: T): T {
+  if (tf.getBackend() === 'webgpu') return offTape(() => tf.clone(x));
   return stopGradientOp(x) as T;
+}
+
+/**
+ * Runs f as if nested in another kernel, so the gradient tape does not record it: its result
+ * is a constant to the backward pass, which then computes nothing for it (a customGrad with a
+ * zero gradient still sends zeros back through everything upstream). Used on WebGPU, where each
+ * of those dispatches is host time; elsewhere the customGrad above keeps the ops checked
+ * against NVlabs' trainer.
+ */
+export function offTape<T>(f: () => T): T {
+  const state = (tf.engine() as unknown as { state: { kernelDepth: number } }).state;
+  state.kernelDepth++;
+  try {
+    return f();
+  } finally {
+    state.kernelDepth--;
+  }
 }
 
 /** Zero padding per side of an NHWC tensor: (top, bottom) and (left, right). */
@@ -28,13 +46,15 @@ export type ConvPadding = number | ExplicitPadding;
  * three: XNNPACK on wasm adds the bias in its accumulators (256² convs took 28-52 % less time
  * than conv + add + relu in a micro-benchmark; README, Live painting), and on WebGPU/WebGL it
  * saves two dispatches and two passes over the output. The sum is rounded differently (float32
- * noise), so eval mode fuses everywhere and train mode never does: its gradients stay the ones
- * checked against NVlabs' trainer.
+ * noise), so eval mode fuses everywhere and train mode only on WebGPU: elsewhere its gradients
+ * stay the ones checked against NVlabs' trainer.
  */
 export function conv2d(x: tf.Tensor4D, kernelHWIO: tf.Tensor, stride: number, pad: ConvPadding, bias?: tf.Tensor, opts: { relu?: boolean; fused?: boolean } = {}): tf.Tensor4D {
   const padding: ExplicitPadding | 'valid' = typeof pad !== 'number' ? pad : pad === 0 ? 'valid' : [[0, 0], [pad, pad], [pad, pad], [0, 0]];
   const filter = kernelHWIO as tf.Tensor4D;
-  if (opts.fused) return tf.fused.conv2d({ x, filter, strides: stride, pad: padding, bias, activation: opts.relu ? 'relu' : 'linear' });
+  // On WebGPU train mode fuses too: each dispatch saved there is host time (issue 16); the
+  // parity-checked gradients are those of cpu and wasm, which stay unfused.
+  if (opts.fused || (bias && tf.getBackend() === 'webgpu')) return tf.fused.conv2d({ x, filter, strides: stride, pad: padding, bias, activation: opts.relu ? 'relu' : 'linear' });
   let y = tf.conv2d(x, filter, stride, padding);
   if (bias) y = tf.add(y, bias);
   return opts.relu ? tf.relu(y) : y;

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Ctx } from './context';
 import type { ParamSpec } from './params';
 import { stopGradient } from './ops';
+import { canNormalizeOnWebGPU, normalizeDetached } from './webgpu_normalize';
 
 const EPS = 1e-12;
 
@@ -25,6 +26,11 @@ export function spectralSpecs(key: string, weightShape: number[], gain: number):
 
 function normalize(t: tf.Tensor): tf.Tensor {
   return tf.div(t, tf.maximum(tf.norm(t), EPS));
+}
+
+/** normalize(t) with no gradient: one WebGPU dispatch there (webgpu_normalize.ts), the composed ops elsewhere. */
+function detachedNormalize(t: tf.Tensor): tf.Tensor {
+  return canNormalizeOnWebGPU() ? normalizeDetached(t, EPS) : stopGradient(normalize(t));
 }
 
 /** weight_orig (TF layout) as PyTorch's (out, -1) matrix, flattened in OIHW order. */
@@ -44,8 +50,8 @@ export function spectralWeight(ctx: Ctx, key: string): tf.Tensor {
   let v = ctx.p(`${key}.weight_v`);
   if (ctx.training) {
     // reshape, not squeeze: a 1-channel conv has u of shape [1], which squeeze would drop.
-    v = stopGradient(normalize(tf.reshape(tf.matMul(wMat, tf.reshape(u, [-1, 1]), true, false), [-1])));
-    u = stopGradient(normalize(tf.reshape(tf.matMul(wMat, tf.reshape(v, [-1, 1])), [-1])));
+    v = detachedNormalize(tf.reshape(tf.matMul(wMat, tf.reshape(u, [-1, 1]), true, false), [-1]));
+    u = detachedNormalize(tf.reshape(tf.matMul(wMat, tf.reshape(v, [-1, 1])), [-1]));
     ctx.setBuffer(`${key}.weight_u`, u);
     ctx.setBuffer(`${key}.weight_v`, v);
   }

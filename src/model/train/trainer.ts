@@ -23,6 +23,8 @@ import { semanticInput, type LabelBatch } from '../preprocess';
 import { seededNormal } from '../random';
 import type { NamedTensors } from '../checkpoint/host_tensor';
 import { Adam } from './adam';
+import { installScalarConstants } from '../nn/webgpu_constants';
+import { registerWebGPUGradients } from '../nn/webgpu_gradients';
 import { ratesAt, type TrainOptions } from './options';
 
 export interface TrainBatch {
@@ -41,6 +43,14 @@ export interface StepLosses {
 }
 
 type DOut = tf.Tensor[][];
+
+/** A step whose work is queued: its losses can be read (and checked) later, or dropped. */
+export interface QueuedStep {
+  /** The step's number, counting from 1 (trainer.step once it was queued). */
+  readonly step: number;
+  read(): Promise<StepLosses>;
+  dispose(): void;
+}
 
 /**
  * Where the reparameterization noise comes from: by default a seeded generator keyed by the
@@ -74,6 +84,8 @@ export class SpadeTrainer {
     const { params } = model;
     if (!model.D || !params.D) throw new Error('internal: SpadeTrainer needs a discriminator (call addTrainingNets)');
     if (model.config.use_vae && (!model.E || !params.E)) throw new Error('internal: use_vae needs an encoder (call addTrainingNets)');
+    installScalarConstants();
+    registerWebGPUGradients();
     this.optG = new Adam('G', params.G);
     if (params.E) this.optE = new Adam('E', params.E);
     this.optD = new Adam('D', params.D);
@@ -81,27 +93,53 @@ export class SpadeTrainer {
 
   /** Runs one G step and one D step on the batch; returns the losses of that step. */
   async trainStep(batch: TrainBatch, source = 'training batch'): Promise<StepLosses> {
+    const queued = this.queueStep(batch, source);
+    try {
+      return await queued.read();
+    } finally {
+      queued.dispose();
+    }
+  }
+
+  /**
+   * Encodes one G step and one D step and returns without waiting for them: on a GPU the host
+   * can queue the next step while this one runs. The losses stay on the device, in one tensor,
+   * until read() (one readback for all of them), or are dropped unread by dispose().
+   */
+  queueStep(batch: TrainBatch, source = 'training batch'): QueuedStep {
     const { labels, images } = batch;
     const { n, h, w } = labels;
     if (images.length !== n * h * w * 3) throw new SpadeInputError(`image batch has ${images.length} values, expected ${n}x${h}x${w}x3`, source);
     const rates = ratesAt(this.options, this.step);
     const seg = semanticInput(this.model.config, labels, source);
     const real = tf.tensor4d(images, [n, h, w, 3]);
+    let named: Array<[string, tf.Scalar]>;
     try {
       const g = this.generatorStep(seg, real, rates.lrG, rates.beta1, rates.beta2);
       const d = this.discriminatorStep(seg, real, rates.lrD, rates.beta1, rates.beta2);
-      const values = await Promise.all([...g, ...d].map(async ([name, t]) => [name, (await t.data())[0]] as const));
-      for (const [, t] of [...g, ...d]) t.dispose();
-      this.step++;
-      const losses = Object.fromEntries(values) as unknown as StepLosses;
-      for (const [name, v] of values) {
-        if (!Number.isFinite(v)) throw new Error(`training diverged at step ${this.step}: ${name} is ${v}`);
-      }
-      return losses;
+      named = [...g, ...d];
     } finally {
       seg.dispose();
       real.dispose();
     }
+    const all = tf.stack(named.map(([, t]) => t));
+    for (const [, t] of named) t.dispose();
+    this.step++;
+    const step = this.step;
+    return {
+      step,
+      async read(): Promise<StepLosses> {
+        const values = await all.data();
+        const losses = Object.fromEntries(named.map(([name], i) => [name, values[i]])) as unknown as StepLosses;
+        for (const [name, v] of Object.entries(losses)) {
+          if (!Number.isFinite(v)) throw new Error(`training diverged at step ${step}: ${name} is ${v}`);
+        }
+        return losses;
+      },
+      dispose() {
+        all.dispose();
+      },
+    };
   }
 
   private get gan(): GanMode {

@@ -1,0 +1,135 @@
+/**
+ * Per-channel mean and (biased) variance of an NHWC tensor on WebGPU, over N, H and W (batch
+ * norm) or over H and W per sample (instance norm), without the transposes TF.js makes to bring
+ * reduced axes last: one workgroup per output value reads its channel with a stride. Two
+ * dispatches forward (mean, then the mean of squared deviations, as tf.moments computes them)
+ * and a few elementwise ones backward (tf.customGrad), where tf.moments costs many more.
+ *
+ * Only for tfjs-backend-webgpu (registered on first use); other backends keep tf.moments
+ * (norms.ts), so wasm/cpu results do not change.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+
+const MEAN_KERNEL = 'SpadeChannelMean';
+const VAR_KERNEL = 'SpadeChannelVariance';
+const BACKEND = 'webgpu';
+const FLAG = 'SPADE_WEBGPU_MOMENTS';
+const THREADS = 64;
+
+interface ProgramRunner {
+  runWebGPUProgram(program: WebGPUProgram, inputs: TensorInfo[], dtype: 'float32', uniforms?: Array<{ type: 'int32'; data: number[] }>): TensorInfo;
+}
+
+function isProgramRunner(b: KernelBackend): b is KernelBackend & ProgramRunner {
+  return typeof (b as Partial<ProgramRunner>).runWebGPUProgram === 'function';
+}
+
+/** x viewed as (groups, count, channels); the output is (groups, channels), one workgroup each. */
+class ChannelReduceProgram implements WebGPUProgram {
+  readonly variableNames: string[];
+  readonly uniforms = 'count : i32, channels : i32,';
+  readonly workgroupSize: [number, number, number] = [THREADS, 1, 1];
+  readonly size = true;
+  readonly outputShape: number[];
+  readonly dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  shaderKey: string;
+
+  constructor(
+    readonly squaredDeviation: boolean,
+    groups: number,
+    channels: number,
+  ) {
+    this.variableNames = squaredDeviation ? ['x', 'mean'] : ['x'];
+    this.outputShape = [groups * channels];
+    this.dispatch = [groups * channels, 1, 1];
+    this.shaderKey = `spadeChannelReduce_${squaredDeviation}`;
+  }
+
+  getUserCode(): string {
+    const term = this.squaredDeviation ? 'let d = x[base + m * uniforms.channels] - mu; s = s + d * d;' : 's = s + x[base + m * uniforms.channels];';
+    return `
+      var<workgroup> partial : array<f32, ${THREADS}>;
+      fn main(index : i32) {
+        let out = i32(workgroupId.x);
+        let lid = i32(localId.x);
+        let g = out / uniforms.channels;
+        let c = out % uniforms.channels;
+        let base = g * uniforms.count * uniforms.channels + c;
+        ${this.squaredDeviation ? 'let mu = mean[out];' : ''}
+        var s = 0.0;
+        for (var m = lid; m < uniforms.count; m = m + ${THREADS}) {
+          ${term}
+        }
+        partial[lid] = s;
+        workgroupBarrier();
+        for (var stride = ${THREADS / 2}; stride > 0; stride = stride / 2) {
+          if (lid < stride) {
+            partial[lid] = partial[lid] + partial[lid + stride];
+          }
+          workgroupBarrier();
+        }
+        if (lid == 0) {
+          result[out] = partial[0] / f32(uniforms.count);
+        }
+      }`;
+  }
+}
+
+function reduceKernel(squaredDeviation: boolean): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    if (!isProgramRunner(backend as KernelBackend)) throw new Error('channel moments run only on tfjs-backend-webgpu');
+    const { groups, count, channels } = attrs as unknown as { groups: number; count: number; channels: number };
+    const ins = inputs as Record<string, TensorInfo>;
+    const program = new ChannelReduceProgram(squaredDeviation, groups, channels);
+    const uniforms = [{ type: 'int32' as const, data: [count] }, { type: 'int32' as const, data: [channels] }];
+    return (backend as unknown as ProgramRunner).runWebGPUProgram(program, squaredDeviation ? [ins.x, ins.mean] : [ins.x], 'float32', uniforms);
+  };
+}
+
+tf.env().registerFlag(FLAG, () => (typeof process !== 'undefined' ? process.env?.[FLAG] !== '0' : true));
+
+let registered = false;
+
+/** Whether channelMoments runs here (registering its kernels on first use). */
+export function canComputeMomentsOnWebGPU(): boolean {
+  if (tf.getBackend() !== BACKEND || !isProgramRunner(tf.backend()) || !tf.env().getBool(FLAG)) return false;
+  if (!registered) {
+    if (!tf.getKernel(MEAN_KERNEL, BACKEND)) tf.registerKernel({ kernelName: MEAN_KERNEL, backendName: BACKEND, kernelFunc: reduceKernel(false) });
+    if (!tf.getKernel(VAR_KERNEL, BACKEND)) tf.registerKernel({ kernelName: VAR_KERNEL, backendName: BACKEND, kernelFunc: reduceKernel(true) });
+    registered = true;
+  }
+  return true;
+}
+
+/**
+ * tf.moments(x, [0, 1, 2]) (perSample false: shapes (C)) or tf.moments(x, [1, 2], true)
+ * (perSample true: shapes (N, 1, 1, C)). Call only when canComputeMomentsOnWebGPU() is true.
+ */
+export function channelMoments(x: tf.Tensor4D, perSample: boolean): { mean: tf.Tensor; variance: tf.Tensor } {
+  const [n, h, w, c] = x.shape;
+  const groups = perSample ? n : 1;
+  const count = perSample ? h * w : n * h * w;
+  const statShape = perSample ? [n, 1, 1, c] : [c];
+  const attrs = { groups, count, channels: c } as unknown as tf.NamedAttrMap;
+  // Two single-output customGrads (TF.js allows no more): the mean's gradient is dy / count; the
+  // variance's, 2 (x - mean) dy / count for x and zero for the mean (deviations sum to zero).
+  const meanOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor4D;
+    const value = tf.reshape(tf.engine().runKernel(MEAN_KERNEL, { x: input } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor, statShape);
+    return { value, gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.broadcastTo(tf.div(dy as tf.Tensor, count), input.shape) };
+  });
+  const varOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, mu] = args as tf.Tensor[];
+    const flatMean = tf.reshape(mu, [groups * c]);
+    const value = tf.reshape(tf.engine().runKernel(VAR_KERNEL, { x: input, mean: flatMean } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor, statShape);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [tf.mul(tf.sub(input, mu), tf.mul(dy as tf.Tensor, 2 / count)), tf.zerosLike(mu)],
+    };
+  });
+  const mean = meanOp(x);
+  return { mean, variance: varOp(x, mean) };
+}

@@ -1,0 +1,98 @@
+/**
+ * x / max(||x||, eps) for a vector, in one WebGPU dispatch: one workgroup sums the squares in
+ * shared memory and divides. Composed from TF.js ops (tf.norm, maximum, div) this is six
+ * dispatches, and spectral norm's power iteration normalizes twice per layer per forward.
+ *
+ * Only for tfjs-backend-webgpu (registered on first use), and only detached: the result is off
+ * the gradient tape, as spectral norm's u and v do (PyTorch computes them under no_grad). Every
+ * other backend keeps the composed ops (spectral_norm.ts), so wasm/cpu results do not change.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { offTape } from './ops';
+
+export const KERNEL_NAME = 'SpadeL2NormalizeDetached';
+const BACKEND = 'webgpu';
+const FLAG = 'SPADE_WEBGPU_NORMALIZE';
+const THREADS = 256;
+
+interface ProgramRunner {
+  runWebGPUProgram(program: WebGPUProgram, inputs: TensorInfo[], dtype: 'float32', uniforms?: Array<{ type: 'float32'; data: number[] }>): TensorInfo;
+}
+
+function isProgramRunner(b: KernelBackend): b is KernelBackend & ProgramRunner {
+  return typeof (b as Partial<ProgramRunner>).runWebGPUProgram === 'function';
+}
+
+class L2NormalizeProgram implements WebGPUProgram {
+  readonly variableNames = ['x'];
+  readonly uniforms = 'eps : f32,';
+  readonly workgroupSize: [number, number, number] = [THREADS, 1, 1];
+  readonly size = true;
+  readonly outputShape: number[];
+  readonly dispatchLayout = { x: [0] };
+  dispatch: [number, number, number] = [1, 1, 1];
+  shaderKey = 'spadeL2Normalize';
+
+  constructor(n: number) {
+    this.outputShape = [n];
+  }
+
+  getUserCode(): string {
+    // The halving loop's bounds are constants, so every barrier is reached by the whole group.
+    return `
+      var<workgroup> partial : array<f32, ${THREADS}>;
+      fn main(index : i32) {
+        let lid = i32(localId.x);
+        var s = 0.0;
+        for (var k = lid; k < uniforms.size; k = k + ${THREADS}) {
+          let a = x[k];
+          s = s + a * a;
+        }
+        partial[lid] = s;
+        workgroupBarrier();
+        for (var stride = ${THREADS / 2}; stride > 0; stride = stride / 2) {
+          if (lid < stride) {
+            partial[lid] = partial[lid] + partial[lid + stride];
+          }
+          workgroupBarrier();
+        }
+        let d = max(sqrt(partial[0]), uniforms.eps);
+        for (var k = lid; k < uniforms.size; k = k + ${THREADS}) {
+          setOutputAtIndex(k, x[k] / d);
+        }
+      }`;
+  }
+}
+
+const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x } = inputs as Record<string, TensorInfo>;
+  if (!isProgramRunner(backend as KernelBackend)) throw new Error(`${KERNEL_NAME} runs only on tfjs-backend-webgpu`);
+  const n = x.shape.reduce((a, b) => a * b, 1);
+  const eps = (attrs as { eps: number }).eps;
+  return (backend as unknown as ProgramRunner).runWebGPUProgram(new L2NormalizeProgram(n), [x], 'float32', [{ type: 'float32', data: [eps] }]);
+};
+
+tf.env().registerFlag(FLAG, () => (typeof process !== 'undefined' ? process.env?.[FLAG] !== '0' : true));
+
+let registered = false;
+
+/** Whether the fused, detached normalize runs here (registering it on first use). */
+export function canNormalizeOnWebGPU(): boolean {
+  if (tf.getBackend() !== BACKEND || !isProgramRunner(tf.backend()) || !tf.env().getBool(FLAG)) return false;
+  if (!registered) {
+    if (!tf.getKernel(KERNEL_NAME, BACKEND)) tf.registerKernel({ kernelName: KERNEL_NAME, backendName: BACKEND, kernelFunc });
+    registered = true;
+  }
+  return true;
+}
+
+/** stopGradient(x / max(||x||, eps)) over all of x. Call only when canNormalizeOnWebGPU() is true. */
+export function normalizeDetached(x: tf.Tensor, eps: number): tf.Tensor {
+  // Off the tape: no node, and no zero gradient computed for it on the way back.
+  return offTape(() => {
+    const flat = tf.engine().runKernel(KERNEL_NAME, { x: tf.reshape(x, [-1]) } as unknown as tf.NamedTensorMap, { eps } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    return tf.reshape(flat, x.shape);
+  });
+}
