@@ -13,22 +13,14 @@
  * (`spade bench forward`, README) compares the two with SPADE_FUSED_MODULATION=0.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { canRunPrograms, runProgram } from './webgpu_program';
 
 export const KERNEL_NAME = 'SpadeModulate';
 const BACKEND = 'webgpu';
 const FLAG = 'SPADE_FUSED_MODULATION';
 export const LEAKY_SLOPE = 0.2;
-
-/** The part of WebGPUBackend this kernel uses. */
-interface ProgramRunner {
-  runWebGPUProgram(program: WebGPUProgram, inputs: TensorInfo[], dtype: 'float32', uniforms?: Array<{ type: 'float32' | 'int32'; data: number[] }>): TensorInfo;
-}
-
-function isProgramRunner(b: KernelBackend): b is KernelBackend & ProgramRunner {
-  return typeof (b as Partial<ProgramRunner>).runWebGPUProgram === 'function';
-}
 
 /** One thread per 4 channels (vec4 loads) when the channel count allows it, else per value. */
 class SpadeModulateProgram implements WebGPUProgram {
@@ -72,7 +64,6 @@ class SpadeModulateProgram implements WebGPUProgram {
 
 const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, mean, invstd, gamma, beta } = inputs as Record<string, TensorInfo>;
-  if (!isProgramRunner(backend as KernelBackend)) throw new Error(`${KERNEL_NAME} runs only on tfjs-backend-webgpu`);
   const channels = x.shape[x.shape.length - 1];
   const program = new SpadeModulateProgram(x.shape, channels);
   const leaky = (attrs as { leaky?: boolean }).leaky ? 1 : 0;
@@ -81,7 +72,7 @@ const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
     { type: 'int32' as const, data: [leaky] },
     { type: 'float32' as const, data: [LEAKY_SLOPE] },
   ];
-  return (backend as unknown as ProgramRunner).runWebGPUProgram(program, [x, mean, invstd, gamma, beta], 'float32', uniforms);
+  return runProgram(backend, KERNEL_NAME, program, [x, mean, invstd, gamma, beta], uniforms);
 };
 
 // On by default; in Node SPADE_FUSED_MODULATION=0 turns it off (the benchmark's A/B rows).
@@ -91,7 +82,7 @@ let registered = false;
 
 /** Whether the current backend can run the fused kernel (registering it on first use). */
 export function canFuseModulation(): boolean {
-  if (tf.getBackend() !== BACKEND || !isProgramRunner(tf.backend()) || !tf.env().getBool(FLAG)) return false;
+  if (tf.getBackend() !== BACKEND || !canRunPrograms(tf.backend()) || !tf.env().getBool(FLAG)) return false;
   if (!registered) {
     if (!tf.getKernel(KERNEL_NAME, BACKEND)) tf.registerKernel({ kernelName: KERNEL_NAME, backendName: BACKEND, kernelFunc });
     registered = true;

@@ -11,7 +11,7 @@ import type { NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
 let registered = false;
 
 function expanded(dy: Tensor, x: Tensor, attrs: NamedAttrMap): Tensor {
-  const axes = tf.util.parseAxisParam((attrs as unknown as { axis: number | number[] }).axis, x.shape);
+  const axes = tf.util.parseAxisParam((attrs as { axis: number | number[] }).axis, x.shape);
   const shape = x.shape.slice();
   for (const a of axes) shape[a] = 1;
   return tf.reshape(dy, shape);

@@ -9,22 +9,15 @@
  * (norms.ts), so wasm/cpu results do not change.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { canRunPrograms, runProgram } from './webgpu_program';
 
 const MEAN_KERNEL = 'SpadeChannelMean';
 const VAR_KERNEL = 'SpadeChannelVariance';
 const BACKEND = 'webgpu';
 const FLAG = 'SPADE_WEBGPU_MOMENTS';
 const THREADS = 64;
-
-interface ProgramRunner {
-  runWebGPUProgram(program: WebGPUProgram, inputs: TensorInfo[], dtype: 'float32', uniforms?: Array<{ type: 'int32'; data: number[] }>): TensorInfo;
-}
-
-function isProgramRunner(b: KernelBackend): b is KernelBackend & ProgramRunner {
-  return typeof (b as Partial<ProgramRunner>).runWebGPUProgram === 'function';
-}
 
 /** x viewed as (groups, count, channels); the output is (groups, channels), one workgroup each. */
 class ChannelReduceProgram implements WebGPUProgram {
@@ -80,12 +73,11 @@ class ChannelReduceProgram implements WebGPUProgram {
 
 function reduceKernel(squaredDeviation: boolean): KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    if (!isProgramRunner(backend as KernelBackend)) throw new Error('channel moments run only on tfjs-backend-webgpu');
-    const { groups, count, channels } = attrs as unknown as { groups: number; count: number; channels: number };
+    const { groups, count, channels } = attrs as { groups: number; count: number; channels: number };
     const ins = inputs as Record<string, TensorInfo>;
     const program = new ChannelReduceProgram(squaredDeviation, groups, channels);
     const uniforms = [{ type: 'int32' as const, data: [count] }, { type: 'int32' as const, data: [channels] }];
-    return (backend as unknown as ProgramRunner).runWebGPUProgram(program, squaredDeviation ? [ins.x, ins.mean] : [ins.x], 'float32', uniforms);
+    return runProgram(backend, 'channel moments', program, squaredDeviation ? [ins.x, ins.mean] : [ins.x], uniforms);
   };
 }
 
@@ -95,7 +87,7 @@ let registered = false;
 
 /** Whether channelMoments runs here (registering its kernels on first use). */
 export function canComputeMomentsOnWebGPU(): boolean {
-  if (tf.getBackend() !== BACKEND || !isProgramRunner(tf.backend()) || !tf.env().getBool(FLAG)) return false;
+  if (tf.getBackend() !== BACKEND || !canRunPrograms(tf.backend()) || !tf.env().getBool(FLAG)) return false;
   if (!registered) {
     if (!tf.getKernel(MEAN_KERNEL, BACKEND)) tf.registerKernel({ kernelName: MEAN_KERNEL, backendName: BACKEND, kernelFunc: reduceKernel(false) });
     if (!tf.getKernel(VAR_KERNEL, BACKEND)) tf.registerKernel({ kernelName: VAR_KERNEL, backendName: BACKEND, kernelFunc: reduceKernel(true) });
@@ -113,18 +105,18 @@ export function channelMoments(x: tf.Tensor4D, perSample: boolean): { mean: tf.T
   const groups = perSample ? n : 1;
   const count = perSample ? h * w : n * h * w;
   const statShape = perSample ? [n, 1, 1, c] : [c];
-  const attrs = { groups, count, channels: c } as unknown as tf.NamedAttrMap;
+  const attrs: tf.NamedAttrMap = { groups, count, channels: c };
   // Two single-output customGrads (TF.js allows no more): the mean's gradient is dy / count; the
   // variance's, 2 (x - mean) dy / count for x and zero for the mean (deviations sum to zero).
   const meanOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const input = args[0] as tf.Tensor4D;
-    const value = tf.reshape(tf.engine().runKernel(MEAN_KERNEL, { x: input } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor, statShape);
+    const value = tf.reshape(tf.engine().runKernel(MEAN_KERNEL, { x: input }, attrs) as tf.Tensor, statShape);
     return { value, gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.broadcastTo(tf.div(dy as tf.Tensor, count), input.shape) };
   });
   const varOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, mu] = args as tf.Tensor[];
     const flatMean = tf.reshape(mu, [groups * c]);
-    const value = tf.reshape(tf.engine().runKernel(VAR_KERNEL, { x: input, mean: flatMean } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor, statShape);
+    const value = tf.reshape(tf.engine().runKernel(VAR_KERNEL, { x: input, mean: flatMean }, attrs) as tf.Tensor, statShape);
     return {
       value,
       gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [tf.mul(tf.sub(input, mu), tf.mul(dy as tf.Tensor, 2 / count)), tf.zerosLike(mu)],

@@ -8,22 +8,15 @@
  * other backend keeps the composed ops (spectral_norm.ts), so wasm/cpu results do not change.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { offTape } from './ops';
+import { canRunPrograms, runProgram } from './webgpu_program';
 
 export const KERNEL_NAME = 'SpadeL2NormalizeDetached';
 const BACKEND = 'webgpu';
 const FLAG = 'SPADE_WEBGPU_NORMALIZE';
 const THREADS = 256;
-
-interface ProgramRunner {
-  runWebGPUProgram(program: WebGPUProgram, inputs: TensorInfo[], dtype: 'float32', uniforms?: Array<{ type: 'float32'; data: number[] }>): TensorInfo;
-}
-
-function isProgramRunner(b: KernelBackend): b is KernelBackend & ProgramRunner {
-  return typeof (b as Partial<ProgramRunner>).runWebGPUProgram === 'function';
-}
 
 class L2NormalizeProgram implements WebGPUProgram {
   readonly variableNames = ['x'];
@@ -68,10 +61,9 @@ class L2NormalizeProgram implements WebGPUProgram {
 
 const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x } = inputs as Record<string, TensorInfo>;
-  if (!isProgramRunner(backend as KernelBackend)) throw new Error(`${KERNEL_NAME} runs only on tfjs-backend-webgpu`);
   const n = x.shape.reduce((a, b) => a * b, 1);
   const eps = (attrs as { eps: number }).eps;
-  return (backend as unknown as ProgramRunner).runWebGPUProgram(new L2NormalizeProgram(n), [x], 'float32', [{ type: 'float32', data: [eps] }]);
+  return runProgram(backend, KERNEL_NAME, new L2NormalizeProgram(n), [x], [{ type: 'float32', data: [eps] }]);
 };
 
 tf.env().registerFlag(FLAG, () => (typeof process !== 'undefined' ? process.env?.[FLAG] !== '0' : true));
@@ -80,7 +72,7 @@ let registered = false;
 
 /** Whether the fused, detached normalize runs here (registering it on first use). */
 export function canNormalizeOnWebGPU(): boolean {
-  if (tf.getBackend() !== BACKEND || !isProgramRunner(tf.backend()) || !tf.env().getBool(FLAG)) return false;
+  if (tf.getBackend() !== BACKEND || !canRunPrograms(tf.backend()) || !tf.env().getBool(FLAG)) return false;
   if (!registered) {
     if (!tf.getKernel(KERNEL_NAME, BACKEND)) tf.registerKernel({ kernelName: KERNEL_NAME, backendName: BACKEND, kernelFunc });
     registered = true;
@@ -92,7 +84,7 @@ export function canNormalizeOnWebGPU(): boolean {
 export function normalizeDetached(x: tf.Tensor, eps: number): tf.Tensor {
   // Off the tape: no node, and no zero gradient computed for it on the way back.
   return offTape(() => {
-    const flat = tf.engine().runKernel(KERNEL_NAME, { x: tf.reshape(x, [-1]) } as unknown as tf.NamedTensorMap, { eps } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const flat = tf.engine().runKernel(KERNEL_NAME, { x: tf.reshape(x, [-1]) }, { eps }) as tf.Tensor;
     return tf.reshape(flat, x.shape);
   });
 }

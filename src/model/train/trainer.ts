@@ -130,7 +130,8 @@ export class SpadeTrainer {
       step,
       async read(): Promise<StepLosses> {
         const values = await all.data();
-        const losses = Object.fromEntries(named.map(([name], i) => [name, values[i]])) as unknown as StepLosses;
+        const losses = {} as StepLosses;
+        named.forEach(([name], i) => (losses[name as keyof StepLosses] = values[i]));
         for (const [name, v] of Object.entries(losses)) {
           if (!Number.isFinite(v)) throw new Error(`training diverged at step ${step}: ${name} is ${v}`);
         }

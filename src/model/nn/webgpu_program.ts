@@ -1,0 +1,25 @@
+/**
+ * Running a WGSL program of our own on tfjs-backend-webgpu: the one method of its backend that
+ * our kernels (fused SPADE modulation, normalize, channel moments) call, which its public types
+ * do not expose.
+ */
+import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+
+export type Uniforms = Array<{ type: 'float32' | 'int32'; data: number[] }>;
+
+interface ProgramRunner {
+  runWebGPUProgram(program: WebGPUProgram, inputs: TensorInfo[], dtype: 'float32', uniforms?: Uniforms): TensorInfo;
+}
+
+/** Whether `backend` can run our programs (tfjs-backend-webgpu's backend). */
+export function canRunPrograms(backend: KernelBackend | object): boolean {
+  return typeof (backend as Partial<ProgramRunner>).runWebGPUProgram === 'function';
+}
+
+/** program's float32 output on `backend`; `kernel` names the caller when the backend is not webgpu. */
+export function runProgram(backend: object, kernel: string, program: WebGPUProgram, inputs: TensorInfo[], uniforms?: Uniforms): TensorInfo {
+  const runner = backend as Partial<ProgramRunner>;
+  if (typeof runner.runWebGPUProgram !== 'function') throw new Error(`${kernel} runs only on tfjs-backend-webgpu`);
+  return runner.runWebGPUProgram(program, inputs, 'float32', uniforms);
+}
