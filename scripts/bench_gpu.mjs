@@ -80,7 +80,11 @@ for (const config of configs) {
   // Counts on the null backend, then GPU time per kernel on the real adapter (timestamp queries).
   const counts = bench(`profile-${config}`, ['train', '--profile', '--config', config, '--backend', 'webgpu', '--runs', '2', '--no_torch']);
   const timed = bench(`kernels-${config}`, ['train', '--profile', '--config', config, '--backend', 'webgpu', '--runs', '1', '--no_torch'], { ...adapter, SPADE_PROFILE_KERNEL_MS: '1' });
-  kernels.push({ config, counts: counts.find((r) => r.dispatches !== undefined), kernel_ms: timed.find((r) => r.kernel_ms)?.kernel_ms });
+  kernels.push({
+    config,
+    counts: counts.find((r) => r.dispatches !== undefined),
+    kernel_ms: timed.find((r) => r.kernel_ms)?.kernel_ms,
+  });
 }
 
 const fmt = (x, d = 0) => (x === null || x === undefined ? '–' : Number(x).toFixed(d));

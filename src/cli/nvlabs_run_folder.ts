@@ -38,7 +38,13 @@ export function readRunFolder(dir: string, config: SpadeConfig | undefined): Spa
   if (!config && fs.existsSync(optFile)) config = parseOptTxt(readText(optFile, 'opt.txt'), optFile);
   if (!config) throw new SpadeInputError(`NVlabs run folder has no ${RUN_FOLDER_FILES.opt}: give the options with --opt`, dir);
   const bytes = new Map<string, Uint8Array>();
-  for (const name of [RUN_FOLDER_FILES.G, RUN_FOLDER_FILES.D, RUN_FOLDER_FILES.E, RUN_FOLDER_FILES.iter, RUN_FOLDER_FILES.labelSet]) {
+  for (const name of [
+    RUN_FOLDER_FILES.G,
+    RUN_FOLDER_FILES.D,
+    RUN_FOLDER_FILES.E,
+    RUN_FOLDER_FILES.iter,
+    RUN_FOLDER_FILES.labelSet,
+  ]) {
     if (name === RUN_FOLDER_FILES.E && !config.use_vae) continue;
     if (fs.existsSync(pathOf(name))) bytes.set(name, readInput(pathOf(name), name));
   }

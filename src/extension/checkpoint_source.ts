@@ -38,7 +38,9 @@ export function configuredCheckpointUri(extensionUri: vscode.Uri): vscode.Uri {
 /** Reads and checks a checkpoint; throws SpadeInputError (naming the file) when it is bad. */
 export async function loadCheckpoint(uri: vscode.Uri): Promise<LoadedCheckpoint> {
   if (uri.scheme === 'file' && isRunFolderPath(uri.fsPath)) {
-    const { name, bytes, ck } = await readRunFolderForPreview(uri.fsPath, (file, what) => readOrExplain(vscode.Uri.file(file), what));
+    const { name, bytes, ck } = await readRunFolderForPreview(uri.fsPath, (file, what) =>
+      readOrExplain(vscode.Uri.file(file), what),
+    );
     const model = { labelNc: ck.config.label_nc, containDontcare: ck.config.contain_dontcare_label };
     return { uri, info: { name, bytes }, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E };
   }
@@ -53,7 +55,8 @@ export async function loadCheckpoint(uri: vscode.Uri): Promise<LoadedCheckpoint>
   const ck = readCheckpoint(bytes, name, { config });
   // A training run's checkpoint also holds D and the optimizer state, many times the size of G;
   // the previews need only G (and E), and every reload sends the bytes to each webview.
-  const forPreview = ck.nets.D || ck.extra.size ? writeCheckpoint({ ...ck, nets: { G: ck.nets.G, E: ck.nets.E }, extra: new Map() }) : bytes;
+  const forPreview =
+    ck.nets.D || ck.extra.size ? writeCheckpoint({ ...ck, nets: { G: ck.nets.G, E: ck.nets.E }, extra: new Map() }) : bytes;
   const model = { labelNc: ck.config.label_nc, containDontcare: ck.config.contain_dontcare_label };
   return { uri, info: { name, bytes: forPreview, optTxt }, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E };
 }
@@ -71,9 +74,17 @@ async function readOrExplain(uri: vscode.Uri, what: string): Promise<Uint8Array>
  * a webview; a plain Uint8Array travels as binary.
  */
 export function plainBytes(b: Uint8Array): Uint8Array {
-  return Object.getPrototypeOf(b) === Uint8Array.prototype ? b : new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  return Object.getPrototypeOf(b) === Uint8Array.prototype
+    ? b
+    : new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
 export function labelSetInfo(set: LabelSet): LabelSetInfo {
-  return { name: set.name, names: [...set.names], colors: set.colors.map((c) => [c[0], c[1], c[2]]), dontcareId: set.dontcareId, idOffset: set.idOffset ?? 0 };
+  return {
+    name: set.name,
+    names: [...set.names],
+    colors: set.colors.map((c) => [c[0], c[1], c[2]]),
+    dontcareId: set.dontcareId,
+    idOffset: set.idOffset ?? 0,
+  };
 }

@@ -44,8 +44,14 @@ export class LabelMapDocument implements vscode.CustomDocument {
     this.diskBytes = bytes;
   }
 
-  static async open(uri: vscode.Uri, backupId: string | undefined, labelSet: LabelSet, maxPixels: number): Promise<LabelMapDocument> {
-    const decode = (bytes: Uint8Array, name: string) => decodeLabelMap(bytes, name, { palette: filePalette(labelSet), maxPixels });
+  static async open(
+    uri: vscode.Uri,
+    backupId: string | undefined,
+    labelSet: LabelSet,
+    maxPixels: number,
+  ): Promise<LabelMapDocument> {
+    const decode = (bytes: Uint8Array, name: string) =>
+      decodeLabelMap(bytes, name, { palette: filePalette(labelSet), maxPixels });
     const name = uri.path.split('/').pop() ?? uri.toString();
     const disk = await vscode.workspace.fs.readFile(uri);
     // A hot-exit backup holds the unsaved PNG; the file itself may have changed since.
@@ -116,7 +122,10 @@ export class LabelMapDocument implements vscode.CustomDocument {
     try {
       await writeAtomic(target, bytes);
     } catch (e) {
-      throw new SpadeInputError(`cannot save here: ${writeProblem(e)}`, target.scheme === 'file' ? target.fsPath : target.toString());
+      throw new SpadeInputError(
+        `cannot save here: ${writeProblem(e)}`,
+        target.scheme === 'file' ? target.fsPath : target.toString(),
+      );
     } finally {
       this.savingBytes = undefined;
     }

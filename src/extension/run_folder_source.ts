@@ -28,14 +28,22 @@ export interface RunFolderPreview {
 }
 
 /** `read` reads a file of the folder (the host passes vscode.workspace.fs; tests pass node:fs). */
-export async function readRunFolderForPreview(dir: string, read: (file: string, what: string) => Promise<Uint8Array>): Promise<RunFolderPreview> {
+export async function readRunFolderForPreview(
+  dir: string,
+  read: (file: string, what: string) => Promise<Uint8Array>,
+): Promise<RunFolderPreview> {
   const name = path.basename(path.resolve(dir));
   const pathOf = (file: string) => (file ? `${name}/${file}` : name);
-  const optTxt = new TextDecoder().decode(await read(path.join(dir, RUN_FOLDER_FILES.opt), 'opt.txt (an NVlabs run folder needs one)'));
+  const optTxt = new TextDecoder().decode(
+    await read(path.join(dir, RUN_FOLDER_FILES.opt), 'opt.txt (an NVlabs run folder needs one)'),
+  );
   const config = parseOptTxt(optTxt, pathOf(RUN_FOLDER_FILES.opt));
   // D only trains; the previews need G, and E for style encoding.
   const bytes = new Map<string, Uint8Array>();
-  bytes.set(RUN_FOLDER_FILES.G, await read(path.join(dir, RUN_FOLDER_FILES.G), `${RUN_FOLDER_FILES.G} (an NVlabs run folder needs one)`));
+  bytes.set(
+    RUN_FOLDER_FILES.G,
+    await read(path.join(dir, RUN_FOLDER_FILES.G), `${RUN_FOLDER_FILES.G} (an NVlabs run folder needs one)`),
+  );
   for (const file of [RUN_FOLDER_FILES.E, RUN_FOLDER_FILES.labelSet]) {
     if (fs.existsSync(path.join(dir, file))) bytes.set(file, await read(path.join(dir, file), file));
   }

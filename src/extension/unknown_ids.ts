@@ -32,7 +32,8 @@ export function findUnknownIds(
   for (let i = 0, k = 0; i < mapped.ids.length; i++) if (mapped.ids[i] < 0) indices[k++] = i;
   // The eraser's id: it must itself fit (a set may name a dontcare id the model has no channel for).
   const dc = labelSet.dontcareId;
-  const dontcareId = dc !== null && mapIdsToModel([dc], labelSet, model.labelNc, model.containDontcare).invalid.length === 0 ? dc : null;
+  const dontcareId =
+    dc !== null && mapIdsToModel([dc], labelSet, model.labelNc, model.containDontcare).invalid.length === 0 ? dc : null;
   const classes = model.labelNc + (model.containDontcare ? 1 : 0);
   const what = `${fileName}: label ids outside the model's ${classes} classes: ${formatIdCounts(mapped.invalid)}; ${n} pixel${n === 1 ? '' : 's'} in all.`;
   const next = dontcareId !== null

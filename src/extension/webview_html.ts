@@ -20,11 +20,18 @@ export function makeNonce(): string {
  * the extension host's environment (SPADE_TEST_HOOKS=1): no setting, workspace file or
  * message can.
  */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, backend: BackendPreference, testHooks = false): string {
+export function webviewHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  backend: BackendPreference,
+  testHooks = false,
+): string {
   const nonce = makeNonce();
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
   const worker = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'worker.js'));
-  const wasmFiles = Object.fromEntries(WASM_FILES.map((f) => [f, webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', f)).toString()]));
+  const wasmFiles = Object.fromEntries(
+    WASM_FILES.map((f) => [f, webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', f)).toString()]),
+  );
   const src = webview.cspSource;
   const csp = [
     "default-src 'none'",

@@ -82,7 +82,10 @@ export class InferenceClient {
     this.currentLoad = this.nextLoad++;
     this.sentAt.clear();
     this.latestAnswered = this.latestSent;
-    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+    const own =
+      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+        ? bytes
+        : bytes.slice();
     this.send({ type: 'load', loadId: this.currentLoad, name, bytes: own, optTxt }, [own.buffer as ArrayBuffer]);
   }
 
@@ -149,7 +152,15 @@ export class InferenceClient {
         // Requests up to this one are answered or were skipped.
         for (const id of this.sentAt.keys()) if (id <= m.frameId) this.sentAt.delete(id);
         if (t0 === undefined) return; // from before a model change
-        this.events.onFrame({ rgba: m.rgba, width: m.width, height: m.height, latencyMs: performance.now() - t0, computeMs: m.computeMs, backend: m.backend, tensors: m.tensors });
+        this.events.onFrame({
+          rgba: m.rgba,
+          width: m.width,
+          height: m.height,
+          latencyMs: performance.now() - t0,
+          computeMs: m.computeMs,
+          backend: m.backend,
+          tensors: m.tensors,
+        });
         return;
       }
       case 'frameError':

@@ -31,7 +31,8 @@ export class LabelPalette {
     this.labelSet = toLabelSet(info);
     const off = info.idOffset;
     this.classes = info.names.map((name, k) => entry(k + off, name, info.colors[k] ?? UNKNOWN_RGB));
-    this.dontcare = info.dontcareId === null ? null : entry(info.dontcareId, fileIdName(this.labelSet, info.dontcareId), [0, 0, 0]);
+    this.dontcare =
+      info.dontcareId === null ? null : entry(info.dontcareId, fileIdName(this.labelSet, info.dontcareId), [0, 0, 0]);
     for (const c of this.classes) this.byId.set(c.fileId, c);
     if (this.dontcare && !this.byId.has(this.dontcare.fileId)) this.byId.set(this.dontcare.fileId, this.dontcare);
     this.lut = new Uint32Array(LUT_SIZE).fill(pack(UNKNOWN_RGB));

@@ -78,7 +78,10 @@ test('reference generator through zip .pth, legacy .pth and converted safetensor
   assert.ok(a.some((v, i) => Math.abs(v - b[i]) > 1e-3), 'style code changes the output');
   // The same style as an 8-bit PNG goes through the decoder the webview worker uses too.
   const stylePng = path.join(tmp, 'style.png');
-  fs.writeFileSync(stylePng, encodePng({ width: w, height: h, channels: 3, depth: 8, data: Uint8Array.from(hwc, (v) => Math.round(((v + 1) / 2) * 255)) }));
+  fs.writeFileSync(
+    stylePng,
+    encodePng({ width: w, height: h, channels: 3, depth: 8, data: Uint8Array.from(hwc, (v) => Math.round(((v + 1) / 2) * 255)) }),
+  );
   const styledPng = path.join(tmp, 'styled-png.npy');
   assert.equal(spade('synth', '--checkpoint', st, '--label', label, '--style', stylePng, '-o', styledPng).code, 0);
   const c8 = readNpy(new Uint8Array(fs.readFileSync(styledPng)), styledPng).data;

@@ -56,7 +56,8 @@ async function runReference(backend: 'cpu' | 'wasm', opts: { steps?: number; ski
     },
     onGradients: (step, grads) => {
       if (step !== 0) return;
-      for (const [key, g] of grads) if (key in reference.grads0) grads0.set(key, tf.tidy(() => toTorchLayout(g)).dataSync() as Float32Array);
+      for (const [key, g] of grads)
+        if (key in reference.grads0) grads0.set(key, tf.tidy(() => toTorchLayout(g)).dataSync() as Float32Array);
     },
   });
   const grads0 = new Map<string, Float32Array>();
@@ -77,7 +78,8 @@ async function runReference(backend: 'cpu' | 'wasm', opts: { steps?: number; ski
       // terms of real and fake cancel while every D output is inside the margin), and Adam turns
       // float noise there into a ±lr step in either implementation, which moves the D outputs by
       // ~3e-4. So later losses are compared at 1e-3 on the scale of D's outputs (about 1).
-      const ok = s === 0 ? Math.abs(v - want) <= 1e-4 * Math.abs(want) + 2e-5 : Math.abs(v - want) <= 1e-3 * Math.max(Math.abs(want), 1);
+      const ok =
+        s === 0 ? Math.abs(v - want) <= 1e-4 * Math.abs(want) + 2e-5 : Math.abs(v - want) <= 1e-3 * Math.max(Math.abs(want), 1);
       assert.ok(ok, `${backend} step ${s} ${name}: ${v} vs NVlabs ${want}`);
     }
   }

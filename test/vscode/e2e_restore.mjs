@@ -79,7 +79,7 @@ export async function driveHideShow(ctx) {
   await frame.locator(`#class-list .class-item[data-id="${cls.id}"]`).click();
   await setSlider(frame, '#brush-size', 20);
   const maskBefore = await canvasStats(frame, '#mask-canvas', FULL);
-  let st = await readStatus(frame);
+  const st = await readStatus(frame);
   await paintLine(page, frame, [0.1, 0.5], [0.9, 0.5]);
   await until('the mask to change under the stroke', 10_000, async () => diffCount(maskBefore, await canvasStats(frame, '#mask-canvas', FULL)) > 0);
   await dirtyTab.first().waitFor({ timeout: 60_000 }).catch(() => fail('the tab did not turn dirty after the stroke'));
@@ -97,7 +97,7 @@ export async function driveHideShow(ctx) {
   const want = { tool: 'fill', brushSize: '20', classId: cls.id, seed: '4242', view: 'overlay', overlay: true, opacity: '35', filter: filterText, shown };
   const before = await uiState(frame);
   if (!sameState(before, want)) fail(`the controls did not take the changes: ${JSON.stringify(before)}, wanted ${JSON.stringify(want)}`);
-  st = await settledFrame(ctx, frame, st.frames, 'a picture for seed 4242 and the stroke');
+  await settledFrame(ctx, frame, st.frames, 'a picture for seed 4242 and the stroke');
   const mask = await canvasStats(frame, '#mask-canvas', FULL);
   const out = await canvasStats(frame, '#output-canvas', FULL);
   await shot('before-hide');
@@ -115,7 +115,7 @@ export async function driveHideShow(ctx) {
   // 3. Back to the label map: a new webview, restored.
   await page.locator('.tabs-container .tab', { hasText: path.basename(ctx.sample) }).first().click();
   frame = await findFrame(page, '#status', 60_000).catch(() => fail('no SPADE webview after switching back to the label map tab'));
-  st = await settledFrame(ctx, frame, 0, 'a picture in the re-created webview');
+  await settledFrame(ctx, frame, 0, 'a picture in the re-created webview');
   R.showToImage = ms(t0);
   const after = await uiState(frame);
   if (!sameState(after, want)) fail(`UI state not restored after hide/show: ${JSON.stringify(after)}, wanted ${JSON.stringify(want)}`);
@@ -176,7 +176,22 @@ function changedSince(dir, before) {
 }
 
 export async function driveHotExit(ctx) {
-  const { page, backend, sample, userData, T, shot, until, canvasStats, diffCount, fail, readStatus, findFrame, paintLine, sha, dirtyTab } = ctx;
+  const {
+    page,
+    backend,
+    sample,
+    userData,
+    T,
+    shot,
+    until,
+    canvasStats,
+    diffCount,
+    fail,
+    findFrame,
+    paintLine,
+    sha,
+    dirtyTab,
+  } = ctx;
   let frame = ctx.frame;
   const R = (T.hotExit = {});
   const disk = sha(sample);

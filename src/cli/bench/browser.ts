@@ -42,13 +42,36 @@ function serve(files: Map<string, string>): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-export async function runBrowserRows(base: RowBase, backends: readonly string[], inputs: BenchInputs, runs: number, timeoutS: (backend: string) => number): Promise<BenchRow[]> {
-  const skip = (backend: string, why: string): BenchRow => ({ ...base, backend, runtime: 'tfjs', fwd_ms_median: null, fwd_ms_cold: null, peak_mb: null, peak_kind: null, ratio_vs_pytorch: null, skipped: why });
+export async function runBrowserRows(
+  base: RowBase,
+  backends: readonly string[],
+  inputs: BenchInputs,
+  runs: number,
+  timeoutS: (backend: string) => number,
+): Promise<BenchRow[]> {
+  const skip = (backend: string, why: string): BenchRow => ({
+    ...base,
+    backend,
+    runtime: 'tfjs',
+    fwd_ms_median: null,
+    fwd_ms_cold: null,
+    peak_mb: null,
+    peak_kind: null,
+    ratio_vs_pytorch: null,
+    skipped: why,
+  });
   return (await runPages(backends, inputs, runs, false, timeoutS)).map(({ backend, result: r, version, error }) =>
     r
       ? {
-          ...base, backend, runtime: 'tfjs', fwd_ms_median: median(r.ms_all.length ? r.ms_all : [r.ms_cold]), fwd_ms_cold: r.ms_cold,
-          peak_mb: r.tensor_peak_mb, peak_kind: r.tensor_peak_mb === null ? null : 'tensors', tensor_peak_mb: r.tensor_peak_mb, ratio_vs_pytorch: null,
+          ...base,
+          backend,
+          runtime: 'tfjs',
+          fwd_ms_median: median(r.ms_all.length ? r.ms_all : [r.ms_cold]),
+          fwd_ms_cold: r.ms_cold,
+          peak_mb: r.tensor_peak_mb,
+          peak_kind: r.tensor_peak_mb === null ? null : 'tensors',
+          tensor_peak_mb: r.tensor_peak_mb,
+          ratio_vs_pytorch: null,
           note: `Chromium ${version}: ${r.backend_info}`,
         }
       : skip(backend, error!),
@@ -60,7 +83,14 @@ export async function runBrowserRows(base: RowBase, backends: readonly string[],
  * (src/bench/live.ts), so each stroke frame is also checked against its full frame on
  * WebGL, WebGPU and wasm in the browser. A backend that fails gives no rows, only `onError`.
  */
-export async function runBrowserLive(config: string, backends: readonly string[], inputs: BenchInputs, runs: number, timeoutS: (backend: string) => number, onError: (backend: string, why: string) => void): Promise<LiveRow[]> {
+export async function runBrowserLive(
+  config: string,
+  backends: readonly string[],
+  inputs: BenchInputs,
+  runs: number,
+  timeoutS: (backend: string) => number,
+  onError: (backend: string, why: string) => void,
+): Promise<LiveRow[]> {
   const out: LiveRow[] = [];
   for (const { backend, result, error } of await runPages(backends, inputs, runs, true, timeoutS)) {
     if (result?.live) out.push(...liveRows(config, backend, result.live));
@@ -77,10 +107,17 @@ interface PageOutcome {
 }
 
 /** Runs the page's job on each backend, in a fresh browser each. */
-async function runPages(backends: readonly string[], inputs: BenchInputs, runs: number, live: boolean, timeoutS: (backend: string) => number): Promise<PageOutcome[]> {
+async function runPages(
+  backends: readonly string[],
+  inputs: BenchInputs,
+  runs: number,
+  live: boolean,
+  timeoutS: (backend: string) => number,
+): Promise<PageOutcome[]> {
   const script = pageScript();
   if (!script) return backends.map((backend) => ({ backend, error: 'skipped (dist/bench_page.js missing: npm run build)' }));
-  if (!fs.existsSync(CHROMIUM)) return backends.map((backend) => ({ backend, error: `skipped (${CHROMIUM} not found: apt-get install chromium)` }));
+  if (!fs.existsSync(CHROMIUM))
+    return backends.map((backend) => ({ backend, error: `skipped (${CHROMIUM} not found: apt-get install chromium)` }));
   let chromium: typeof import('playwright-core').chromium;
   try {
     ({ chromium } = await import('playwright-core'));
@@ -89,13 +126,21 @@ async function runPages(backends: readonly string[], inputs: BenchInputs, runs: 
   }
   const files = new Map<string, string>([['/bench_page.js', script]]);
   // The wasm backend's binaries, which the build copies beside the bundles.
-  for (const f of fs.readdirSync(path.dirname(script)).filter((f) => f.endsWith('.wasm'))) files.set(`/${f}`, path.join(path.dirname(script), f));
+  for (const f of fs.readdirSync(path.dirname(script)).filter((f) => f.endsWith('.wasm')))
+    files.set(`/${f}`, path.join(path.dirname(script), f));
   const url = (file: string | undefined) => {
     if (!file) return undefined;
     files.set(`/f/${path.basename(file)}`, file);
     return `/f/${path.basename(file)}`;
   };
-  const job: Omit<PageJob, 'backend'> = { runs, checkpoint: url(inputs.checkpoint)!, labels: url(inputs.labels)!, instances: url(inputs.instances), z: url(inputs.z), live };
+  const job: Omit<PageJob, 'backend'> = {
+    runs,
+    checkpoint: url(inputs.checkpoint)!,
+    labels: url(inputs.labels)!,
+    instances: url(inputs.instances),
+    z: url(inputs.z),
+    live,
+  };
   const server = await serve(files);
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const outcomes: PageOutcome[] = [];
@@ -109,13 +154,18 @@ async function runPages(backends: readonly string[], inputs: BenchInputs, runs: 
         browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS, env });
         const page = await browser.newPage();
         // The fused SPADE kernel's A/B switch (nn/fused_spade.ts) reaches the page as a TF.js URL flag.
-        await page.goto(process.env.SPADE_FUSED_MODULATION === '0' ? `${origin}/?tfjsflags=SPADE_FUSED_MODULATION:false` : `${origin}/`);
+        await page.goto(
+          process.env.SPADE_FUSED_MODULATION === '0' ? `${origin}/?tfjsflags=SPADE_FUSED_MODULATION:false` : `${origin}/`,
+        );
         const name = backend.replace('browser-', '') as PageJob['backend'];
         let timer: NodeJS.Timeout | undefined;
         const limit = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`timed out after ${timeoutS(backend)} s`)), timeoutS(backend) * 1000);
         });
-        const run = page.evaluate((j) => (globalThis as typeof globalThis & BenchPageGlobal).spadeBench(j), { ...job, backend: name });
+        const run = page.evaluate((j) => (globalThis as typeof globalThis & BenchPageGlobal).spadeBench(j), {
+          ...job,
+          backend: name,
+        });
         const result = (await Promise.race([run, limit]).finally(() => clearTimeout(timer))) as PageResult;
         outcomes.push({ backend, result, version: browser.version() });
       } catch (e) {

@@ -18,7 +18,15 @@ const CONFIGS: BenchConfig[] = [
     name: 'toy',
     // 64² rather than 32²: instance norm over a 1×1 head is undefined (PyTorch refuses it).
     about: '64², label_nc 4, ngf 2, spade_hidden 8 (test size)',
-    options: { label_nc: 4, no_instance: true, ngf: 2, spade_hidden: 8, crop_size: 64, norm_G: 'spectralspadeinstance3x3', ndf: 8 },
+    options: {
+      label_nc: 4,
+      no_instance: true,
+      ngf: 2,
+      spade_hidden: 8,
+      crop_size: 64,
+      norm_G: 'spectralspadeinstance3x3',
+      ndf: 8,
+    },
   },
   {
     // Tiny channels on a 256² grid with batch norm: a 16-px stroke then recomputes crops of the
@@ -38,29 +46,67 @@ const CONFIGS: BenchConfig[] = [
     // label set with dontcare, VAE style input, ngf 16.
     name: 'small',
     about: '256², label_nc 11 + dontcare, ngf 16, spade_hidden 128, use_vae',
-    options: { label_nc: 11, contain_dontcare_label: true, no_instance: true, ngf: 16, spade_hidden: 128, crop_size: 256, use_vae: true },
+    options: {
+      label_nc: 11,
+      contain_dontcare_label: true,
+      no_instance: true,
+      ngf: 16,
+      spade_hidden: 128,
+      crop_size: 256,
+      use_vae: true,
+    },
   },
   {
     // The 256² VAE model whose train step issue 16 cuts down: the default model's options
     // with ngf 32 and spade_hidden 64 (the size timed on an H100).
     name: 'vae256',
     about: '256², label_nc 11 + dontcare, ngf 32, spade_hidden 64, use_vae, ndf 32',
-    options: { label_nc: 11, contain_dontcare_label: true, no_instance: true, ngf: 32, spade_hidden: 64, crop_size: 256, use_vae: true, norm_G: 'spectralspadesyncbatch3x3', ndf: 32 },
+    options: {
+      label_nc: 11,
+      contain_dontcare_label: true,
+      no_instance: true,
+      ngf: 32,
+      spade_hidden: 64,
+      crop_size: 256,
+      use_vae: true,
+      norm_G: 'spectralspadesyncbatch3x3',
+      ndf: 32,
+    },
   },
   {
     // The bundled default model's options (media/models/default.safetensors) with random
     // weights and a discriminator, so PyTorch can run its train step too.
     name: 'default',
     about: '256², label_nc 11 + dontcare, ngf 16, spade_hidden 32, use_vae, ndf 32 (the default model)',
-    options: { label_nc: 11, contain_dontcare_label: true, no_instance: true, ngf: 16, spade_hidden: 32, crop_size: 256, use_vae: true, norm_G: 'spectralspadesyncbatch3x3', ndf: 32 },
+    options: {
+      label_nc: 11,
+      contain_dontcare_label: true,
+      no_instance: true,
+      ngf: 16,
+      spade_hidden: 32,
+      crop_size: 256,
+      use_vae: true,
+      norm_G: 'spectralspadesyncbatch3x3',
+      ndf: 32,
+    },
   },
   {
     // The default model's layers (VAE, batch-norm SPADE, 2 x 4-layer D) with few channels at
     // 64²: it fits the 512 MiB that Dawn's null backend allows, so --profile can time its host
     // work; it runs the same kernels per step as the default model at 256².
     name: 'vae64',
-    about: '64², label_nc 11 + dontcare, ngf 4, spade_hidden 8, use_vae, ndf 8 (the default model\'s layers, few channels)',
-    options: { label_nc: 11, contain_dontcare_label: true, no_instance: true, ngf: 4, spade_hidden: 8, crop_size: 64, use_vae: true, norm_G: 'spectralspadesyncbatch3x3', ndf: 8 },
+    about: "64², label_nc 11 + dontcare, ngf 4, spade_hidden 8, use_vae, ndf 8 (the default model's layers, few channels)",
+    options: {
+      label_nc: 11,
+      contain_dontcare_label: true,
+      no_instance: true,
+      ngf: 4,
+      spade_hidden: 8,
+      crop_size: 64,
+      use_vae: true,
+      norm_G: 'spectralspadesyncbatch3x3',
+      ndf: 8,
+    },
   },
   {
     // NVlabs' COCO-Stuff generator: 182 classes + dontcare + instance edges, ngf 64.

@@ -24,7 +24,15 @@ interface WebGPUBackendLike {
 
 type Fn = (...args: never[]) => unknown;
 
-const zero = (): GpuCounts => ({ dispatches: 0, uploads: 0, upload_bytes: 0, submits: 0, readbacks: 0, pipelines_compiled: 0, programs: {} });
+const zero = (): GpuCounts => ({
+  dispatches: 0,
+  uploads: 0,
+  upload_bytes: 0,
+  submits: 0,
+  readbacks: 0,
+  pipelines_compiled: 0,
+  programs: {},
+});
 
 /** Running totals since the counter was installed; one counter per process. */
 let totals: GpuCounts | undefined;

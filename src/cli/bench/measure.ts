@@ -65,7 +65,15 @@ export async function runJob(job: Job): Promise<JobResult> {
     if (job.kind === 'live') {
       const live = await runLive(model, labelBatch(job.inputs), job, backendInfo, () => process.resourceUsage().maxRSS / 1024);
       const ms = median(live.full_ms);
-      return { backend_info: backendInfo, ms_cold: ms, ms_all: live.full_ms, ms_median: ms, peak_rss_mb: live.peak_rss_mb, tensor_peak_mb: null, live };
+      return {
+        backend_info: backendInfo,
+        ms_cold: ms,
+        ms_all: live.full_ms,
+        ms_median: ms,
+        peak_rss_mb: live.peak_rss_mb,
+        tensor_peak_mb: null,
+        live,
+      };
     }
     return job.kind === 'forward' ? await forward(model, job, backendInfo) : await train(model, job, backendInfo);
   } finally {
@@ -108,7 +116,14 @@ async function forward(model: SpadeModel, job: Job, backendInfo: string): Promis
   for (let i = 0; i < job.runs; i++) all.push((await once())[0]);
   if (gpu) tensorPeak = gpuBytes()! / 2 ** 20;
   z?.dispose();
-  return { backend_info: backendInfo, ms_cold: cold, ms_all: all, ms_median: median(all.length ? all : [cold]), peak_rss_mb: process.resourceUsage().maxRSS / 1024, tensor_peak_mb: tensorPeak };
+  return {
+    backend_info: backendInfo,
+    ms_cold: cold,
+    ms_all: all,
+    ms_median: median(all.length ? all : [cold]),
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    tensor_peak_mb: tensorPeak,
+  };
 }
 
 async function train(model: SpadeModel, job: Job, backendInfo: string): Promise<JobResult> {
@@ -131,5 +146,13 @@ async function train(model: SpadeModel, job: Job, backendInfo: string): Promise<
     images.dispose();
   }
   const warm = times.slice(1);
-  return { backend_info: backendInfo, ms_cold: times[0], ms_all: warm, ms_median: median(warm.length ? warm : times), peak_rss_mb: process.resourceUsage().maxRSS / 1024, tensor_peak_mb: gpuBytes() === null ? null : gpuBytes()! / 2 ** 20, losses };
+  return {
+    backend_info: backendInfo,
+    ms_cold: times[0],
+    ms_all: warm,
+    ms_median: median(warm.length ? warm : times),
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    tensor_peak_mb: gpuBytes() === null ? null : gpuBytes()! / 2 ** 20,
+    losses,
+  };
 }

@@ -81,7 +81,15 @@ export async function runProfileJob(job: Job): Promise<ProfileResult> {
     const kernelMs = process.env[KERNEL_MS_ENV] === '1' ? await kernelTimes(() => once.run()) : undefined;
     await once.dispose();
     const warm = times.slice(1);
-    return { backend_info: backendInfo, counts: last!, pipelines_compiled_cold: first, on_null_backend: onNull, null_host_ms: median(warm.length ? warm : times), null_host_ms_cold: times[0], ...(kernelMs ? { kernel_ms: kernelMs } : {}) };
+    return {
+      backend_info: backendInfo,
+      counts: last!,
+      pipelines_compiled_cold: first,
+      on_null_backend: onNull,
+      null_host_ms: median(warm.length ? warm : times),
+      null_host_ms_cold: times[0],
+      ...(kernelMs ? { kernel_ms: kernelMs } : {}),
+    };
   } finally {
     model.dispose();
   }

@@ -11,7 +11,11 @@ export interface ProcessResult {
   stderrTail: string;
 }
 
-export function runProcess(cmd: string, args: string[], opts: { timeoutS: number; env?: NodeJS.ProcessEnv; keepStdout?: boolean }): Promise<ProcessResult> {
+export function runProcess(
+  cmd: string,
+  args: string[],
+  opts: { timeoutS: number; env?: NodeJS.ProcessEnv; keepStdout?: boolean },
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', opts.keepStdout ? 'pipe' : 'ignore', 'pipe'], env: opts.env });
     let stdout = '';

@@ -21,7 +21,11 @@ export function trainStepper(model: SpadeModel, labels: LabelBatch, images: tf.T
   const pixels = Float32Array.from(images.dataSync());
   // lr 0 is outside the trainer's options (a real run needs lr > 0): take the smallest positive
   // float instead, which moves no float32 weight by a representable amount.
-  const trainer = new SpadeTrainer(model, makeTrainOptions({ lr: lr > 0 ? lr : Number.MIN_VALUE, niter: 1 << 30, batchSize: labels.n }), { seed: 0 });
+  const trainer = new SpadeTrainer(
+    model,
+    makeTrainOptions({ lr: lr > 0 ? lr : Number.MIN_VALUE, niter: 1 << 30, batchSize: labels.n }),
+    { seed: 0 },
+  );
   return {
     async step() {
       return { ...(await trainer.trainStep({ labels, images: pixels }, 'bench batch')) };

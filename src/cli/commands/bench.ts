@@ -184,7 +184,17 @@ function document(rows: BenchRow[], live: LiveRow[] = []): BenchDocument {
 type RowBase = Pick<BenchRow, 'config' | 'kind' | 'runs' | 'gmacs' | 'params_G'>;
 
 function skippedRow(base: RowBase, backend: string, runtime: BenchRow['runtime'], why: string): BenchRow {
-  return { ...base, backend, runtime, fwd_ms_median: null, fwd_ms_cold: null, peak_mb: null, peak_kind: null, ratio_vs_pytorch: null, skipped: why };
+  return {
+    ...base,
+    backend,
+    runtime,
+    fwd_ms_median: null,
+    fwd_ms_cold: null,
+    peak_mb: null,
+    peak_kind: null,
+    ratio_vs_pytorch: null,
+    skipped: why,
+  };
 }
 
 function resultRow(base: RowBase, backend: string, r: JobResult): BenchRow {

@@ -15,7 +15,7 @@ import { autoBackendNote } from '../backend';
 import { readCheckpoint, writeCheckpoint, type SpadeCheckpoint } from '../../model/checkpoint/spade_checkpoint';
 import { labelSetFor, type LabelSet } from '../../model/io/label_sets';
 import type { PreprocessMode } from '../../model/data/augment';
-import { SpadeTrainer, type QueuedStep, type StepLosses } from '../../model/train/trainer';
+import { SpadeTrainer, type StepLosses } from '../../model/train/trainer';
 import { makeTrainOptions, ratesAt, type TrainOptions } from '../../model/train/options';
 import { configFrom, loadCheckpointFile, maxPixelsFrom } from '../load';
 import { readInput } from '../files';
@@ -115,7 +115,10 @@ async function trainLocked(
   // --resume on an NVlabs run folder (as --out or --checkpoint) continues NVlabs' own count.
   // Our latest.safetensors wins, unless NVlabs wrote the folder's G after it (trained there since).
   const nvlabsCandidate = resume ? nvlabsRunToResume(v.checkpoint as string | undefined, outDir) : undefined;
-  const nvlabsRun = nvlabsCandidate && (!run?.hasLatest() || newerThan(path.join(nvlabsCandidate, RUN_FOLDER_FILES.G), run.file(LATEST))) ? nvlabsCandidate : undefined;
+  const nvlabsRun =
+    nvlabsCandidate && (!run?.hasLatest() || newerThan(path.join(nvlabsCandidate, RUN_FOLDER_FILES.G), run.file(LATEST)))
+      ? nvlabsCandidate
+      : undefined;
   let nvlabsIteration: NvlabsIteration | undefined;
   if (nvlabsRun) {
     ck = loadCheckpointFile(nvlabsRun, configFrom(v, nvlabsRun));
@@ -177,7 +180,9 @@ async function trainLocked(
   const batch = state?.batch ?? int(v.batch, 'batch', 1, 1);
   // NVlabs counts samples in epochs of floor(pairs / batch) batches; our steps count batches.
   const batchesPerEpoch = Math.max(1, Math.floor(report.pairs.length / batch));
-  const nvlabsStart = nvlabsIteration ? (nvlabsIteration.epoch - 1) * batchesPerEpoch + Math.floor(nvlabsIteration.epochIter / batch) : 0;
+  const nvlabsStart = nvlabsIteration
+    ? (nvlabsIteration.epoch - 1) * batchesPerEpoch + Math.floor(nvlabsIteration.epochIter / batch)
+    : 0;
   const steps = int(v.steps, 'steps', 1, state?.steps ?? nvlabsStart + 1000);
   const options =
     state?.options ??
@@ -232,7 +237,17 @@ async function trainLocked(
   const save = async (numbered: boolean) => {
     const out = await model.toCheckpoint({ note: 'spade train', step: String(trainer.step) });
     out.extra = await trainer.stateToHost();
-    const st: TrainState = { step: trainer.step, steps, seed, batch, loader: loader.state(), options, preprocess, data, dataset: layout.nvlabs };
+    const st: TrainState = {
+      step: trainer.step,
+      steps,
+      seed,
+      batch,
+      loader: loader.state(),
+      options,
+      preprocess,
+      data,
+      dataset: layout.nvlabs,
+    };
     out.info.train_state = JSON.stringify(st);
     run!.writeCheckpoint(writeCheckpoint(out), trainer.step, numbered);
   };
@@ -329,7 +344,8 @@ function newerThan(a: string, b: string): boolean {
 
 /** The NVlabs run folder --resume continues: --checkpoint if it is one, else --out if it is one. */
 function nvlabsRunToResume(checkpoint: string | undefined, outDir: string | undefined): string | undefined {
-  const isNvlabsRun = (p: string | undefined): p is string => p !== undefined && isRunFolder(p) && fs.existsSync(path.join(p, RUN_FOLDER_FILES.G));
+  const isNvlabsRun = (p: string | undefined): p is string =>
+    p !== undefined && isRunFolder(p) && fs.existsSync(path.join(p, RUN_FOLDER_FILES.G));
   if (isNvlabsRun(checkpoint)) return checkpoint;
   if (isNvlabsRun(outDir)) return outDir;
   return undefined;

@@ -24,7 +24,14 @@ export interface DatasetLayoutChoice {
 
 const plainStem = (name: string) => name.slice(0, name.length - path.extname(name).length);
 
-function spec(dir: string, what: string, exts: readonly string[], stemOf: (name: string) => string | null, expected: (stem: string) => string, recursive = false): FolderSpec {
+function spec(
+  dir: string,
+  what: string,
+  exts: readonly string[],
+  stemOf: (name: string) => string | null,
+  expected: (stem: string) => string,
+  recursive = false,
+): FolderSpec {
   return { dir, what, exts, stemOf, expected, recursive };
 }
 
@@ -64,7 +71,10 @@ export function cocoLayout(root: string, phase = 'train'): DatasetLayoutChoice {
   return { mode: 'coco', source, labelSet: COCO_STUFF, nvlabs: { dataset_mode: 'coco', dataroot: root } };
 }
 
-/** ADE20K (ADEChallengeData2016) as NVlabs' ade20k mode reads it: `images/training/ADE_train_*.jpg`, `annotations/training/ADE_train_*.png`. */
+/**
+ * ADE20K (ADEChallengeData2016) as NVlabs' ade20k mode reads it: `images/training/ADE_train_*.jpg`,
+ * `annotations/training/ADE_train_*.png`.
+ */
 export function ade20kLayout(root: string): DatasetLayoutChoice {
   const stem = (ext: string) => (name: string) => (name.startsWith('ADE_train_') && path.extname(name).toLowerCase() === ext ? plainStem(name) : null);
   const source: DatasetSource = {
@@ -76,7 +86,10 @@ export function ade20kLayout(root: string): DatasetLayoutChoice {
   return { mode: 'ade20k', source, labelSet: ADE20K, nvlabs: { dataset_mode: 'ade20k', dataroot: root } };
 }
 
-/** Cityscapes as NVlabs' cityscapes mode reads it: `leftImg8bit/train/<city>/*_leftImg8bit.png`, `gtFine/train/<city>/*_gtFine_{labelIds,instanceIds}.png`. */
+/**
+ * Cityscapes as NVlabs' cityscapes mode reads it: `leftImg8bit/train/<city>/*_leftImg8bit.png`,
+ * `gtFine/train/<city>/*_gtFine_{labelIds,instanceIds}.png`.
+ */
 export function cityscapesLayout(root: string, phase = 'train'): DatasetLayoutChoice {
   const img = path.join(root, 'leftImg8bit', phase);
   const gt = path.join(root, 'gtFine', phase);

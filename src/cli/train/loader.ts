@@ -60,7 +60,8 @@ export interface TrainingBatch {
 
 function fingerprint(pairs: readonly DatasetPair[]): string {
   let h = 0x811c9dc5;
-  for (const p of pairs) for (let i = 0; i <= p.stem.length; i++) h = Math.imul(h ^ (i < p.stem.length ? p.stem.charCodeAt(i) : 0), 0x01000193);
+  for (const p of pairs)
+    for (let i = 0; i <= p.stem.length; i++) h = Math.imul(h ^ (i < p.stem.length ? p.stem.charCodeAt(i) : 0), 0x01000193);
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
@@ -106,7 +107,12 @@ export class DatasetLoader {
     this.withInstances = !cfg.no_instance;
     this.readOpts = { palette: filePalette(report.labelSet), maxPixels: report.maxPixels };
     // File id -> model id for every 16-bit value, once; -1 where no channel fits.
-    this.toModel = mapIdsToModel(Int32Array.from({ length: 65536 }, (_, i) => i), report.labelSet, cfg.label_nc, cfg.contain_dontcare_label).ids;
+    this.toModel = mapIdsToModel(
+      Int32Array.from({ length: 65536 }, (_, i) => i),
+      report.labelSet,
+      cfg.label_nc,
+      cfg.contain_dontcare_label,
+    ).ids;
     this.budget = opts.cacheBytes ?? DEFAULT_CACHE_BYTES;
     this.cache = new Map();
     this.cacheBytes = 0;
@@ -128,7 +134,13 @@ export class DatasetLoader {
   }
 
   state(): LoaderState {
-    return { seed: this.seed, epoch: this.epoch, index: this.index, pairs: this.pairs.length, fingerprint: fingerprint(this.pairs) };
+    return {
+      seed: this.seed,
+      epoch: this.epoch,
+      index: this.index,
+      pairs: this.pairs.length,
+      fingerprint: fingerprint(this.pairs),
+    };
   }
 
   restore(s: LoaderState): void {
@@ -192,7 +204,8 @@ export class DatasetLoader {
   }
 
   private epochOrder(epoch: number): Int32Array {
-    if (this.order?.epoch !== epoch) this.order = { epoch, perm: permutation(this.pairs.length, mulberry32(mixSeed(this.seed, epoch))) };
+    if (this.order?.epoch !== epoch)
+      this.order = { epoch, perm: permutation(this.pairs.length, mulberry32(mixSeed(this.seed, epoch))) };
     return this.order.perm;
   }
 

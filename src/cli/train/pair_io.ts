@@ -52,7 +52,12 @@ export function decodeInstanceIds(bytes: Uint8Array, file: string, opts: PairRea
 }
 
 /** `photo is 300x200 but labels/a.png is 256x256`, or null when the sizes agree. */
-export function sizeMismatch(what: string, a: { width: number; height: number }, other: string, b: { width: number; height: number }): string | null {
+export function sizeMismatch(
+  what: string,
+  a: { width: number; height: number },
+  other: string,
+  b: { width: number; height: number },
+): string | null {
   if (a.width === b.width && a.height === b.height) return null;
   return `${what} is ${a.width}x${a.height} but ${other} is ${b.width}x${b.height}`;
 }

@@ -94,7 +94,15 @@ export class RunDir {
  * Sample grid: one row per sample, columns label (palette colours) | real | synthesized.
  * Images are NHWC in [-1, 1]; ids are model ids (dontcare = label_nc, drawn black).
  */
-export function sampleGrid(ids: Int32Array, real: Float32Array, fake: Float32Array, n: number, h: number, w: number, labelSet: LabelSet): Uint8Array {
+export function sampleGrid(
+  ids: Int32Array,
+  real: Float32Array,
+  fake: Float32Array,
+  n: number,
+  h: number,
+  w: number,
+  labelSet: LabelSet,
+): Uint8Array {
   const W = w * 3;
   const out = new Uint8Array(n * h * W * 3);
   for (let b = 0; b < n; b++) {

@@ -46,7 +46,10 @@ export function nodeMajor(command: string, env: NodeJS.ProcessEnv = process.env)
   });
 }
 
-export async function pickNodeRuntime(env: NodeJS.ProcessEnv = process.env, execPath: string = process.execPath): Promise<NodeRuntime> {
+export async function pickNodeRuntime(
+  env: NodeJS.ProcessEnv = process.env,
+  execPath: string = process.execPath,
+): Promise<NodeRuntime> {
   const onPath = nodeOnPath(env.PATH);
   if (onPath) {
     const major = await nodeMajor(onPath, env);

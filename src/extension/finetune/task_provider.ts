@@ -64,6 +64,11 @@ export async function buildTrainTask(
   ctx.log.appendLine(`spade task: ${runtime.command} (${runtime.source}) ${[ctx.cliPath, ...argv].map((a) => JSON.stringify(a)).join(' ')}`);
   const execution = new vscode.ProcessExecution(runtime.command, [ctx.cliPath, ...argv], { cwd, env: runtime.env });
   const task = new vscode.Task(definition, folder, name ?? `fine-tune ${path.basename(def.out)}`, 'spade', execution, []);
-  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true, focus: false };
+  task.presentationOptions = {
+    reveal: vscode.TaskRevealKind.Always,
+    panel: vscode.TaskPanelKind.Dedicated,
+    clear: true,
+    focus: false,
+  };
   return task;
 }

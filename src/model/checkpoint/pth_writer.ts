@@ -38,7 +38,6 @@ export function writePth(tensors: NamedTensors, opts: PthWriteOptions = {}): Uin
   const archive = opts.archiveName ?? 'archive';
   if (!/^[A-Za-z0-9_.-]+$/.test(archive)) throw new Error(`pth_writer: archive name '${archive}' is not a plain file name`);
   const isInt64 = opts.int64Keys ?? isInt64Buffer;
-  const files: Zippable = {};
   const items: Array<readonly [PickleValue, PickleValue]> = [];
   const storages: Array<[string, Uint8Array]> = [];
   let index = 0;
@@ -49,7 +48,14 @@ export function writePth(tensors: NamedTensors, opts: PthWriteOptions = {}): Uin
     const storageKey = String(index++);
     storages.push([storageKey, int64 ? int64Bytes(key, t.data) : float32Bytes(t.data)]);
     const storage = new PyPersistentId(['storage', int64 ? LONG_STORAGE : FLOAT_STORAGE, storageKey, 'cpu', count]);
-    const tensor = new PyCall(REBUILD_TENSOR, [storage, 0, t.shape, contiguousStrides(t.shape), false, new PyCall(ORDERED_DICT, [])]);
+    const tensor = new PyCall(REBUILD_TENSOR, [
+      storage,
+      0,
+      t.shape,
+      contiguousStrides(t.shape),
+      false,
+      new PyCall(ORDERED_DICT, []),
+    ]);
     items.push([key, tensor]);
   }
   const zip = new AlignedZip();

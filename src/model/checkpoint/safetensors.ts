@@ -65,7 +65,11 @@ export function readSafetensors(bytes: Uint8Array, fileName: string): Safetensor
     const count = numel(shape as number[]);
     if (count * size! !== end - begin) fail(`tensor '${name}': ${e.dtype} shape [${shape}] needs ${count * size!} bytes but data_offsets give ${end - begin}`);
     spans.push([begin, end, name]);
-    tensors.set(name, { shape: [...(shape as number[])], data: decode(data, begin, count, e.dtype as string), sourceDtype: e.dtype as string });
+    tensors.set(name, {
+      shape: [...(shape as number[])],
+      data: decode(data, begin, count, e.dtype as string),
+      sourceDtype: e.dtype as string,
+    });
   }
   spans.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < spans.length; i++) {

@@ -43,7 +43,12 @@ export function readCheckpoint(bytes: Uint8Array, fileName: string, src: ConfigS
     const config = requireConfig(src, fileName, 'safetensors file without spade-studio metadata');
     const prefixed = [...tensors.keys()].some((k) => k.startsWith('G.'));
     return prefixed
-      ? { ...splitNets(tensors, fileName), config, labelSet: labelSetFor(config.label_nc, config.contain_dontcare_label), info: {} }
+      ? {
+          ...splitNets(tensors, fileName),
+          config,
+          labelSet: labelSetFor(config.label_nc, config.contain_dontcare_label),
+          info: {},
+        }
       : fromPthTensors(tensors, config, fileName);
   }
   const config = requireConfig(src, fileName, '.pth checkpoint carries no model options');
@@ -70,7 +75,12 @@ function fromPthTensors(tensors: NamedTensors, config: SpadeConfig, fileName: st
   };
 }
 
-function fromOurMetadata(tensors: NamedTensors, meta: Record<string, string>, fileName: string, src: ConfigSource): SpadeCheckpoint {
+function fromOurMetadata(
+  tensors: NamedTensors,
+  meta: Record<string, string>,
+  fileName: string,
+  src: ConfigSource,
+): SpadeCheckpoint {
   let config: SpadeConfig;
   let labelSet: LabelSet;
   try {
@@ -80,7 +90,9 @@ function fromOurMetadata(tensors: NamedTensors, meta: Record<string, string>, fi
     throw new SpadeInputError('metadata.config is not valid JSON', fileName);
   }
   try {
-    labelSet = meta.label_set ? parseLabelSet(JSON.parse(meta.label_set), config) : labelSetFor(config.label_nc, config.contain_dontcare_label);
+    labelSet = meta.label_set
+      ? parseLabelSet(JSON.parse(meta.label_set), config)
+      : labelSetFor(config.label_nc, config.contain_dontcare_label);
   } catch (e) {
     throw new SpadeInputError(`metadata.label_set is invalid: ${(e as Error).message}`, fileName);
   }
@@ -176,7 +188,12 @@ export function writeCheckpoint(ck: SpadeCheckpoint, opts: WriteOptions = {}): U
   const all: NamedTensors = new Map();
   for (const n of NETS) for (const [k, v] of ck.nets[n] ?? []) all.set(`${n}.${k}`, v);
   for (const [k, v] of ck.extra) all.set(k, v);
-  const meta: Record<string, string> = { ...ck.info, format: FORMAT, config: JSON.stringify(ck.config), label_set: JSON.stringify(ck.labelSet) };
+  const meta: Record<string, string> = {
+    ...ck.info,
+    format: FORMAT,
+    config: JSON.stringify(ck.config),
+    label_set: JSON.stringify(ck.labelSet),
+  };
   const half = opts.dtype === 'F16';
   const isWeight = (name: string) => /\.(weight|weight_orig|bias)$/.test(name) && /^[GED]\./.test(name);
   return writeSafetensors(all, meta, (name) => (half && isWeight(name) ? 'F16' : 'F32'));

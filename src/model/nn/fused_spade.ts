@@ -94,9 +94,17 @@ export function canFuseModulation(): boolean {
  * The fused modulation. x: (N, H, W, C); mean, invstd: (C); gamma, beta: x's shape. Call only
  * when canFuseModulation() is true.
  */
-export function fusedModulate(x: tf.Tensor4D, mean: tf.Tensor, invstd: tf.Tensor, gamma: tf.Tensor4D, beta: tf.Tensor4D, leaky: boolean): tf.Tensor4D {
+export function fusedModulate(
+  x: tf.Tensor4D,
+  mean: tf.Tensor,
+  invstd: tf.Tensor,
+  gamma: tf.Tensor4D,
+  beta: tf.Tensor4D,
+  leaky: boolean,
+): tf.Tensor4D {
   const c = x.shape[3];
-  if (mean.size !== c || invstd.size !== c) throw new Error(`${KERNEL_NAME}: per-channel statistics of size ${c} expected, got ${mean.size} and ${invstd.size}`);
+  if (mean.size !== c || invstd.size !== c)
+    throw new Error(`${KERNEL_NAME}: per-channel statistics of size ${c} expected, got ${mean.size} and ${invstd.size}`);
   if (!tf.util.arraysEqual(gamma.shape, x.shape) || !tf.util.arraysEqual(beta.shape, x.shape)) {
     throw new Error(`${KERNEL_NAME}: gamma ${gamma.shape} and beta ${beta.shape} must match x ${x.shape}`);
   }

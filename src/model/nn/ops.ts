@@ -49,12 +49,30 @@ export type ConvPadding = number | ExplicitPadding;
  * noise), so eval mode fuses everywhere and train mode only on WebGPU: elsewhere its gradients
  * stay the ones checked against NVlabs' trainer.
  */
-export function conv2d(x: tf.Tensor4D, kernelHWIO: tf.Tensor, stride: number, pad: ConvPadding, bias?: tf.Tensor, opts: { relu?: boolean; fused?: boolean } = {}): tf.Tensor4D {
-  const padding: ExplicitPadding | 'valid' = typeof pad !== 'number' ? pad : pad === 0 ? 'valid' : [[0, 0], [pad, pad], [pad, pad], [0, 0]];
+export function conv2d(
+  x: tf.Tensor4D,
+  kernelHWIO: tf.Tensor,
+  stride: number,
+  pad: ConvPadding,
+  bias?: tf.Tensor,
+  opts: { relu?: boolean; fused?: boolean } = {},
+): tf.Tensor4D {
+  const padding: ExplicitPadding | 'valid' =
+    typeof pad !== 'number'
+      ? pad
+      : pad === 0
+        ? 'valid'
+        : [
+            [0, 0],
+            [pad, pad],
+            [pad, pad],
+            [0, 0],
+          ];
   const filter = kernelHWIO as tf.Tensor4D;
   // On WebGPU train mode fuses too: each dispatch saved there is host time (issue 16); the
   // parity-checked gradients are those of cpu and wasm, which stay unfused.
-  if (opts.fused || (bias && tf.getBackend() === 'webgpu')) return tf.fused.conv2d({ x, filter, strides: stride, pad: padding, bias, activation: opts.relu ? 'relu' : 'linear' });
+  if (opts.fused || (bias && tf.getBackend() === 'webgpu'))
+    return tf.fused.conv2d({ x, filter, strides: stride, pad: padding, bias, activation: opts.relu ? 'relu' : 'linear' });
   let y = tf.conv2d(x, filter, stride, padding);
   if (bias) y = tf.add(y, bias);
   return opts.relu ? tf.relu(y) : y;

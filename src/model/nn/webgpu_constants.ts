@@ -66,7 +66,11 @@ export function installScalarConstants(): void {
       if (!buffer && buffers.size < MAX_CONSTANTS) {
         const bytes = rec!.dtype === 'int32' ? Int32Array.from(rec!.values!) : Float32Array.from(rec!.values!);
         // WebGPU sizes a mapped buffer in multiples of 4 bytes, which 32-bit values always are.
-        buffer = this.device.createBuffer({ size: bytes.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, mappedAtCreation: true });
+        buffer = this.device.createBuffer({
+          size: bytes.byteLength,
+          usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+          mappedAtCreation: true,
+        });
         new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(bytes.buffer));
         buffer.unmap();
         buffers.set(key, buffer);

@@ -89,8 +89,10 @@ let registered = false;
 export function canComputeMomentsOnWebGPU(): boolean {
   if (tf.getBackend() !== BACKEND || !canRunPrograms(tf.backend()) || !tf.env().getBool(FLAG)) return false;
   if (!registered) {
-    if (!tf.getKernel(MEAN_KERNEL, BACKEND)) tf.registerKernel({ kernelName: MEAN_KERNEL, backendName: BACKEND, kernelFunc: reduceKernel(false) });
-    if (!tf.getKernel(VAR_KERNEL, BACKEND)) tf.registerKernel({ kernelName: VAR_KERNEL, backendName: BACKEND, kernelFunc: reduceKernel(true) });
+    if (!tf.getKernel(MEAN_KERNEL, BACKEND))
+      tf.registerKernel({ kernelName: MEAN_KERNEL, backendName: BACKEND, kernelFunc: reduceKernel(false) });
+    if (!tf.getKernel(VAR_KERNEL, BACKEND))
+      tf.registerKernel({ kernelName: VAR_KERNEL, backendName: BACKEND, kernelFunc: reduceKernel(true) });
     registered = true;
   }
   return true;
@@ -119,7 +121,10 @@ export function channelMoments(x: tf.Tensor4D, perSample: boolean): { mean: tf.T
     const value = tf.reshape(tf.engine().runKernel(VAR_KERNEL, { x: input, mean: flatMean }, attrs) as tf.Tensor, statShape);
     return {
       value,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [tf.mul(tf.sub(input, mu), tf.mul(dy as tf.Tensor, 2 / count)), tf.zerosLike(mu)],
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [
+        tf.mul(tf.sub(input, mu), tf.mul(dy as tf.Tensor, 2 / count)),
+        tf.zerosLike(mu),
+      ],
     };
   });
   const mean = meanOp(x);

@@ -18,7 +18,13 @@ export function canRunPrograms(backend: KernelBackend | object): boolean {
 }
 
 /** program's float32 output on `backend`; `kernel` names the caller when the backend is not webgpu. */
-export function runProgram(backend: object, kernel: string, program: WebGPUProgram, inputs: TensorInfo[], uniforms?: Uniforms): TensorInfo {
+export function runProgram(
+  backend: object,
+  kernel: string,
+  program: WebGPUProgram,
+  inputs: TensorInfo[],
+  uniforms?: Uniforms,
+): TensorInfo {
   const runner = backend as Partial<ProgramRunner>;
   if (typeof runner.runWebGPUProgram !== 'function') throw new Error(`${kernel} runs only on tfjs-backend-webgpu`);
   return runner.runWebGPUProgram(program, inputs, 'float32', uniforms);

@@ -25,7 +25,12 @@ export const RUN_FOLDER_FILES = {
  * The files of the run folder. `ck` must hold D (and E for a VAE model); `options` come from
  * nvlabsOptionValues. G's SPADE layers are padded to NVlabs' fixed hidden width.
  */
-export function runFolderFiles(ck: SpadeCheckpoint, options: NvlabsOptionValues, iteration: NvlabsIteration, source: string): Map<string, Uint8Array> {
+export function runFolderFiles(
+  ck: SpadeCheckpoint,
+  options: NvlabsOptionValues,
+  iteration: NvlabsIteration,
+  source: string,
+): Map<string, Uint8Array> {
   const cfg = ck.config;
   checkNvlabsCanLoad(cfg, source);
   const { G, D, E } = ck.nets;
@@ -33,7 +38,10 @@ export function runFolderFiles(ck: SpadeCheckpoint, options: NvlabsOptionValues,
   if (cfg.use_vae && !E) throw new SpadeInputError('internal: a VAE run folder needs an encoder (E)', source);
   const files = new Map<string, Uint8Array>();
   const text = (s: string) => new TextEncoder().encode(s);
-  files.set(RUN_FOLDER_FILES.G, writePth(padSpadeHidden(G, cfg.spade_hidden, NVLABS_SPADE_HIDDEN), { archiveName: 'latest_net_G' }));
+  files.set(
+    RUN_FOLDER_FILES.G,
+    writePth(padSpadeHidden(G, cfg.spade_hidden, NVLABS_SPADE_HIDDEN), { archiveName: 'latest_net_G' }),
+  );
   files.set(RUN_FOLDER_FILES.D, writePth(D, { archiveName: 'latest_net_D' }));
   if (cfg.use_vae && E) files.set(RUN_FOLDER_FILES.E, writePth(E, { archiveName: 'latest_net_E' }));
   files.set(RUN_FOLDER_FILES.opt, text(formatOptTxt(options)));

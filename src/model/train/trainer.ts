@@ -83,7 +83,8 @@ export class SpadeTrainer {
   ) {
     const { params } = model;
     if (!model.D || !params.D) throw new Error('internal: SpadeTrainer needs a discriminator (call addTrainingNets)');
-    if (model.config.use_vae && (!model.E || !params.E)) throw new Error('internal: use_vae needs an encoder (call addTrainingNets)');
+    if (model.config.use_vae && (!model.E || !params.E))
+      throw new Error('internal: use_vae needs an encoder (call addTrainingNets)');
     installScalarConstants();
     registerWebGPUGradients();
     this.optG = new Adam('G', params.G);
@@ -109,7 +110,8 @@ export class SpadeTrainer {
   queueStep(batch: TrainBatch, source = 'training batch'): QueuedStep {
     const { labels, images } = batch;
     const { n, h, w } = labels;
-    if (images.length !== n * h * w * 3) throw new SpadeInputError(`image batch has ${images.length} values, expected ${n}x${h}x${w}x3`, source);
+    if (images.length !== n * h * w * 3)
+      throw new SpadeInputError(`image batch has ${images.length} values, expected ${n}x${h}x${w}x3`, source);
     const rates = ratesAt(this.options, this.step);
     const seg = semanticInput(this.model.config, labels, source);
     const real = tf.tensor4d(images, [n, h, w, 3]);
@@ -169,7 +171,13 @@ export class SpadeTrainer {
     return dividePred(this.model.D!.forward(ctxD, input), seg.shape[0]);
   }
 
-  private generatorStep(seg: tf.Tensor4D, real: tf.Tensor4D, lr: number, beta1: number, beta2: number): Array<[string, tf.Scalar]> {
+  private generatorStep(
+    seg: tf.Tensor4D,
+    real: tf.Tensor4D,
+    lr: number,
+    beta1: number,
+    beta2: number,
+  ): Array<[string, tf.Scalar]> {
     const { params, config } = this.model;
     const ctxG = new Ctx(params.G, true);
     const ctxE = params.E ? new Ctx(params.E, true) : undefined;
@@ -186,21 +194,38 @@ export class SpadeTrainer {
         kept.push([name, tf.keep(t.clone())]);
       };
       add('G_GAN', ganLoss(pred.fake, true, false, this.gan));
-      if (!config.no_ganFeat_loss) add('G_GAN_Feat', featureMatchingLoss(pred.fake, pred.real.map((s) => s.map(stopGradient)), config.lambda_feat));
+      if (!config.no_ganFeat_loss)
+        add(
+          'G_GAN_Feat',
+          featureMatchingLoss(
+            pred.fake,
+            pred.real.map((s) => s.map(stopGradient)),
+            config.lambda_feat,
+          ),
+        );
       if (kld) add('G_KLD', kld);
       return sumScalars(terms);
     }, vars);
     value.dispose();
     const gradsG = byKey(params.G, grads);
     const gradsE = params.E ? byKey(params.E, grads) : undefined;
-    this.inspect([['G', gradsG], ['E', gradsE]]);
+    this.inspect([
+      ['G', gradsG],
+      ['E', gradsE],
+    ]);
     this.optG.apply(gradsG, lr, beta1, beta2);
     if (this.optE && gradsE) this.optE.apply(gradsE, lr, beta1, beta2);
     for (const ctx of [ctxG, ctxE, ctxD]) if (ctx) ctx.params.applyUpdates(ctx.updates);
     return kept;
   }
 
-  private discriminatorStep(seg: tf.Tensor4D, real: tf.Tensor4D, lr: number, beta1: number, beta2: number): Array<[string, tf.Scalar]> {
+  private discriminatorStep(
+    seg: tf.Tensor4D,
+    real: tf.Tensor4D,
+    lr: number,
+    beta1: number,
+    beta2: number,
+  ): Array<[string, tf.Scalar]> {
     const { params } = this.model;
     const ctxG = new Ctx(params.G, true);
     const ctxE = params.E ? new Ctx(params.E, true) : undefined;
@@ -243,7 +268,8 @@ export class SpadeTrainer {
   /** Restores what stateToHost wrote (a resumed run). */
   restoreState(extra: NamedTensors, source: string): void {
     const step = extra.get('step');
-    if (!step || !Number.isInteger(step.data[0]) || step.data[0] < 0) throw new SpadeInputError('has no valid training step count (step): it is not a resumable training checkpoint', source);
+    if (!step || !Number.isInteger(step.data[0]) || step.data[0] < 0)
+      throw new SpadeInputError('has no valid training step count (step): it is not a resumable training checkpoint', source);
     for (const opt of [this.optG, this.optE, this.optD]) opt?.restore(extra, source);
     this.step = step.data[0];
   }

@@ -45,7 +45,9 @@ export class PcaView {
       if (thumb) {
         const img = document.createElementNS(SVG, 'image');
         img.setAttribute('href', thumb.toDataURL());
-        Object.entries({ x: cx - MARK / 2, y: cy - MARK / 2, width: MARK, height: MARK }).forEach(([k, v]) => img.setAttribute(k, String(v)));
+        Object.entries({ x: cx - MARK / 2, y: cy - MARK / 2, width: MARK, height: MARK }).forEach(([k, v]) =>
+          img.setAttribute(k, String(v)),
+        );
         g.append(img);
       } else {
         const c = document.createElementNS(SVG, 'circle');

@@ -11,7 +11,15 @@
 import { nearestIndices } from '../../model/nn/ops';
 
 /** Soft mask in [0, 1], outW*outH, of `ids == classId` (ids: w*h model ids). */
-export function regionAlpha(ids: Int32Array, w: number, h: number, classId: number, outW: number, outH: number, radius: number): Float32Array {
+export function regionAlpha(
+  ids: Int32Array,
+  w: number,
+  h: number,
+  classId: number,
+  outW: number,
+  outH: number,
+  radius: number,
+): Float32Array {
   const rows = nearestIndices(h, outH);
   const cols = nearestIndices(w, outW);
   const a = new Float32Array(outW * outH);

@@ -24,7 +24,15 @@ export class StyleList {
   readonly entries: StyleEntry[] = [];
 
   add(name: string, source: string, image?: StylePixels, code?: { mu: Float32Array; logvar: Float32Array }): StyleEntry {
-    const e: StyleEntry = { id: this.nextId++, name: this.uniqueName(name), source, image, thumb: image ? thumbnail(image) : null, mu: code?.mu ?? null, logvar: code?.logvar ?? null };
+    const e: StyleEntry = {
+      id: this.nextId++,
+      name: this.uniqueName(name),
+      source,
+      image,
+      thumb: image ? thumbnail(image) : null,
+      mu: code?.mu ?? null,
+      logvar: code?.logvar ?? null,
+    };
     this.entries.push(e);
     return e;
   }

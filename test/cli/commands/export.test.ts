@@ -26,7 +26,15 @@ const TIMEOUT = 180_000;
 /** Segmap input, batch norm (running stats, counters), instance edges, spade_hidden below NVlabs' 128. */
 const NARROW = { label_nc: 5, no_instance: false, ngf: 4, spade_hidden: 16, crop_size: 64, ndf: 8, n_layers_D: 2, norm_G: 'spectralspadebatch3x3' };
 /** VAE at NVlabs' width, no D in the checkpoint: export must add a fresh one. */
-const VAE = { label_nc: 3, contain_dontcare_label: true, no_instance: true, ngf: 2, spade_hidden: 128, crop_size: 256, use_vae: true };
+const VAE = {
+  label_nc: 3,
+  contain_dontcare_label: true,
+  no_instance: true,
+  ngf: 2,
+  spade_hidden: 128,
+  crop_size: 256,
+  use_vae: true,
+};
 
 function readCk(file: string): SpadeCheckpoint {
   return readCheckpoint(new Uint8Array(fs.readFileSync(file)), file);

@@ -120,9 +120,14 @@ test('training learns: synthesized images move towards the real ones (mean L1 fa
     let sum = 0;
     for (let i = 0; i < 4; i++) {
       const horizon = Math.floor(32 * (0.3 + 0.1 * i));
-      const ids = new Int32Array(32 * 32).map((_, p) => (Math.floor(p / 32) < horizon ? 0 : ((p % 32) + 5 * i) % 32 < 16 ? 1 : 2));
+      const ids = new Int32Array(32 * 32).map((_, p) =>
+        Math.floor(p / 32) < horizon ? 0 : ((p % 32) + 5 * i) % 32 < 16 ? 1 : 2,
+      );
       const fake = m.synthesize({ ids, n: 1, h: 32, w: 32 });
-      const real = tf.tensor4d(Float32Array.from({ length: 32 * 32 * 3 }, (_, q) => COLORS[ids[Math.floor(q / 3)]][q % 3] / 127.5 - 1), [1, 32, 32, 3]);
+      const real = tf.tensor4d(
+        Float32Array.from({ length: 32 * 32 * 3 }, (_, q) => COLORS[ids[Math.floor(q / 3)]][q % 3] / 127.5 - 1),
+        [1, 32, 32, 3],
+      );
       sum += tf.mean(tf.abs(tf.sub(fake, real))).dataSync()[0];
       tf.dispose([fake, real]);
     }

@@ -12,7 +12,10 @@ const TIMEOUT = 300_000;
 const TINY = ['--ngf', '2', '--crop_size', '32', '--spade_hidden', '16', '--ndf', '4', '--n_layers_D', '1', '--num_D', '1', '--norm_G', 'spectralspadeinstance3x3', '--backend', 'cpu'];
 
 function trainState(file: string): { step: number; loader: { epoch: number; index: number } } {
-  return JSON.parse(readCheckpoint(new Uint8Array(fs.readFileSync(file)), file).info.train_state) as { step: number; loader: { epoch: number; index: number } };
+  return JSON.parse(readCheckpoint(new Uint8Array(fs.readFileSync(file)), file).info.train_state) as {
+    step: number;
+    loader: { epoch: number; index: number };
+  };
 }
 
 test('spade train -> export (iter.txt = NVlabs\' epoch and iteration) -> NVlabs\' count moves on -> spade train --resume continues from it -> export', (t) => {

@@ -14,7 +14,14 @@ import { grayPng, jpegBytes, put, rgbPng, tempDir, writePairs } from '../../help
 import { throwsInput } from '../../helpers/throws_input';
 
 const cfgFor = (r: DatasetReport, extra: Partial<SpadeConfig> = {}) =>
-  makeConfig({ label_nc: r.label_nc, contain_dontcare_label: r.contain_dontcare_label, no_instance: true, crop_size: 32, ngf: 4, ...extra });
+  makeConfig({
+    label_nc: r.label_nc,
+    contain_dontcare_label: r.contain_dontcare_label,
+    no_instance: true,
+    crop_size: 32,
+    ngf: 4,
+    ...extra,
+  });
 const loaderOpts = (o: Partial<LoaderOptions> = {}): LoaderOptions => ({ seed: 1, preprocess_mode: 'crop', load_size: 32, no_flip: false, ...o });
 
 function kinds(r: DatasetReport): Array<[ProblemKind, string]> {
@@ -304,7 +311,10 @@ test('state() and restore() resume exactly, across epoch ends; a resume on anoth
   saver.next(2);
   saver.next(2);
   const saved = JSON.parse(JSON.stringify(saver.state()));
-  assert.deepEqual({ epoch: saved.epoch, index: saved.index, seed: saved.seed, pairs: saved.pairs }, { epoch: 1, index: 2, seed: 99, pairs: 5 });
+  assert.deepEqual(
+    { epoch: saved.epoch, index: saved.index, seed: saved.seed, pairs: saved.pairs },
+    { epoch: 1, index: 2, seed: 99, pairs: 5 },
+  );
   const resumed = new DatasetLoader(r, cfg, { ...opts, seed: 1234 });
   resumed.restore(saved);
   assert.deepEqual(Array.from({ length: 4 }, () => resumed.next(2)), ref.slice(3));

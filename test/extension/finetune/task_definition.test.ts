@@ -118,7 +118,17 @@ describe('node runtime', () => {
 });
 
 describe('metrics.jsonl', () => {
-  const line = (step: number) => JSON.stringify({ step, steps_total: 500, elapsed_s: step, steps_per_s: 1.3, eta_s: 250, lr_G: 1e-4, G_GAN: 0.8125, D_real: 0.5 });
+  const line = (step: number) =>
+    JSON.stringify({
+      step,
+      steps_total: 500,
+      elapsed_s: step,
+      steps_per_s: 1.3,
+      eta_s: 250,
+      lr_G: 1e-4,
+      G_GAN: 0.8125,
+      D_real: 0.5,
+    });
 
   it('reads the last complete line and skips one still being written', () => {
     assert.equal(lastMetrics(`${line(1)}\n${line(2)}\n`)?.step, 2);

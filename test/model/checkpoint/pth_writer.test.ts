@@ -9,7 +9,8 @@ import type { NamedTensors } from '../../../src/model/checkpoint/host_tensor';
 
 function sample(): NamedTensors {
   const t: NamedTensors = new Map();
-  const draw = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 43758.5453 % 1);
+  const draw = (n: number, seed: number) =>
+    Float32Array.from({ length: n }, (_, i) => (Math.sin(i * 12.9898 + seed) * 43758.5453) % 1);
   t.set('head_0.conv_0.weight_orig', { shape: [4, 3, 3, 3], data: draw(108, 1), sourceDtype: 'F32' });
   t.set('head_0.conv_0.weight_u', { shape: [4], data: draw(4, 2), sourceDtype: 'F32' });
   t.set('fc.weight', { shape: [5, 7], data: draw(35, 3), sourceDtype: 'F32' });

@@ -18,7 +18,12 @@ test('channelMoments: tf.moments values and gradients, per batch and per sample'
   await selectBackend('webgpu');
   assert.ok(canComputeMomentsOnWebGPU());
   const cases = fc.record({
-    shape: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 17 }), fc.integer({ min: 1, max: 17 }), fc.integer({ min: 1, max: 9 })),
+    shape: fc.tuple(
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 17 }),
+      fc.integer({ min: 1, max: 17 }),
+      fc.integer({ min: 1, max: 9 }),
+    ),
     perSample: fc.boolean(),
     seed: fc.integer(),
   });
@@ -27,7 +32,8 @@ test('channelMoments: tf.moments values and gradients, per batch and per sample'
       const size = shape.reduce((a, b) => a * b, 1);
       if (!perSample && size / shape[3] < 2) return;
       const x = Float32Array.from({ length: size }, (_, i) => Math.sin(seed * 0.1 + i * 0.77) * 2 + 0.5);
-      const a = (k: number) => Float32Array.from({ length: perSample ? shape[0] * shape[3] : shape[3] }, (_, i) => Math.cos(i * 1.7 + k));
+      const a = (k: number) =>
+        Float32Array.from({ length: perSample ? shape[0] * shape[3] : shape[3] }, (_, i) => Math.cos(i * 1.7 + k));
       // WebGPU in Node reads back only asynchronously.
       const run = async (f: (t: tf.Tensor4D) => { mean: tf.Tensor; variance: tf.Tensor }) => {
         const out = tf.tidy(() => {

@@ -14,7 +14,12 @@ test('normalizeDetached matches x / max(||x||, eps) on cpu, with no gradient', a
   process.env.SPADE_DAWN_FLAGS = 'backend=opengles';
   await selectBackend('webgpu');
   assert.ok(canNormalizeOnWebGPU());
-  const cases = fc.record({ n: fc.integer({ min: 1, max: 5000 }), seed: fc.integer(), scale: fc.constantFrom(1e-14, 1e-3, 1, 1e4), zero: fc.boolean() });
+  const cases = fc.record({
+    n: fc.integer({ min: 1, max: 5000 }),
+    seed: fc.integer(),
+    scale: fc.constantFrom(1e-14, 1e-3, 1, 1e4),
+    zero: fc.boolean(),
+  });
   await fc.assert(
     fc.asyncProperty(cases, async ({ n, seed, scale, zero }) => {
       const x = zero ? new Float32Array(n) : Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 0.91) * scale);

@@ -6,7 +6,16 @@ import { makeConfig } from '../../../src/model/config';
 import { formatOptTxt, nvlabsOptionValues, trainFlags } from '../../../src/model/nvlabs/nvlabs_options';
 import { parseOptTxt } from '../../../src/model/opt_txt';
 
-const cfg = makeConfig({ label_nc: 11, contain_dontcare_label: true, no_instance: true, ngf: 16, ndf: 32, use_vae: true, aspect_ratio: 2, lambda_kld: 0.00001 });
+const cfg = makeConfig({
+  label_nc: 11,
+  contain_dontcare_label: true,
+  no_instance: true,
+  ngf: 16,
+  ndf: 32,
+  use_vae: true,
+  aspect_ratio: 2,
+  lambda_kld: 0.00001,
+});
 const training = {
   batch: 4, lr: 0.0001, beta1: 0, beta2: 0.9, no_TTUR: false, niter: 7, niter_decay: 3, preprocess_mode: 'resize_and_crop', load_size: 286, no_flip: false,
   dataset: { dataset_mode: 'custom', label_dir: '/data/my run/labels', image_dir: '/data/my run/images' },

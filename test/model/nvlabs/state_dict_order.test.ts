@@ -22,7 +22,11 @@ for (const [fixture, nets] of [['gen_normal_vae', ['G', 'D', 'E']], ['gen_more_n
   test(`G, D, E keys in NVlabs' order (${fixture})`, () => {
     const dir = path.join(FIXTURES, fixture);
     const cfg = parseOptTxt(fs.readFileSync(path.join(dir, 'opt.txt'), 'utf8'), 'opt.txt');
-    const builders = { G: () => new SPADEGenerator(cfg), D: () => new MultiscaleDiscriminator(cfg), E: () => new ConvEncoder(cfg) };
+    const builders = {
+      G: () => new SPADEGenerator(cfg),
+      D: () => new MultiscaleDiscriminator(cfg),
+      E: () => new ConvEncoder(cfg),
+    };
     for (const net of nets) {
       const theirs = [...readPth(new Uint8Array(fs.readFileSync(path.join(dir, `${net}.pth`))), `${net}.pth`).keys()];
       const ours = builders[net]().specs().map((s) => s.key);

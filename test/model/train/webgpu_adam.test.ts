@@ -27,7 +27,12 @@ function close(got: Float32Array, want: Float32Array, what: string) {
 const shapes = fc.oneof(
   fc.tuple(fc.integer({ min: 1, max: 600 })),
   fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 })),
-  fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 })),
+  fc.tuple(
+    fc.integer({ min: 1, max: 3 }),
+    fc.integer({ min: 1, max: 3 }),
+    fc.integer({ min: 1, max: 12 }),
+    fc.integer({ min: 1, max: 12 }),
+  ),
 );
 
 test('in-place WebGPU Adam matches the composed ops on cpu', async () => {
@@ -37,15 +42,28 @@ test('in-place WebGPU Adam matches the composed ops on cpu', async () => {
   await fc.assert(
     fc.asyncProperty(shapes, fc.integer({ min: 1, max: 1000 }), fc.integer(), async (shape, t, seed) => {
       const n = shape.reduce((a, b) => a * b, 1);
-      const rnd = (k: number, scale: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 0.37 + i * 1.3 + k * 7.1) * scale);
+      const rnd = (k: number, scale: number) =>
+        Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 0.37 + i * 1.3 + k * 7.1) * scale);
       const [beta1, beta2, lr] = [0.5, 0.999, 2e-4];
       const s: AdamScalars = { beta1, beta2, stepSize: lr / (1 - beta1 ** t), c2: Math.sqrt(1 - beta2 ** t), eps: 1e-8 };
       const host = { p: rnd(0, 1), m: rnd(1, 0.01), v: rnd(2, 1e-4).map(Math.abs), g: rnd(3, 0.05) };
 
       await tf.setBackend('cpu');
       // Two updates: the second checks that host copies read after the first are not left stale.
-      const once = composed(tf.tensor(host.p, shape), tf.tensor(host.m, shape), tf.tensor(host.v, shape), tf.tensor(host.g, shape), s);
-      const ref = composed(tf.tensor(once[0], shape), tf.tensor(once[1], shape), tf.tensor(once[2], shape), tf.tensor(host.g, shape), s);
+      const once = composed(
+        tf.tensor(host.p, shape),
+        tf.tensor(host.m, shape),
+        tf.tensor(host.v, shape),
+        tf.tensor(host.g, shape),
+        s,
+      );
+      const ref = composed(
+        tf.tensor(once[0], shape),
+        tf.tensor(once[1], shape),
+        tf.tensor(once[2], shape),
+        tf.tensor(host.g, shape),
+        s,
+      );
 
       await tf.setBackend('webgpu');
       const [p, m, v] = [host.p, host.m, host.v].map((a) => tf.variable(tf.tensor(a, shape), false));

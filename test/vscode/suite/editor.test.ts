@@ -30,7 +30,11 @@ export async function readIds(uri: vscode.Uri): Promise<{ ids: number[]; encodin
   return { ids: Array.from(m.ids), encoding: m.encoding };
 }
 
-export async function until<T>(what: string, fn: () => PromiseLike<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => PromiseLike<T | undefined | false> | T | undefined | false,
+  ms = 20_000,
+): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = await fn();
@@ -44,7 +48,8 @@ export const docIds = (uri: vscode.Uri) => vscode.commands.executeCommand<number
 
 export function isDirty(uri: vscode.Uri): boolean {
   for (const g of vscode.window.tabGroups.all) {
-    for (const t of g.tabs) if (t.input instanceof vscode.TabInputCustom && t.input.uri.toString() === uri.toString()) return t.isDirty;
+    for (const t of g.tabs)
+      if (t.input instanceof vscode.TabInputCustom && t.input.uri.toString() === uri.toString()) return t.isDirty;
   }
   return false;
 }
@@ -73,7 +78,11 @@ suite('label-map editor', () => {
 
   test('*.label.png opens in the SPADE editor by default; any PNG offers it', async () => {
     const ext = vscode.extensions.getExtension('spade-studio.spade-studio');
-    const editors = ext?.packageJSON.contributes.customEditors as { viewType: string; priority: string; selector: { filenamePattern: string }[] }[];
+    const editors = ext?.packageJSON.contributes.customEditors as {
+      viewType: string;
+      priority: string;
+      selector: { filenamePattern: string }[];
+    }[];
     assert.deepStrictEqual(editors.map((e) => e.priority), ['default', 'option']);
     assert.ok(editors[0].selector.some((s) => s.filenamePattern === '*.label.png'));
     const uri = await writeLabelMap('default.label.png', { kind: 'gray', bitDepth: 8 });

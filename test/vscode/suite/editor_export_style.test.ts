@@ -50,7 +50,9 @@ async function writeStyleImage(name: string, size: number, sandy: boolean): Prom
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const wave = Math.sin((x + 2 * y) * 0.13) * 0.5 + 0.5;
-      const rgb = sandy ? [200 + 50 * wave, 160 + 60 * wave, 60 + 40 * (y / size)] : [20 + 40 * wave, 80 + 60 * wave, 160 + 90 * wave];
+      const rgb = sandy
+        ? [200 + 50 * wave, 160 + 60 * wave, 60 + 40 * (y / size)]
+        : [20 + 40 * wave, 80 + 60 * wave, 160 + 90 * wave];
       for (let c = 0; c < 3; c++) data[(y * size + x) * 3 + c] = Math.round(rgb[c]);
     }
   }
@@ -102,7 +104,9 @@ async function useGoodStyle(mask: vscode.Uri, file: vscode.Uri): Promise<void> {
 }
 
 /** Decodes an exported PNG and checks it is RGB(A) at the model's output size. */
-async function decodeExport(bytes: Uint8Array): Promise<{ width: number; height: number; channels: number; data: ArrayLike<number> }> {
+async function decodeExport(
+  bytes: Uint8Array,
+): Promise<{ width: number; height: number; channels: number; data: ArrayLike<number> }> {
   const img = decodePng(bytes);
   const want = await modelSize();
   assert.deepStrictEqual({ width: img.width, height: img.height }, want, 'the PNG has the model output size');
@@ -192,7 +196,9 @@ suite('style image (real webview)', function () {
     }
     const seedPixels = decodePng(seeded);
     let seedSum = 0;
-    for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) seedSum += Math.abs(seedPixels.data[i * seedPixels.channels + c] - want.data[i * want.channels + c]);
+    for (let i = 0; i < n; i++)
+      for (let c = 0; c < 3; c++)
+        seedSum += Math.abs(seedPixels.data[i * seedPixels.channels + c] - want.data[i * want.channels + c]);
     console.log(`style image vs spade synth --style: max |diff| ${maxDiff}/255, mean ${(sum / n / 3).toFixed(3)}; seed style vs CLI: mean ${(seedSum / n / 3).toFixed(2)}`);
     assert.ok(maxDiff <= 3, `the preview's picture matches spade synth --style within 3 levels (max ${maxDiff})`);
     assert.ok(seedSum / n / 3 > 10 * Math.max(sum / n / 3, 0.1), 'and the seed-style picture does not');

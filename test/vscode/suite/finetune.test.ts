@@ -30,7 +30,13 @@ interface PreviewStatus {
   checkpointLoads: number;
   panels: { file: string; model?: string; frames?: number; error?: string }[];
 }
-type FineTuneResult = { started: boolean; out?: string; task?: string; reason?: string; problems?: { file?: string; message: string }[] };
+type FineTuneResult = {
+  started: boolean;
+  out?: string;
+  task?: string;
+  reason?: string;
+  problems?: { file?: string; message: string }[];
+};
 
 function workspaceDir(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];

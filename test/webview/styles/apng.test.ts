@@ -13,7 +13,9 @@ test('crc32 matches the PNG specification check value', () => {
 
 test('encodeApng: chunks, sequence numbers and frames', () => {
   const [w, h] = [5, 3];
-  const frames = [0, 1, 2].map((k) => Uint8ClampedArray.from({ length: w * h * 4 }, (_, i) => (i % 4 === 3 ? 255 : (i * 7 + k * 50) % 256)));
+  const frames = [0, 1, 2].map((k) =>
+    Uint8ClampedArray.from({ length: w * h * 4 }, (_, i) => (i % 4 === 3 ? 255 : (i * 7 + k * 50) % 256)),
+  );
   const png = encodeApng(frames, w, h, 150);
   const v = new DataView(png.buffer);
   const chunks: { type: string; data: Uint8Array }[] = [];
