@@ -7,6 +7,8 @@ import { TestHooks } from './test_hooks';
 import { UserDialogs } from './user_dialogs';
 import { registerCommands } from './commands';
 import { registerFineTune } from './finetune';
+import { registerEditorActions } from './editor_actions';
+import { registerWalkthrough } from './walkthrough';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('SPADE Studio');
@@ -22,6 +24,8 @@ export function activate(context: vscode.ExtensionContext): void {
   }
   registerCommands(context, registry, dialogs, checkpoints);
   registerFineTune(context, log);
+  registerEditorActions(context, registry);
+  registerWalkthrough(context, registry);
 }
 
 export function deactivate(): void {}

@@ -15,6 +15,7 @@ import { addDroppedImages, addStyleImages, exportFrames, loadStyleSet, saveStyle
 import { parseWebviewMessage } from '../shared/protocol';
 import { RequestReply } from '../shared/request_reply';
 import type { Panel, PanelProvider } from './panel';
+import { markPainted } from './painted_context';
 import type { PanelRegistry } from './panel_registry';
 import type { UserDialogs } from './user_dialogs';
 
@@ -184,6 +185,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       case 'ready':
         return this.sendInit(panel, await this.checkpoints.get());
       case 'stroke':
+        markPainted();
         return doc.applyStroke(m.label, m.indices, m.value, panel);
       case 'status':
         panel.status = m;

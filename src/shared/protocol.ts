@@ -95,7 +95,13 @@ export type HostToWebview =
   /** A `.spade-style.json` read and validated by the host; a warning when it came from another model. */
   | { type: 'styleSet'; fileName: string; styles: LoadedStyle[]; zDim: number; checkpoint: CheckpointIdentity }
   | { type: 'exportRequest'; requestId: number }
+  /** One of the editor's keybindings (package.json `keybindings`), which VS Code resolves. */
+  | { type: 'editorAction'; action: EditorAction }
   | { type: 'error'; message: string };
+
+/** What the editor's keybindings and their commands (`spade.tool.*`, `spade.brush.*`) ask of the webview. */
+export type EditorAction = 'brush' | 'fill' | 'eraser' | 'eyedropper' | 'smaller' | 'larger';
+export const EDITOR_ACTIONS: readonly EditorAction[] = ['brush', 'fill', 'eraser', 'eyedropper', 'smaller', 'larger'];
 
 export interface StrokeMessage {
   type: 'stroke';

@@ -49,6 +49,7 @@ export class App {
     styleImageData: (m) => this.styles.addImage(m.name, m.source, m.image),
     styleSet: (m) => this.styles.loadSet(m.fileName, m.styles, m.zDim, m.checkpoint.config_hash, m.checkpoint.name),
     exportRequest: (m) => this.exports.request(m.requestId),
+    editorAction: (m) => this.controls.runAction(m.action),
     error: (m) => this.errors.set('host', m.message),
   };
 

@@ -6,7 +6,8 @@ import { ClassList } from './class_list';
 import type { LabelPalette } from './label_palette';
 import type { Mask, Stroke } from './mask';
 import { Painter } from './painter';
-import { installShortcuts } from './shortcuts';
+import { runEditorAction, type ShortcutActions } from './shortcuts';
+import type { EditorAction } from '../shared/protocol';
 import type { Stage } from './stage';
 import { Toolbar } from './toolbar';
 import { randomSeed, restoreState, type Tool, type UiState } from './ui_state';
@@ -36,6 +37,7 @@ export class EditorControls {
   readonly classes: ClassList;
   private lastPaintTool: Tool = 'brush';
   private legendTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly shortcuts: ShortcutActions;
 
   constructor(
     private readonly host: Host<UiState>,
@@ -78,12 +80,17 @@ export class EditorControls {
       onStrokeEnd: (s) => this.endStroke(s),
       onPick: (id) => this.pickFromMask(id),
     });
-    installShortcuts(document, {
+    this.shortcuts = {
       editable: () => doc.editable(),
       setTool: (t) => this.setTool(t),
       brushSize: () => this.current.brushSize,
       setBrushSize: (n) => this.update({ brushSize: n }),
-    });
+    };
+  }
+
+  /** A keybinding's action, resolved by VS Code and forwarded by the host. */
+  runAction(action: EditorAction): void {
+    runEditorAction(action, this.shortcuts, document.activeElement);
   }
 
   get el(): HTMLElement {

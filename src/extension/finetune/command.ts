@@ -11,6 +11,7 @@ import { configuredCheckpointUri } from '../checkpoint_source';
 import type { DatasetProblem } from './check_output';
 import { runDatasetCheck, showProblems } from './dataset_check';
 import { askCount, askOut, pickCheckpoint, pickDataset, suggestOut } from './pickers';
+import { generateSampleDataset } from './sample_dataset';
 import type { RunRegistry } from './runs';
 import { checkArgv, parseTaskDefinition, TASK_TYPE, type SpadeTaskDefinition } from './task_definition';
 import { buildTrainTask, type TrainTaskContext } from './task_provider';
@@ -39,7 +40,8 @@ export interface FineTuneDeps extends TrainTaskContext {
   runs: RunRegistry;
 }
 
-export async function fineTune(deps: FineTuneDeps, given?: FineTuneArgs): Promise<FineTuneResult> {
+/** `dataset`: a folder chosen beforehand (the Explorer's context menu), asked for otherwise. */
+export async function fineTune(deps: FineTuneDeps, given?: FineTuneArgs, dataset?: string): Promise<FineTuneResult> {
   if (!vscode.workspace.isTrusted) {
     const manage = 'Manage Workspace Trust';
     const message = 'SPADE: Fine-tune runs `spade train`, a program that reads this workspace\'s files, so it runs only in a trusted workspace.';
@@ -53,7 +55,7 @@ export async function fineTune(deps: FineTuneDeps, given?: FineTuneArgs): Promis
     return { started: false, reason: 'no-folder', message };
   }
   const current = configuredCheckpointUri(deps.context.extensionUri).fsPath;
-  const raw = given ? fromArgs(given, current) : await ask(deps, folder.uri.fsPath, current);
+  const raw = given ? fromArgs(given, current) : await ask(deps, folder.uri.fsPath, current, dataset);
   if (!raw) return { started: false, reason: 'cancelled' };
 
   let def: SpadeTaskDefinition;
@@ -85,9 +87,9 @@ function fromArgs(a: FineTuneArgs, current: string): Record<string, unknown> {
   return stripUndefined({ type: TASK_TYPE, data: a.data, out: a.out, checkpoint, opt: a.opt ?? optBeside(checkpoint), steps: a.steps, batch: a.batch, backend: a.backend, resume: a.resume, args: a.args });
 }
 
-async function ask(deps: FineTuneDeps, folder: string, current: string): Promise<Record<string, unknown> | undefined> {
+async function ask(deps: FineTuneDeps, folder: string, current: string, dataset?: string): Promise<Record<string, unknown> | undefined> {
   const last = deps.context.workspaceState.get<Answers>(MEMENTO) ?? {};
-  const data = await pickDataset(last.data);
+  const data = dataset ?? (await pickDataset(last.data, () => generateSampleDataset(deps)));
   if (!data) return undefined;
   const checkpoint = await pickCheckpoint(current, last.checkpoint);
   if (checkpoint === undefined) return undefined;

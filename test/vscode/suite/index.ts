@@ -10,6 +10,7 @@ import './editor_faults.test';
 import './finetune.test';
 import './styles.test';
 import './editor_export_style.test';
+import './contributions.test';
 
 export function run(): Promise<void> {
   return new Promise((resolve, reject) => {
