@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { PanelRegistry } from './panel_registry';
+import { VIEW_TYPES } from './label_editor_provider';
 import { openSample } from './open_sample';
 
 export const WALKTHROUGH_ID = 'spade-studio.spade-studio#spade.gettingStarted';
@@ -19,10 +20,13 @@ export function registerWalkthrough(context: vscode.ExtensionContext, registry: 
       else await openSample(context, PAINT_SAMPLE);
     }),
   );
-  // VS Code's own setting for walkthroughs of newly installed extensions is honoured here too.
-  const openOnInstall = vscode.workspace.getConfiguration('workbench.welcomePage').get<boolean>('walkthroughs.openOnInstall', true);
+  // VS Code's own setting for walkthroughs of newly installed extensions is honoured here too
+  // (where the extension host sees it: a remote one, as in code-server, gets only the default).
+  const openOnInstall = vscode.workspace.getConfiguration().get<boolean>('workbench.welcomePage.walkthroughs.openOnInstall', true);
   if (!openOnInstall || context.globalState.get<boolean>(SHOWN_KEY)) return;
+  // Activated by opening a label map: the walkthrough goes beside it rather than over it.
+  const beside = vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputCustom && (VIEW_TYPES as readonly string[]).includes(t.input.viewType)));
   void context.globalState.update(SHOWN_KEY, true).then(() =>
-    vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, false),
+    vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, beside),
   );
 }

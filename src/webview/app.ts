@@ -71,6 +71,7 @@ export class App {
     this.controls = new EditorControls(host, this.stage, doc, {
       requestFrame: (urgent) => this.requestFrame(urgent),
       toggleStyles: () => this.styles.toggle(),
+      say: (text) => this.status.line.announcer.say(text),
     });
     this.styles = new StylesPanel({
       renderSet: (key, zs) => {
@@ -94,7 +95,7 @@ export class App {
     const main = document.createElement('div');
     main.className = 'main';
     main.append(this.controls.classes.el, this.stage.el, this.styles.el);
-    root.append(this.controls.el, main, this.status.line.el);
+    root.append(this.controls.el, main, this.status.line.el, this.status.line.announcer.el);
     this.stage.setView(this.controls.state.view, this.controls.state.opacity);
 
     this.client = new InferenceClient({

@@ -5,7 +5,8 @@
 import { ClassList } from './class_list';
 import type { LabelPalette } from './label_palette';
 import type { Mask, Stroke } from './mask';
-import { Painter } from './painter';
+import { KeyboardPainter } from './keyboard_painter';
+import { Painter, type PainterHost } from './painter';
 import { runEditorAction, type ShortcutActions } from './shortcuts';
 import type { EditorAction } from '../shared/protocol';
 import type { Stage } from './stage';
@@ -26,6 +27,8 @@ export interface ControlEvents {
   /** The picture should follow the mask or the style: now (`urgent`) or within the drag interval. */
   requestFrame(urgent: boolean): void;
   toggleStyles(): void;
+  /** Tells a screen reader (the status line's live region). */
+  say(text: string): void;
 }
 
 /** The class list's counts follow a stroke after this long (painting does not wait for them). */
@@ -63,7 +66,7 @@ export class EditorControls {
     );
     const onFilter = (f: string) => this.update({ filter: f }, false);
     this.classes = new ClassList({ onPick: (id) => this.pickClass(id), onFilter }, this.current.filter);
-    new Painter(stage, {
+    const painterHost: PainterHost = {
       mask: () => doc.mask(),
       tool: () => this.current.tool,
       brushSize: () => this.current.brushSize,
@@ -79,7 +82,9 @@ export class EditorControls {
       },
       onStrokeEnd: (s) => this.endStroke(s),
       onPick: (id) => this.pickFromMask(id),
-    });
+    };
+    new Painter(stage, painterHost);
+    new KeyboardPainter(stage, painterHost, (text) => events.say(text));
     this.shortcuts = {
       editable: () => doc.editable(),
       setTool: (t) => this.setTool(t),
@@ -90,7 +95,9 @@ export class EditorControls {
 
   /** A keybinding's action, resolved by VS Code and forwarded by the host. */
   runAction(action: EditorAction): void {
-    runEditorAction(action, this.shortcuts, document.activeElement);
+    if (!runEditorAction(action, this.shortcuts, document.activeElement)) return;
+    // The toolbar shows the change; a screen reader hears it.
+    this.events.say(action === 'smaller' || action === 'larger' ? `Brush size ${this.current.brushSize}` : `${this.current.tool} tool`);
   }
 
   get el(): HTMLElement {

@@ -33,6 +33,7 @@ export class Stage {
     this.maskCanvas.setAttribute('aria-label', 'Label map');
     this.outputCanvas = document.createElement('canvas');
     this.outputCanvas.id = 'output-canvas';
+    this.outputCanvas.setAttribute('role', 'img');
     this.outputCanvas.setAttribute('aria-label', 'Synthesized image');
     this.brushCursor = div('brush-cursor');
     this.hoverInfo = div('hover-info');

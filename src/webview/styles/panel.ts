@@ -61,7 +61,7 @@ export class StylesPanel {
     this.addBtn = button('Add images…', { id: 'styles-add', title: 'Encode style images from the workspace', onClick: () => host.post({ type: 'addStyleImages' }) });
     this.saveBtn = button('Save', { secondary: true, id: 'styles-save', title: 'Save the codes as <mask>.spade-style.json', onClick: () => this.save() });
     const load = button('Load', { secondary: true, id: 'styles-load', title: 'Load <mask>.spade-style.json', onClick: () => host.post({ type: 'loadStyleSet' }) });
-    const close = button('×', { secondary: true, id: 'styles-close', title: 'Close the Styles panel', onClick: () => (this.el.hidden = true) });
+    const close = button('×', { secondary: true, id: 'styles-close', label: 'Close the Styles panel', title: 'Close the Styles panel', onClick: () => (this.el.hidden = true) });
     head.append(title, this.addBtn, load, this.saveBtn, close);
     this.note.className = 'styles-note';
     this.rows.className = 'style-rows';
@@ -293,6 +293,7 @@ export class StylesPanel {
       button('Use', { secondary: true, title: 'Paint the main view in this style (mu)', onClick: () => e.mu && this.host.useStyle(e.name, e.mu) }),
       button('×', {
         secondary: true,
+        label: `Remove the style ${e.name}`,
         title: 'Remove this style',
         onClick: () => {
           this.list.remove(e.id);

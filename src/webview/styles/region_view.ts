@@ -34,6 +34,8 @@ export class RegionView {
     head.textContent = 'Region style';
     this.classSel.id = 'region-class';
     this.styleSel.id = 'region-style';
+    this.classSel.setAttribute('aria-label', 'Class to restyle');
+    this.styleSel.setAttribute('aria-label', 'Style for that class');
     for (const s of [this.classSel, this.styleSel]) s.addEventListener('change', () => this.request());
     this.canvas.id = 'region-canvas';
     this.canvas.className = 'style-tile large';
