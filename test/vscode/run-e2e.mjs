@@ -112,7 +112,7 @@ function packageVsix() {
   const out = path.join(tmpRoot, 'spade-studio.vsix');
   const vsceBin = path.join(paths.root, 'node_modules', '@vscode', 'vsce', 'vsce');
   const args = [vsceBin, 'package', '--no-dependencies', '--no-rewrite-relative-links',
-    '--allow-missing-repository', '--skip-license', '--no-update-package-json', '-o', out];
+    '--no-update-package-json', '-o', out];
   const r = spawnSync(process.execPath, args, { cwd: paths.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0 || !fs.existsSync(out)) {
     console.error(`[${TAG}] vsce package failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
