@@ -28,7 +28,9 @@ const synth = decode(fs.readFileSync(synthFile));
 fs.rmSync(tmp, { recursive: true, force: true });
 
 /** Box-filtered RGB at icon pixel (x, y) from an image `k` times larger. */
-function sample(img: { width: number; data: ArrayLike<number>; channels: number }, x: number, y: number, k: number, colour?: (v: number) => readonly number[]): number[] {
+type Img = { width: number; data: ArrayLike<number>; channels: number };
+
+function sample(img: Img, x: number, y: number, k: number, colour?: (v: number) => readonly number[]): number[] {
   const sum = [0, 0, 0];
   for (let dy = 0; dy < k; dy++) {
     for (let dx = 0; dx < k; dx++) {

@@ -17,7 +17,8 @@ export function registerCommands(
   dialogs: UserDialogs,
   checkpoints: CheckpointService,
 ): void {
-  const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  const reg = (id: string, fn: (...args: never[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   const openPreview = async (uri?: vscode.Uri) => {
     const target = uri ?? activeFileUri();
@@ -46,7 +47,9 @@ export function registerCommands(
       target = picked?.[0];
     }
     if (!target) return;
-    const scope = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    const scope = vscode.workspace.workspaceFolders?.length
+      ? vscode.ConfigurationTarget.Workspace
+      : vscode.ConfigurationTarget.Global;
     await vscode.workspace.getConfiguration('spade').update('checkpoint', target.fsPath, scope);
   });
 

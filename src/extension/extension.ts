@@ -19,7 +19,10 @@ export function activate(context: vscode.ExtensionContext): void {
   for (const viewType of VIEW_TYPES) {
     const provider = new LabelEditorProvider(context, checkpoints, registry, dialogs, log);
     context.subscriptions.push(
-      vscode.window.registerCustomEditorProvider(viewType, provider, { supportsMultipleEditorsPerDocument: true, webviewOptions: { retainContextWhenHidden: false } }),
+      vscode.window.registerCustomEditorProvider(viewType, provider, {
+        supportsMultipleEditorsPerDocument: true,
+        webviewOptions: { retainContextWhenHidden: false },
+      }),
     );
   }
   registerCommands(context, registry, dialogs, checkpoints);

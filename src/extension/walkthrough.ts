@@ -25,7 +25,9 @@ export function registerWalkthrough(context: vscode.ExtensionContext, registry: 
   const openOnInstall = vscode.workspace.getConfiguration().get<boolean>('workbench.welcomePage.walkthroughs.openOnInstall', true);
   if (!openOnInstall || context.globalState.get<boolean>(SHOWN_KEY)) return;
   // Activated by opening a label map: the walkthrough goes beside it rather than over it.
-  const beside = vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputCustom && (VIEW_TYPES as readonly string[]).includes(t.input.viewType)));
+  const viewTypes: readonly string[] = VIEW_TYPES;
+  const ours = (t: vscode.Tab) => t.input instanceof vscode.TabInputCustom && viewTypes.includes(t.input.viewType);
+  const beside = vscode.window.tabGroups.all.some((g) => g.tabs.some(ours));
   void context.globalState.update(SHOWN_KEY, true).then(() =>
     vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, beside),
   );

@@ -119,7 +119,10 @@ export class KeyboardPainter {
     this.centreIfUnset();
     const c = this.stage.maskCanvas;
     const r = c.getBoundingClientRect();
-    const at = { clientX: r.left + ((this.x + 0.5) / c.width) * r.width, clientY: r.top + ((this.y + 0.5) / c.height) * r.height };
+    const at = {
+      clientX: r.left + ((this.x + 0.5) / c.width) * r.width,
+      clientY: r.top + ((this.y + 0.5) / c.height) * r.height,
+    };
     this.stage.showBrush(at, this.host.brushSize());
   }
 

@@ -14,7 +14,7 @@ export interface StatusSnapshot {
   frames: number;
 }
 
-/** The sentence to announce for a change from `prev` to `cur`, or null; `lastPictureAt` is when "picture updated" was last said. */
+/** The sentence to announce for a change from `prev` to `cur`, or null; `lastPictureAt`: when "picture updated" was last said. */
 export function announcement(prev: StatusSnapshot, cur: StatusSnapshot, now: number, lastPictureAt: number): string | null {
   const parts: string[] = [];
   if (cur.error && cur.error !== prev.error) parts.push(`Error: ${cur.error}`);

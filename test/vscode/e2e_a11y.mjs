@@ -33,7 +33,8 @@ export async function driveA11y({ page, frame, sample, until, fail, canvasStats,
   const list = await frame.evaluate(() => {
     const el = document.activeElement;
     const cs = el ? getComputedStyle(el) : null;
-    return { id: el?.id, role: el?.getAttribute('role'), name: el?.getAttribute('aria-label'), outline: cs?.outlineStyle, active: el?.getAttribute('aria-activedescendant') };
+    const attr = (a) => el?.getAttribute(a);
+    return { id: el?.id, role: attr('role'), name: attr('aria-label'), outline: cs?.outlineStyle, active: attr('aria-activedescendant') };
   });
   if (list.id !== 'class-list' || list.role !== 'listbox' || !list.name) fail(`Tab from the filter should reach the named listbox: ${JSON.stringify(list)}`);
   if (!list.outline || list.outline === 'none') fail(`the focused class list shows no focus ring: ${JSON.stringify(list)}`);
@@ -54,7 +55,8 @@ export async function driveA11y({ page, frame, sample, until, fail, canvasStats,
   await frame.evaluate(() => {
     window.__said = [];
     const el = document.getElementById('status-announce');
-    new MutationObserver(() => window.__said.push([performance.now(), el.textContent])).observe(el, { childList: true, characterData: true, subtree: true });
+    const record = () => window.__said.push([performance.now(), el.textContent]);
+    new MutationObserver(record).observe(el, { childList: true, characterData: true, subtree: true });
   });
   const before = await canvasStats(frame, '#mask-canvas', { x0: 0, y0: 0, x1: 1, y1: 1 });
   // The legend, a scrolling region, may take a Tab stop of its own on the way.

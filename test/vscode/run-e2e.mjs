@@ -10,9 +10,10 @@
 //           image and a stroke only.
 //   webgl:  Chromium without WebGPU, spade.inferenceBackend webgl: data-backend must be webgl.
 // After the first image and a stroke (always), the scenarios: base (save, export, checkpoint switch),
-// a11y (title-bar and Explorer actions, keyboard, announcements, axe-core), styles (the Styles panel), hide-show (webview state restore), hot-exit (window reload with an
-// unsaved stroke), gpu-loss (WebGPU device lost; webgpu run only). a11y, styles, hide-show and hot-exit
-// run on the last backend of the run (webgl in a full run).
+// a11y (title-bar and Explorer actions, keyboard, announcements, axe-core), styles (the Styles panel),
+// hide-show (webview state restore), hot-exit (window reload with an unsaved stroke), gpu-loss
+// (WebGPU device lost; webgpu run only). a11y, styles, hide-show and hot-exit run on the last
+// backend of the run (webgl in a full run).
 // Env: SPADE_E2E_BACKENDS (same as --backend), SPADE_E2E_ONLY (comma list of scenarios, to iterate
 //      on some; CI runs all), SPADE_VSCODE_TIMEOUT_S (whole run, default 900),
 //      SPADE_E2E_FIRST_IMAGE_S (open -> first image, default 240), SPADE_TEST_VERBOSE=1, KEEP_TMP=1.
@@ -351,7 +352,10 @@ async function drive(page, backend, base, workspace, sample, T, shot, userData) 
   //     restore scenarios; and on webgpu, the device loss (last: the rest of the run would be on
   //     its fallback).
   const last = backend === backends[backends.length - 1];
-  const ctx = { page, frame, backend, workspace, sample, userData, T, shot, until, runCommand, canvasStats, diffCount, fail, readStatus, findFrame, paintLine, sha, dirtyTab };
+  const ctx = {
+    page, frame, backend, workspace, sample, userData, T, shot, until, runCommand, canvasStats, diffCount, fail, readStatus,
+    findFrame, paintLine, sha, dirtyTab,
+  };
   if (runs('a11y') && last) T.a11y = await driveA11y(ctx);
   if (runs('styles') && last) await driveStyles({ ...ctx, checkpoint });
   if (runs('hide-show') && last) ctx.frame = await driveHideShow(ctx);
@@ -388,7 +392,9 @@ async function paintLine(page, frame, from, to, steps = 24) {
   const at = (fx, fy) => [box.x + fx * box.width, box.y + fy * box.height];
   await page.mouse.move(...at(...from));
   await page.mouse.down();
-  for (let i = 1; i <= steps; i++) await page.mouse.move(...at(from[0] + (to[0] - from[0]) * i / steps, from[1] + (to[1] - from[1]) * i / steps));
+  for (let i = 1; i <= steps; i++) {
+    await page.mouse.move(...at(from[0] + (to[0] - from[0]) * i / steps, from[1] + (to[1] - from[1]) * i / steps));
+  }
   await page.mouse.up();
 }
 

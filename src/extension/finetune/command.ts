@@ -69,7 +69,12 @@ export async function fineTune(deps: FineTuneDeps, given?: FineTuneArgs, dataset
   const cwd = folder.uri.fsPath;
   const abs = (p: string) => path.resolve(cwd, p);
   // The next run's questions start from this one's answers, however it was started.
-  const answers: Answers = { data: abs(def.data), checkpoint: def.checkpoint !== undefined ? abs(def.checkpoint) : null, steps: def.steps, batch: def.batch };
+  const answers: Answers = {
+    data: abs(def.data),
+    checkpoint: def.checkpoint !== undefined ? abs(def.checkpoint) : null,
+    steps: def.steps,
+    batch: def.batch,
+  };
   await deps.context.workspaceState.update(MEMENTO, answers);
 
   const checked = await checkDataset(deps, def, cwd);
@@ -84,10 +89,18 @@ export async function fineTune(deps: FineTuneDeps, given?: FineTuneArgs, dataset
 
 function fromArgs(a: FineTuneArgs, current: string): Record<string, unknown> {
   const checkpoint = a.checkpoint === undefined ? current : a.checkpoint ?? undefined;
-  return stripUndefined({ type: TASK_TYPE, data: a.data, out: a.out, checkpoint, opt: a.opt ?? optBeside(checkpoint), steps: a.steps, batch: a.batch, backend: a.backend, resume: a.resume, args: a.args });
+  return stripUndefined({
+    type: TASK_TYPE, data: a.data, out: a.out, checkpoint, opt: a.opt ?? optBeside(checkpoint),
+    steps: a.steps, batch: a.batch, backend: a.backend, resume: a.resume, args: a.args,
+  });
 }
 
-async function ask(deps: FineTuneDeps, folder: string, current: string, dataset?: string): Promise<Record<string, unknown> | undefined> {
+async function ask(
+  deps: FineTuneDeps,
+  folder: string,
+  current: string,
+  dataset?: string,
+): Promise<Record<string, unknown> | undefined> {
   const last = deps.context.workspaceState.get<Answers>(MEMENTO) ?? {};
   const data = dataset ?? (await pickDataset(last.data, () => generateSampleDataset(deps)));
   if (!data) return undefined;
@@ -100,7 +113,8 @@ async function ask(deps: FineTuneDeps, folder: string, current: string, dataset?
   const out = await askOut(folder, suggestOut(folder, data));
   if (!out) return undefined;
   const ck = checkpoint ?? undefined;
-  return stripUndefined({ type: TASK_TYPE, data, out: out.out, checkpoint: ck, opt: optBeside(ck), steps, batch, resume: out.resume || undefined });
+  const resume = out.resume || undefined;
+  return stripUndefined({ type: TASK_TYPE, data, out: out.out, checkpoint: ck, opt: optBeside(ck), steps, batch, resume });
 }
 
 /** NVlabs keeps a .pth's options in opt.txt beside it, as the previews expect too. */

@@ -23,7 +23,10 @@ async function datasetCandidates(): Promise<string[]> {
 }
 
 /** `generate`: offered when the workspace holds no dataset; makes one and answers its folder. */
-export async function pickDataset(last: string | undefined, generate?: () => Promise<string | undefined>): Promise<string | undefined> {
+export async function pickDataset(
+  last: string | undefined,
+  generate?: () => Promise<string | undefined>,
+): Promise<string | undefined> {
   const found = await datasetCandidates();
   const items: Item<string>[] = [];
   if (generate && !found.length) {

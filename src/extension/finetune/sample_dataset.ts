@@ -32,7 +32,8 @@ export async function generateSampleDataset(deps: SampleDatasetDeps, name = 'spa
   const argv = [deps.cliPath, 'dataset', 'landscapes', '--count', String(SAMPLE_COUNT), '--size', String(SAMPLE_SIZE), '--out', out];
   deps.log.appendLine(`sample dataset: ${runtime.command} ${argv.map((a) => JSON.stringify(a)).join(' ')}`);
   const title = `SPADE: generating ${SAMPLE_COUNT} landscapes in ${path.basename(out)}…`;
-  const error = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, () => run(runtime, argv, folder.uri.fsPath));
+  const progress = { location: vscode.ProgressLocation.Notification, title };
+  const error = await vscode.window.withProgress(progress, () => run(runtime, argv, folder.uri.fsPath));
   if (error) {
     deps.log.appendLine(error);
     void vscode.window.showErrorMessage(`SPADE: could not generate the dataset: ${error.split('\n')[0]}`);
@@ -44,8 +45,7 @@ export async function generateSampleDataset(deps: SampleDatasetDeps, name = 'spa
 
 function run(runtime: NodeRuntime, argv: string[], cwd: string): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile(runtime.command, argv, { cwd, env: { ...process.env, ...runtime.env }, windowsHide: true }, (err, _stdout, stderr) => {
-      resolve(err ? `${err.message}\n${stderr}` : null);
-    });
+    const opts = { cwd, env: { ...process.env, ...runtime.env }, windowsHide: true };
+    execFile(runtime.command, argv, opts, (err, _stdout, stderr) => resolve(err ? `${err.message}\n${stderr}` : null));
   });
 }

@@ -111,6 +111,7 @@ export class InterpView {
   }
 
   private export(): void {
-    if (this.frames.length && this.frames.every((f) => f)) this.events.exportFrames(this.frames as { rgba: Uint8ClampedArray; width: number; height: number }[]);
+    type Rendered = { rgba: Uint8ClampedArray; width: number; height: number };
+    if (this.frames.length && this.frames.every((f) => f)) this.events.exportFrames(this.frames as Rendered[]);
   }
 }

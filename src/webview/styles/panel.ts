@@ -66,7 +66,10 @@ export class StylesPanel {
     this.note.className = 'styles-note';
     this.rows.className = 'style-rows';
     this.rows.id = 'style-rows';
-    this.interp = new InterpView({ render: (key, zs) => this.host.renderSet(key, zs), exportFrames: (frames) => this.exportFrames(frames) });
+    this.interp = new InterpView({
+      render: (key, zs) => this.host.renderSet(key, zs),
+      exportFrames: (frames) => this.exportFrames(frames),
+    });
     const sample = document.createElement('section');
     sample.className = 'styles-section';
     const sh = document.createElement('h3');
@@ -227,7 +230,8 @@ export class StylesPanel {
     const m = this.model;
     const ready = this.list.ready();
     if (!m || ready.length === 0) return;
-    const file: StyleFile = { format: STYLE_FORMAT, z_dim: m.zDim, checkpoint: m.identity, styles: ready.map((e) => styleCode(e.name, e.source, e.mu, e.logvar)) };
+    const styles = ready.map((e) => styleCode(e.name, e.source, e.mu, e.logvar));
+    const file: StyleFile = { format: STYLE_FORMAT, z_dim: m.zDim, checkpoint: m.identity, styles };
     this.host.post({ type: 'saveStyleSet', text: serializeStyleFile(file) });
   }
 

@@ -66,7 +66,8 @@ export class RegionView {
     const inp = this.inputs();
     if (!style || !inp || this.classSel.value === '') return;
     const setId = this.render([inp.baseZ, style.mu]);
-    if (setId !== null) this.pending = { setId, alpha: null, tiles: [null, null], mask: inp.mask, classId: Number(this.classSel.value) };
+    const classId = Number(this.classSel.value);
+    if (setId !== null) this.pending = { setId, alpha: null, tiles: [null, null], mask: inp.mask, classId };
   }
 
   onTile(setId: number, index: number, rgba: Uint8ClampedArray, w: number, h: number): void {
