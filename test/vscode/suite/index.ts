@@ -11,6 +11,7 @@ import './finetune.test';
 import './styles.test';
 import './editor_export_style.test';
 import './contributions.test';
+import './sample_dataset.test';
 
 export function run(): Promise<void> {
   return new Promise((resolve, reject) => {
