@@ -52,7 +52,7 @@ function packageOne(target) {
   const extra = dawn ? ['!node_modules/webgpu/package.json', '!node_modules/webgpu/index.js', '!node_modules/webgpu/LICENSE.md', `!node_modules/webgpu/dist/${dawn}/**`] : [];
   fs.writeFileSync(ignore, fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8') + '\n' + extra.join('\n') + '\n');
   const args = [path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--ignoreFile', ignore,
-    '--no-rewrite-relative-links', '--allow-missing-repository', '--skip-license', '--no-update-package-json', '-o', out];
+    '--no-rewrite-relative-links', '--no-update-package-json', '-o', out];
   // Without Dawn no node_modules are needed; with it, vsce's npm dependency walk must run so
   // that node_modules/webgpu is looked at at all (the ignore file then keeps only its binary).
   if (!dawn) args.push('--no-dependencies');

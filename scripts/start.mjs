@@ -41,27 +41,15 @@ if (!/^\d{2,5}$/.test(port) || Number(port) > 65535) {
 
 /**
  * code-server's native modules (installed once) build against the Kerberos headers, found with
- * pkg-config. On a fresh Debian/Ubuntu machine as root, install the two packages with apt-get, as
- * .ci/run does; otherwise say which command to run.
+ * pkg-config: scripts/system_packages.mjs installs them with apt-get as root, otherwise prints
+ * the command and exits 1.
  */
 function ensureBuildPackages() {
   if (fs.existsSync(paths.codeServerMarker)) return; // built already
-  const missing = [];
-  if (!fs.existsSync('/usr/include/gssapi/gssapi.h')) missing.push('libkrb5-dev');
-  if (spawnSync('pkg-config', ['--version'], { stdio: 'ignore' }).status !== 0) missing.push('pkg-config');
-  if (!missing.length) return;
-  const apt = process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
-  if (!apt) {
-    console.error(`[start] the VS Code server's native modules need ${missing.join(' and ')}: run \`sudo apt-get install -y ${missing.join(' ')}\` (or install VS Code, whose \`code\` needs neither), then npm start again.`);
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'system_packages.mjs'), 'start'], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error('[start] (or install VS Code, whose `code` needs neither), then npm start again.');
     process.exit(1);
-  }
-  log(`installing ${missing.join(' and ')} with apt-get: the VS Code server's native modules build against them`);
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', ...missing]]) {
-    const r = spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (r.status !== 0) {
-      console.error(`[start] apt-get ${args.join(' ')} failed (exit ${r.status ?? r.signal}); install ${missing.join(' ')} yourself and run npm start again.`);
-      process.exit(1);
-    }
   }
 }
 

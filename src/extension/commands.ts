@@ -17,9 +17,10 @@ export function registerCommands(
   dialogs: UserDialogs,
   checkpoints: CheckpointService,
 ): void {
-  const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  const reg = (id: string, fn: (...args: never[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
-  reg('spade.openPreview', async (uri?: vscode.Uri) => {
+  const openPreview = async (uri?: vscode.Uri) => {
     const target = uri ?? activeFileUri();
     if (!target) {
       const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Label maps': ['png'] }, title: 'Open a label map' });
@@ -27,12 +28,16 @@ export function registerCommands(
       return vscode.commands.executeCommand('vscode.openWith', picked[0], VIEW_TYPES[0]);
     }
     return vscode.commands.executeCommand('vscode.openWith', target, VIEW_TYPES[0]);
-  });
+  };
+  reg('spade.openPreview', (uri?: unknown) => openPreview(uri instanceof vscode.Uri ? uri : undefined));
+  // The Explorer's "Open with SPADE" on any PNG.
+  reg('spade.openWithSpade', (uri?: unknown) => openPreview(uri instanceof vscode.Uri ? uri : undefined));
 
   reg('spade.openSample', (name?: string) => openSample(context, name));
 
-  reg('spade.selectCheckpoint', async (uri?: vscode.Uri) => {
-    let target = uri;
+  reg('spade.selectCheckpoint', async (uri?: unknown) => {
+    // From the editor's title bar the argument is the label map, which is no checkpoint.
+    let target = uri instanceof vscode.Uri && /\.(safetensors|pth?)$/i.test(uri.path) ? uri : undefined;
     if (!target) {
       const picked = await vscode.window.showOpenDialog({
         canSelectMany: false,
@@ -42,11 +47,14 @@ export function registerCommands(
       target = picked?.[0];
     }
     if (!target) return;
-    const scope = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    const scope = vscode.workspace.workspaceFolders?.length
+      ? vscode.ConfigurationTarget.Workspace
+      : vscode.ConfigurationTarget.Global;
     await vscode.workspace.getConfiguration('spade').update('checkpoint', target.fsPath, scope);
   });
 
-  reg('spade.exportImage', async (args?: { uri?: vscode.Uri; overwrite?: boolean }) => {
+  reg('spade.exportImage', async (given?: vscode.Uri | { uri?: vscode.Uri; overwrite?: boolean }) => {
+    const args = asArgs(given);
     const panel = registry.find(args?.uri);
     if (!panel) {
       void vscode.window.showErrorMessage('SPADE: open a label map in the SPADE editor first.');
@@ -65,7 +73,8 @@ export function registerCommands(
   });
 
   // Opens the Styles panel of a SPADE editor; `images` / `styleSet` add to it without dialogs (tests, other extensions).
-  reg('spade.compareStyles', async (args?: { uri?: vscode.Uri; images?: vscode.Uri[]; styleSet?: vscode.Uri }) => {
+  reg('spade.compareStyles', async (given?: vscode.Uri | { uri?: vscode.Uri; images?: vscode.Uri[]; styleSet?: vscode.Uri }) => {
+    const args = asArgs(given);
     const panel = registry.find(args?.uri);
     if (!panel) {
       void vscode.window.showErrorMessage('SPADE: open a label map in the SPADE editor first (SPADE: Open Label Map Preview), then compare styles there.');
@@ -122,6 +131,12 @@ export function registerCommands(
     const panel = registry.find(uri);
     return panel ? Array.from(panel.document.ids) : undefined;
   });
+}
+
+/** Menus (the editor's title bar) pass the editor's resource; tests and other extensions pass an object. */
+function asArgs<T extends { uri?: vscode.Uri }>(given: vscode.Uri | T | undefined): T | undefined {
+  if (given instanceof vscode.Uri) return { uri: given } as T;
+  return typeof given === 'object' && given !== null ? given : undefined;
 }
 
 function activeFileUri(): vscode.Uri | undefined {

@@ -7,6 +7,8 @@ import { TestHooks } from './test_hooks';
 import { UserDialogs } from './user_dialogs';
 import { registerCommands } from './commands';
 import { registerFineTune } from './finetune';
+import { registerEditorActions } from './editor_actions';
+import { registerWalkthrough } from './walkthrough';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('SPADE Studio');
@@ -17,11 +19,16 @@ export function activate(context: vscode.ExtensionContext): void {
   for (const viewType of VIEW_TYPES) {
     const provider = new LabelEditorProvider(context, checkpoints, registry, dialogs, log);
     context.subscriptions.push(
-      vscode.window.registerCustomEditorProvider(viewType, provider, { supportsMultipleEditorsPerDocument: true, webviewOptions: { retainContextWhenHidden: false } }),
+      vscode.window.registerCustomEditorProvider(viewType, provider, {
+        supportsMultipleEditorsPerDocument: true,
+        webviewOptions: { retainContextWhenHidden: false },
+      }),
     );
   }
   registerCommands(context, registry, dialogs, checkpoints);
   registerFineTune(context, log);
+  registerEditorActions(context, registry);
+  registerWalkthrough(context, registry);
 }
 
 export function deactivate(): void {}

@@ -12,9 +12,10 @@ import { maxPixelsSetting } from './max_pixels';
 import { inferenceBackendSetting } from './inference_backend';
 import { findUnknownIds } from './unknown_ids';
 import { addDroppedImages, addStyleImages, exportFrames, loadStyleSet, saveStyleSet } from './style_sets';
-import { parseWebviewMessage } from '../shared/protocol';
+import { parseWebviewMessage, type HostToWebview } from '../shared/protocol';
 import { RequestReply } from '../shared/request_reply';
 import type { Panel, PanelProvider } from './panel';
+import { markPainted } from './painted_context';
 import type { PanelRegistry } from './panel_registry';
 import type { UserDialogs } from './user_dialogs';
 
@@ -76,7 +77,12 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     }
     if (doc.restoreNote) this.dialogs.warn(`SPADE: ${doc.restoreNote}`);
     const edits = doc.onDidEdit((edit: StrokeEdit) =>
-      this._onDidChangeCustomDocument.fire({ document: doc, label: edit.label, undo: () => doc.undo(edit), redo: () => doc.redo(edit) }),
+      this._onDidChangeCustomDocument.fire({
+        document: doc,
+        label: edit.label,
+        undo: () => doc.undo(edit),
+        redo: () => doc.redo(edit),
+      }),
     );
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), doc.fileName));
     // Another program may replace the file (create), change it or delete it; all go through one check.
@@ -147,7 +153,8 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     };
     const backend = inferenceBackendSetting((text) => this.dialogs.warn(text));
     webviewPanel.webview.html = webviewHtml(webviewPanel.webview, ext, backend, process.env.SPADE_TEST_HOOKS === '1');
-    const panel: Panel = { document, webview: webviewPanel, provider: this, post: (m) => void webviewPanel.webview.postMessage(m) };
+    const post = (m: HostToWebview) => void webviewPanel.webview.postMessage(m);
+    const panel: Panel = { document, webview: webviewPanel, provider: this, post };
     const registry = this.registry;
     registry.panels.add(panel);
     registry.active = panel;
@@ -184,6 +191,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       case 'ready':
         return this.sendInit(panel, await this.checkpoints.get());
       case 'stroke':
+        markPainted();
         return doc.applyStroke(m.label, m.indices, m.value, panel);
       case 'status':
         panel.status = m;
@@ -277,7 +285,10 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
   revertCustomDocument(document: LabelMapDocument): Thenable<void> {
     return document.revert();
   }
-  async backupCustomDocument(document: LabelMapDocument, context: vscode.CustomDocumentBackupContext): Promise<vscode.CustomDocumentBackup> {
+  async backupCustomDocument(
+    document: LabelMapDocument,
+    context: vscode.CustomDocumentBackupContext,
+  ): Promise<vscode.CustomDocumentBackup> {
     const backup = await document.backup(context.destination);
     this.dialogs.hooks.recordBackup(document.uri.toString(), backup.id);
     return backup;

@@ -95,7 +95,24 @@ export type HostToWebview =
   /** A `.spade-style.json` read and validated by the host; a warning when it came from another model. */
   | { type: 'styleSet'; fileName: string; styles: LoadedStyle[]; zDim: number; checkpoint: CheckpointIdentity }
   | { type: 'exportRequest'; requestId: number }
+  /** One of the editor's keybindings (package.json `keybindings`), which VS Code resolves. */
+  | { type: 'editorAction'; action: EditorAction }
   | { type: 'error'; message: string };
+
+/** What the editor's keybindings and their commands (`spade.tool.*`, `spade.brush.*`) ask of the webview. */
+export type EditorAction = 'brush' | 'fill' | 'eraser' | 'eyedropper' | 'line' | 'rect' | 'polygon' | 'lasso' | 'smaller' | 'larger';
+export const EDITOR_ACTIONS: readonly EditorAction[] = [
+  'brush',
+  'fill',
+  'eraser',
+  'eyedropper',
+  'line',
+  'rect',
+  'polygon',
+  'lasso',
+  'smaller',
+  'larger',
+];
 
 export interface StrokeMessage {
   type: 'stroke';
@@ -182,7 +199,8 @@ export function parseWebviewMessage(m: unknown, pixelCount: number): WebviewToHo
     case 'saveStyleSet':
       return isStr(m.text, MAX_STYLE_FILE_BYTES) ? { type: 'saveStyleSet', text: m.text } : null;
     case 'dropStyleImages':
-      if (!Array.isArray(m.uris) || m.uris.length === 0 || m.uris.length > 64 || !m.uris.every((u) => isStr(u, 4096))) return null;
+      const uris = m.uris;
+      if (!Array.isArray(uris) || uris.length === 0 || uris.length > 64 || !uris.every((u) => isStr(u, 4096))) return null;
       return { type: 'dropStyleImages', uris: m.uris as string[] };
     case 'exportFrames': {
       if (!isStr(m.label, 60) || !/^[A-Za-z0-9_-]+$/.test(m.label) || !Array.isArray(m.pngs) || m.pngs.length === 0 || m.pngs.length > 256) return null;

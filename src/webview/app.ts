@@ -50,6 +50,7 @@ export class App {
     styleImageData: (m) => this.styles.addImage(m.name, m.source, m.image),
     styleSet: (m) => this.styles.loadSet(m.fileName, m.styles, m.zDim, m.checkpoint.config_hash, m.checkpoint.name),
     exportRequest: (m) => this.exports.request(m.requestId),
+    editorAction: (m) => this.controls.runAction(m.action),
     error: (m) => this.errors.set('host', m.message),
   };
 
@@ -71,6 +72,7 @@ export class App {
     this.controls = new EditorControls(host, this.stage, doc, {
       requestFrame: (urgent) => this.requestFrame(urgent),
       toggleStyles: () => this.styles.toggle(),
+      say: (text) => this.status.line.announcer.say(text),
     });
     this.styles = new StylesPanel({
       renderSet: (key, zs) => {
@@ -94,7 +96,7 @@ export class App {
     const main = document.createElement('div');
     main.className = 'main';
     main.append(this.controls.classes.el, this.stage.el, stylesSplit(main), this.styles.el);
-    root.append(this.controls.el, main, this.status.line.el);
+    root.append(this.controls.el, main, this.status.line.el, this.status.line.announcer.el);
     this.stage.setView(this.controls.state.view, this.controls.state.opacity);
 
     this.client = new InferenceClient({

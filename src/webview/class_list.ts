@@ -44,13 +44,20 @@ export class ClassList {
     this.list = document.createElement('div');
     this.list.className = 'class-list';
     this.list.id = 'class-list';
+    // A listbox that keeps focus itself and points at the selected row, so screen readers read
+    // the row as the arrows move it (aria-activedescendant), not a row per Tab stop.
     this.list.setAttribute('role', 'listbox');
+    this.list.setAttribute('aria-label', 'Classes to paint with');
     this.list.tabIndex = 0;
     this.list.addEventListener('keydown', (e) => this.onKey(e));
     const h2 = heading('In this map');
     this.legend = document.createElement('div');
     this.legend.className = 'legend';
     this.legend.id = 'legend';
+    this.legend.setAttribute('role', 'list');
+    // It scrolls: a Tab stop lets the keyboard scroll it too.
+    this.legend.tabIndex = 0;
+    this.legend.setAttribute('aria-label', 'Classes in this map, largest first');
     this.el.append(h1, this.filter.el, this.list, h2, this.legend);
   }
 
@@ -59,6 +66,7 @@ export class ClassList {
     this.list.replaceChildren();
     this.items = p.classes.map((entry) => {
       const el = row(entry, String(entry.fileId));
+      el.id = `class-option-${entry.fileId}`;
       el.setAttribute('role', 'option');
       el.addEventListener('click', () => this.events.onPick(entry.fileId));
       this.list.appendChild(el);
@@ -73,6 +81,8 @@ export class ClassList {
     for (const it of this.items) {
       const on = it.entry.fileId === fileId;
       it.el.setAttribute('aria-selected', String(on));
+      it.el.classList.toggle('active', on);
+      if (on) this.list.setAttribute('aria-activedescendant', it.el.id);
       if (on && !it.el.hidden) it.el.scrollIntoView({ block: 'nearest' });
     }
   }
@@ -87,6 +97,7 @@ export class ClassList {
       const pct = (100 * count) / total;
       const r = row(entry ?? { fileId: id, name: `#${id} (not in the label set)`, rgb: [255, 0, 255], css: 'rgb(255, 0, 255)' }, pct >= 0.1 ? `${pct.toFixed(1)}%` : '<0.1%');
       r.title = `${entry?.name ?? 'unknown id'} · id ${id} · ${count} px`;
+      r.setAttribute('role', 'listitem');
       if (!entry) r.classList.add('invalid');
       else r.addEventListener('click', () => this.events.onPick(id));
       r.append(this.replaceButton(id, entry?.name ?? `#${id}`));
@@ -150,14 +161,15 @@ export class ClassList {
     } else note?.remove();
   }
 
-  /** Up/Down move the selection among the visible classes. */
+  /** Up/Down move the selection among the visible classes; Home/End go to the first/last. */
   private onKey(e: KeyboardEvent): void {
-    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    const moves: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, Home: -Infinity, End: Infinity };
+    if (!Object.hasOwn(moves, e.key)) return;
     e.preventDefault();
     const visible = this.items.filter((it) => !it.el.hidden);
     if (!visible.length) return;
     const i = visible.findIndex((it) => it.entry.fileId === this.selected);
-    const j = i < 0 ? 0 : Math.max(0, Math.min(visible.length - 1, i + (e.key === 'ArrowDown' ? 1 : -1)));
+    const j = i < 0 ? 0 : Math.max(0, Math.min(visible.length - 1, i + moves[e.key]));
     this.events.onPick(visible[j].entry.fileId);
   }
 }

@@ -5,8 +5,10 @@
 import { ClassList } from './class_list';
 import type { LabelPalette } from './label_palette';
 import { Stroke, type Mask } from './mask';
-import { Painter } from './painter';
-import { installShortcuts } from './shortcuts';
+import { KeyboardPainter } from './keyboard_painter';
+import { Painter, type PainterHost } from './painter';
+import { runEditorAction, type ShortcutActions } from './shortcuts';
+import type { EditorAction } from '../shared/protocol';
 import type { Stage } from './stage';
 import { Toolbar } from './toolbar';
 import { randomSeed, restoreState, type Tool, type UiState } from './ui_state';
@@ -26,6 +28,8 @@ export interface ControlEvents {
   /** The picture should follow the mask or the style: now (`urgent`) or within the drag interval. */
   requestFrame(urgent: boolean): void;
   toggleStyles(): void;
+  /** Tells a screen reader (the status line's live region). */
+  say(text: string): void;
 }
 
 /** The class list's counts follow a stroke after this long (painting does not wait for them). */
@@ -42,6 +46,7 @@ export class EditorControls {
   private lastPaintTool: Tool = 'brush';
   private legendTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly painter: Painter;
+  private readonly shortcuts: ShortcutActions;
 
   constructor(
     private readonly host: Host<UiState>,
@@ -73,7 +78,7 @@ export class EditorControls {
     this.classes = new ClassList({ onPick: (id) => this.pickClass(id), onFilter, onReplace }, this.current.filter);
     stage.onZoom = (scale, fitting) => this.toolbar.setZoom(scale, fitting);
     installViewNavigation(stage, document);
-    this.painter = new Painter(stage, {
+    const painterHost: PainterHost = {
       mask: () => doc.mask(),
       tool: () => this.current.tool,
       brushSize: () => this.current.brushSize,
@@ -95,19 +100,28 @@ export class EditorControls {
       },
       onStrokeEnd: (s) => this.endStroke(s),
       onPick: (id) => this.pickFromMask(id),
-    });
+    };
+    this.painter = new Painter(stage, painterHost);
+    new KeyboardPainter(stage, painterHost, (text) => events.say(text));
     // Shape keys (Enter, Escape, Backspace, Shift) go to the shape being drawn first.
     const shapeKey = (e: KeyboardEvent) => {
       if (this.painter.key(e)) e.preventDefault();
     };
     document.addEventListener('keydown', shapeKey);
     document.addEventListener('keyup', shapeKey);
-    installShortcuts(document, {
+    this.shortcuts = {
       editable: () => doc.editable(),
       setTool: (t) => this.setTool(t),
       brushSize: () => this.current.brushSize,
       setBrushSize: (n) => this.update({ brushSize: n }),
-    });
+    };
+  }
+
+  /** A keybinding's action, resolved by VS Code and forwarded by the host. */
+  runAction(action: EditorAction): void {
+    if (!runEditorAction(action, this.shortcuts, document.activeElement)) return;
+    // The toolbar shows the change; a screen reader hears it.
+    this.events.say(action === 'smaller' || action === 'larger' ? `Brush size ${this.current.brushSize}` : `${this.current.tool} tool`);
   }
 
   get el(): HTMLElement {

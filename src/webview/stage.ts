@@ -39,6 +39,7 @@ export class Stage {
     this.maskCanvas.setAttribute('aria-label', 'Label map');
     this.outputCanvas = document.createElement('canvas');
     this.outputCanvas.id = 'output-canvas';
+    this.outputCanvas.setAttribute('role', 'img');
     this.outputCanvas.setAttribute('aria-label', 'Synthesized image');
     this.hoverInfo = div('hover-info');
     this.maskPane.append(this.maskCanvas, this.preview.canvas, this.hoverInfo);

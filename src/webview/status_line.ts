@@ -1,8 +1,10 @@
 /**
  * `#status`: "webgpu · <model name> · 42 ms", plus errors and notes. Its attributes are a
  * contract with the E2E test: data-backend (webgpu|webgl|wasm|cpu), data-frames (finished
- * frames), data-latency (last frame, ms).
+ * frames), data-latency (last frame, ms). It changes with every frame, so it is no live region:
+ * its announcer says what changed.
  */
+import { StatusAnnouncer } from './status_announcer';
 
 export class StatusLine {
   readonly el: HTMLElement;
@@ -18,12 +20,11 @@ export class StatusLine {
   style = '';
   /** Shown while nothing has rendered yet. */
   phase = 'starting';
+  readonly announcer = new StatusAnnouncer();
 
   constructor() {
     this.el = document.createElement('footer');
     this.el.id = 'status';
-    this.el.setAttribute('role', 'status');
-    this.el.setAttribute('aria-live', 'polite');
     this.el.dataset.frames = '0';
     this.render();
   }
@@ -44,5 +45,6 @@ export class StatusLine {
     this.el.dataset.style = this.style;
     if (this.error) this.el.dataset.error = this.error;
     else delete this.el.dataset.error;
+    this.announcer.update({ backend: this.backend, model: this.model, error: this.error, note: this.note, frames: this.frames });
   }
 }

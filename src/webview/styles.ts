@@ -39,6 +39,30 @@ body {
   color: var(--vscode-descriptionForeground, #9d9d9d);
 }
 .class-list { flex: 1 1 60%; overflow-y: auto; min-height: 80px; outline: none; }
+/* The listbox keeps DOM focus and points at its row (aria-activedescendant): the ring goes on both. */
+.class-list:focus-visible { outline: 1px solid var(--vscode-focusBorder, #007fd4); outline-offset: -1px; }
+.class-list:focus-visible .class-item.active { outline: 1px dashed var(--vscode-focusBorder, #007fd4); outline-offset: -1px; }
+#mask-canvas:focus-visible, .ui-slider:focus-visible { outline: 1px solid var(--vscode-focusBorder, #007fd4); outline-offset: 1px; }
+/* Read by screen readers, not shown: the status line's announcements. */
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+/* High Contrast themes draw shapes with borders, not fills: rows, toggles and panels get outlines. */
+body.vscode-high-contrast .class-item[aria-selected="true"],
+body.vscode-high-contrast-light .class-item[aria-selected="true"] {
+  outline: 1px solid var(--vscode-contrastActiveBorder, #f38518); outline-offset: -1px;
+}
+body.vscode-high-contrast .class-item:hover, body.vscode-high-contrast-light .class-item:hover {
+  outline: 1px dashed var(--vscode-contrastActiveBorder, #f38518); outline-offset: -1px;
+}
+body.vscode-high-contrast [aria-pressed="true"], body.vscode-high-contrast-light [aria-pressed="true"] {
+  outline: 2px solid var(--vscode-contrastActiveBorder, #f38518); outline-offset: 1px;
+}
+body.vscode-high-contrast :focus-visible, body.vscode-high-contrast-light :focus-visible {
+  outline: 1px solid var(--vscode-contrastActiveBorder, #f38518) !important;
+}
+body.vscode-high-contrast .toolbar, body.vscode-high-contrast .sidebar, body.vscode-high-contrast #status,
+body.vscode-high-contrast-light .toolbar, body.vscode-high-contrast-light .sidebar, body.vscode-high-contrast-light #status {
+  border-color: var(--vscode-contrastBorder, #6fc3df);
+}
 .legend { flex: 0 1 40%; overflow-y: auto; min-height: 40px; }
 .class-item {
   display: grid; grid-template-columns: 14px 1fr auto; align-items: center; gap: 6px;

@@ -90,7 +90,7 @@ export class Toolbar {
     });
     this.randomBtn = button('Random style', { secondary: true, id: 'random-style', onClick: () => events.onRandomStyle() });
     this.styleBtn = button('Use style image…', { secondary: true, id: 'style-image', onClick: () => events.onPickStyleImage() });
-    this.clearStyleBtn = button('×', { secondary: true, id: 'clear-style-image', title: 'Stop using the style image (back to the seed)', onClick: () => events.onClearStyleImage() });
+    this.clearStyleBtn = button('×', { secondary: true, id: 'clear-style-image', label: 'Stop using the style image', title: 'Stop using the style image (back to the seed)', onClick: () => events.onClearStyleImage() });
     this.styleName = document.createElement('span');
     this.styleName.className = 'style-name';
     const stylesBtn = button('Styles', { secondary: true, id: 'toggle-styles', title: 'Compare style encodings (SPADE: Compare Style Encodings)', onClick: () => events.onToggleStyles() });

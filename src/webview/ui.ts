@@ -23,6 +23,8 @@ export interface ButtonOptions {
   /** Secondary buttons are the quiet ones; a pressed toggle is drawn as primary. */
   secondary?: boolean;
   id?: string;
+  /** The accessible name, for buttons whose text is a symbol ("×"). */
+  label?: string;
   onClick?: () => void;
 }
 
@@ -32,6 +34,7 @@ export function button(text: string, opts: ButtonOptions = {}): HTMLElement {
   b.setAttribute('appearance', opts.secondary ? 'secondary' : 'primary');
   if (opts.title) b.title = opts.title;
   if (opts.id) b.id = opts.id;
+  if (opts.label) b.setAttribute('aria-label', opts.label);
   if (opts.onClick) {
     const f = opts.onClick;
     b.addEventListener('click', () => {
@@ -78,6 +81,8 @@ export function textField(opts: TextFieldOptions = {}): TextField {
   if (opts.size) el.setAttribute('size', String(opts.size));
   if (opts.id) el.id = opts.id;
   if (opts.title) el.title = opts.title;
+  // The toolkit's field shows no label; its inner input takes this as its name.
+  if (opts.title ?? opts.placeholder) el.setAttribute('aria-label', (opts.title ?? opts.placeholder)!);
   el.setAttribute('value', opts.value ?? '');
   if (opts.onInput) {
     const f = opts.onInput;
@@ -122,6 +127,7 @@ export function slider(opts: SliderOptions): HTMLInputElement {
   s.step = String(opts.step ?? 1);
   s.value = String(opts.value);
   if (opts.title) s.title = opts.title;
+  if (opts.title) s.setAttribute('aria-label', opts.title);
   if (opts.id) s.id = opts.id;
   s.addEventListener('input', () => opts.onInput(Number(s.value)));
   return s;

@@ -11,9 +11,10 @@
 //   webgl:  Chromium without WebGPU, spade.inferenceBackend webgl: data-backend must be webgl.
 // After the first image and a stroke (always), the scenarios: base (save, export, checkpoint switch),
 // paint (zoom, pan and shapes on a zoomed map, Replace class; the saved ids checked),
-// styles (the Styles panel), hide-show (webview state restore), hot-exit (window reload with an
-// unsaved stroke), gpu-loss (WebGPU device lost; webgpu run only). styles, hide-show and hot-exit
-// run on the last backend of the run (webgl in a full run).
+// a11y (title-bar and Explorer actions, keyboard, announcements, axe-core), styles (the Styles panel),
+// hide-show (webview state restore), hot-exit (window reload with an unsaved stroke), gpu-loss
+// (WebGPU device lost; webgpu run only). paint, a11y, styles, hide-show and hot-exit run on the last
+// backend of the run (webgl in a full run).
 // Env: SPADE_E2E_BACKENDS (same as --backend), SPADE_E2E_ONLY (comma list of scenarios, to iterate
 //      on some; CI runs all), SPADE_VSCODE_TIMEOUT_S (whole run, default 900),
 //      SPADE_E2E_FIRST_IMAGE_S (open -> first image, default 240), SPADE_TEST_VERBOSE=1, KEEP_TMP=1.
@@ -30,6 +31,7 @@ import { driveStyles } from './e2e_styles.mjs';
 import { drivePaint } from './e2e_paint.mjs';
 import { driveGpuLoss } from './e2e_gpu_loss.mjs';
 import { driveHideShow, driveHotExit } from './e2e_restore.mjs';
+import { driveA11y } from './e2e_a11y.mjs';
 import {
   paths, log, ms, makeSandbox, freePort, requireSetup, spawnGroup, killGroup, waitForHttp,
   launchChromium, guard,
@@ -59,7 +61,7 @@ for (const b of backends) {
   }
 }
 
-const SCENARIOS = ['base', 'paint', 'styles', 'hide-show', 'hot-exit', 'gpu-loss'];
+const SCENARIOS = ['base', 'paint', 'a11y', 'styles', 'hide-show', 'hot-exit', 'gpu-loss'];
 const only = process.env.SPADE_E2E_ONLY ? process.env.SPADE_E2E_ONLY.split(',') : SCENARIOS;
 for (const s of only) {
   if (!SCENARIOS.includes(s)) {
@@ -113,7 +115,7 @@ function packageVsix() {
   const out = path.join(tmpRoot, 'spade-studio.vsix');
   const vsceBin = path.join(paths.root, 'node_modules', '@vscode', 'vsce', 'vsce');
   const args = [vsceBin, 'package', '--no-dependencies', '--no-rewrite-relative-links',
-    '--allow-missing-repository', '--skip-license', '--no-update-package-json', '-o', out];
+    '--no-update-package-json', '-o', out];
   const r = spawnSync(process.execPath, args, { cwd: paths.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0 || !fs.existsSync(out)) {
     console.error(`[${TAG}] vsce package failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
@@ -223,6 +225,7 @@ async function drive(page, backend, base, workspace, sample, T, shot, userData) 
   t0 = Date.now();
   await waitForContributions(page);
   T.contributions = ms(t0);
+  await closeWalkthrough(page);
   const tOpen = await openInCustomEditor(page, SAMPLE, T);
 
   // 3. Our webview: the nested iframe that holds #status.
@@ -356,6 +359,7 @@ async function drive(page, backend, base, workspace, sample, T, shot, userData) 
     findFrame, paintLine, sha, dirtyTab,
   };
   if (runs('paint') && last) await drivePaint(ctx);
+  if (runs('a11y') && last) T.a11y = await driveA11y(ctx);
   if (runs('styles') && last) await driveStyles({ ...ctx, checkpoint });
   if (runs('hide-show') && last) ctx.frame = await driveHideShow(ctx);
   if (runs('hot-exit') && last) ctx.frame = await driveHotExit(ctx);
@@ -461,6 +465,18 @@ async function waitForContributions(page) {
     await new Promise((r) => setTimeout(r, 1000));
   }
   log(TAG, `the command palette never listed '${title}' within 60 s; opening anyway`);
+}
+
+/**
+ * A fresh install opens the Get Started walkthrough once (the extension activates on startup):
+ * check that it is there, then close it as a person would, before opening the sample.
+ */
+async function closeWalkthrough(page) {
+  const tab = page.locator('.tabs-container .tab', { hasText: 'Welcome' });
+  const heading = page.locator('.gettingStartedContainer', { hasText: 'Get Started with SPADE Studio' });
+  await heading.first().waitFor({ timeout: 60_000 }).catch(() => fail('a fresh install did not open the Get Started with SPADE Studio walkthrough'));
+  await tab.first().click({ button: 'middle' });
+  await tab.first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => fail('the walkthrough tab did not close'));
 }
 
 async function findFrame(page, selector, timeoutMs) {

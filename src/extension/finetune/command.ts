@@ -11,6 +11,7 @@ import { configuredCheckpointUri } from '../checkpoint_source';
 import type { DatasetProblem } from './check_output';
 import { runDatasetCheck, showProblems } from './dataset_check';
 import { askCount, askOut, pickCheckpoint, pickDataset, suggestOut } from './pickers';
+import { generateSampleDataset } from './sample_dataset';
 import type { RunRegistry } from './runs';
 import { checkArgv, parseTaskDefinition, TASK_TYPE, type SpadeTaskDefinition } from './task_definition';
 import { buildTrainTask, type TrainTaskContext } from './task_provider';
@@ -39,7 +40,8 @@ export interface FineTuneDeps extends TrainTaskContext {
   runs: RunRegistry;
 }
 
-export async function fineTune(deps: FineTuneDeps, given?: FineTuneArgs): Promise<FineTuneResult> {
+/** `dataset`: a folder chosen beforehand (the Explorer's context menu), asked for otherwise. */
+export async function fineTune(deps: FineTuneDeps, given?: FineTuneArgs, dataset?: string): Promise<FineTuneResult> {
   if (!vscode.workspace.isTrusted) {
     const manage = 'Manage Workspace Trust';
     const message = 'SPADE: Fine-tune runs `spade train`, a program that reads this workspace\'s files, so it runs only in a trusted workspace.';
@@ -53,7 +55,7 @@ export async function fineTune(deps: FineTuneDeps, given?: FineTuneArgs): Promis
     return { started: false, reason: 'no-folder', message };
   }
   const current = configuredCheckpointUri(deps.context.extensionUri).fsPath;
-  const raw = given ? fromArgs(given, current) : await ask(deps, folder.uri.fsPath, current);
+  const raw = given ? fromArgs(given, current) : await ask(deps, folder.uri.fsPath, current, dataset);
   if (!raw) return { started: false, reason: 'cancelled' };
 
   let def: SpadeTaskDefinition;
@@ -67,7 +69,12 @@ export async function fineTune(deps: FineTuneDeps, given?: FineTuneArgs): Promis
   const cwd = folder.uri.fsPath;
   const abs = (p: string) => path.resolve(cwd, p);
   // The next run's questions start from this one's answers, however it was started.
-  const answers: Answers = { data: abs(def.data), checkpoint: def.checkpoint !== undefined ? abs(def.checkpoint) : null, steps: def.steps, batch: def.batch };
+  const answers: Answers = {
+    data: abs(def.data),
+    checkpoint: def.checkpoint !== undefined ? abs(def.checkpoint) : null,
+    steps: def.steps,
+    batch: def.batch,
+  };
   await deps.context.workspaceState.update(MEMENTO, answers);
 
   const checked = await checkDataset(deps, def, cwd);
@@ -82,12 +89,20 @@ export async function fineTune(deps: FineTuneDeps, given?: FineTuneArgs): Promis
 
 function fromArgs(a: FineTuneArgs, current: string): Record<string, unknown> {
   const checkpoint = a.checkpoint === undefined ? current : a.checkpoint ?? undefined;
-  return stripUndefined({ type: TASK_TYPE, data: a.data, out: a.out, checkpoint, opt: a.opt ?? optBeside(checkpoint), steps: a.steps, batch: a.batch, backend: a.backend ?? 'auto', resume: a.resume, args: a.args });
+  return stripUndefined({
+    type: TASK_TYPE, data: a.data, out: a.out, checkpoint, opt: a.opt ?? optBeside(checkpoint),
+    steps: a.steps, batch: a.batch, backend: a.backend ?? 'auto', resume: a.resume, args: a.args,
+  });
 }
 
-async function ask(deps: FineTuneDeps, folder: string, current: string): Promise<Record<string, unknown> | undefined> {
+async function ask(
+  deps: FineTuneDeps,
+  folder: string,
+  current: string,
+  dataset?: string,
+): Promise<Record<string, unknown> | undefined> {
   const last = deps.context.workspaceState.get<Answers>(MEMENTO) ?? {};
-  const data = await pickDataset(last.data);
+  const data = dataset ?? (await pickDataset(last.data, () => generateSampleDataset(deps)));
   if (!data) return undefined;
   const checkpoint = await pickCheckpoint(current, last.checkpoint);
   if (checkpoint === undefined) return undefined;
@@ -98,7 +113,8 @@ async function ask(deps: FineTuneDeps, folder: string, current: string): Promise
   const out = await askOut(folder, suggestOut(folder, data));
   if (!out) return undefined;
   const ck = checkpoint ?? undefined;
-  return stripUndefined({ type: TASK_TYPE, data, out: out.out, checkpoint: ck, opt: optBeside(ck), steps, batch, resume: out.resume || undefined });
+  const resume = out.resume || undefined;
+  return stripUndefined({ type: TASK_TYPE, data, out: out.out, checkpoint: ck, opt: optBeside(ck), steps, batch, resume });
 }
 
 /** NVlabs keeps a .pth's options in opt.txt beside it, as the previews expect too. */

@@ -5,6 +5,7 @@ import { pickNodeRuntime, type NodeRuntime } from './runtime';
 import { RunRegistry } from './runs';
 import { SpadeTaskProvider } from './task_provider';
 import { TASK_TYPE } from './task_definition';
+import { generateSampleDataset } from './sample_dataset';
 
 export function registerFineTune(context: vscode.ExtensionContext, log: vscode.OutputChannel): void {
   let runtime: Promise<NodeRuntime> | undefined;
@@ -22,6 +23,11 @@ export function registerFineTune(context: vscode.ExtensionContext, log: vscode.O
     deps.runs,
     vscode.tasks.registerTaskProvider(TASK_TYPE, new SpadeTaskProvider(deps)),
     vscode.commands.registerCommand('spade.fineTune', (args?: FineTuneArgs) => fineTune(deps, isArgs(args) ? args : undefined)),
+    // The Explorer's "Fine-tune on this Folder": the questions start with that folder as the dataset.
+    vscode.commands.registerCommand('spade.fineTuneFolder', (uri?: unknown) =>
+      fineTune(deps, undefined, uri instanceof vscode.Uri ? uri.fsPath : undefined),
+    ),
+    vscode.commands.registerCommand('spade.generateDataset', () => generateSampleDataset(deps)),
     // For integration tests: what the status bar shows for each run.
     vscode.commands.registerCommand('spade.internal.fineTuneStatus', () => deps.runs.snapshots()),
   );

@@ -10,7 +10,7 @@ const TOTAL = 5;
 const title = (n: number, what: string) => `SPADE: Fine-tune (${n}/${TOTAL}): ${what}`;
 
 interface Item<T> extends vscode.QuickPickItem {
-  value: T | 'browse';
+  value: T | 'browse' | 'generate';
 }
 
 const isDataset = (dir: string) => fs.existsSync(path.join(dir, 'images')) && fs.existsSync(path.join(dir, 'labels'));
@@ -22,14 +22,22 @@ async function datasetCandidates(): Promise<string[]> {
   return [...dirs].filter(isDataset).sort().slice(0, 20);
 }
 
-export async function pickDataset(last: string | undefined): Promise<string | undefined> {
+/** `generate`: offered when the workspace holds no dataset; makes one and answers its folder. */
+export async function pickDataset(
+  last: string | undefined,
+  generate?: () => Promise<string | undefined>,
+): Promise<string | undefined> {
   const found = await datasetCandidates();
   const items: Item<string>[] = [];
+  if (generate && !found.length) {
+    items.push({ label: '$(sparkle) Generate a sample dataset', description: 'procedural landscapes, made on this machine', value: 'generate' });
+  }
   if (last && fs.existsSync(last)) items.push({ label: `$(history) ${vscode.workspace.asRelativePath(last, false)}`, description: 'last used', value: last });
   for (const d of found) if (d !== last) items.push({ label: `$(folder) ${vscode.workspace.asRelativePath(d, false)}`, description: 'images/ + labels/', value: d });
   items.push({ label: '$(folder-opened) Browse…', value: 'browse' });
   const picked = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { title: title(1, 'dataset folder'), placeHolder: 'A folder with images/ and labels/ (and optional instances/), paired by file name' });
   if (!picked) return undefined;
+  if (picked.value === 'generate') return generate?.();
   if (picked.value !== 'browse') return picked.value;
   const chosen = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, title: title(1, 'dataset folder (images/ + labels/)') });
   return chosen?.[0]?.fsPath;

@@ -31,14 +31,18 @@ export class InterpView {
     head.textContent = 'Interpolate';
     this.a.id = 'interp-a';
     this.b.id = 'interp-b';
+    this.a.setAttribute('aria-label', 'First style');
+    this.b.setAttribute('aria-label', 'Second style');
     for (const s of [this.a, this.b]) s.addEventListener('change', () => this.renderNow());
     Object.assign(this.slider, { type: 'range', min: '0', max: '100', value: '50', id: 'interp-slider', title: 't: 0 = first style, 1 = second' });
     this.slider.className = 'ui-slider interp-slider';
+    this.slider.setAttribute('aria-label', 'Mix of the two styles');
     this.slider.addEventListener('input', () => this.renderNow());
     this.canvas.id = 'interp-canvas';
     this.canvas.className = 'style-tile large';
     Object.assign(this.count, { type: 'number', min: '2', max: '32', value: '5', id: 'strip-count', title: 'Frames in the strip' });
     this.count.className = 'strip-count';
+    this.count.setAttribute('aria-label', 'Frames in the strip');
     this.stripBtn = button('Render strip', { secondary: true, id: 'strip-render', onClick: () => this.renderStrip() });
     this.exportBtn = button('Export frames', { secondary: true, id: 'strip-export', title: 'Writes <mask>.interp_<k>.png and the animation <mask>.interp_anim.png next to the mask', onClick: () => this.export() });
     this.strip.className = 'strip';
@@ -107,6 +111,7 @@ export class InterpView {
   }
 
   private export(): void {
-    if (this.frames.length && this.frames.every((f) => f)) this.events.exportFrames(this.frames as { rgba: Uint8ClampedArray; width: number; height: number }[]);
+    type Rendered = { rgba: Uint8ClampedArray; width: number; height: number };
+    if (this.frames.length && this.frames.every((f) => f)) this.events.exportFrames(this.frames as Rendered[]);
   }
 }

@@ -61,12 +61,15 @@ export class StylesPanel {
     this.addBtn = button('Add images…', { id: 'styles-add', title: 'Encode style images from the workspace', onClick: () => host.post({ type: 'addStyleImages' }) });
     this.saveBtn = button('Save', { secondary: true, id: 'styles-save', title: 'Save the codes as <mask>.spade-style.json', onClick: () => this.save() });
     const load = button('Load', { secondary: true, id: 'styles-load', title: 'Load <mask>.spade-style.json', onClick: () => host.post({ type: 'loadStyleSet' }) });
-    const close = button('×', { secondary: true, id: 'styles-close', title: 'Close the Styles panel', onClick: () => (this.el.hidden = true) });
+    const close = button('×', { secondary: true, id: 'styles-close', label: 'Close the Styles panel', title: 'Close the Styles panel', onClick: () => (this.el.hidden = true) });
     head.append(title, this.addBtn, load, this.saveBtn, close);
     this.note.className = 'styles-note';
     this.rows.className = 'style-rows';
     this.rows.id = 'style-rows';
-    this.interp = new InterpView({ render: (key, zs) => this.host.renderSet(key, zs), exportFrames: (frames) => this.exportFrames(frames) });
+    this.interp = new InterpView({
+      render: (key, zs) => this.host.renderSet(key, zs),
+      exportFrames: (frames) => this.exportFrames(frames),
+    });
     const sample = document.createElement('section');
     sample.className = 'styles-section';
     const sh = document.createElement('h3');
@@ -227,7 +230,8 @@ export class StylesPanel {
     const m = this.model;
     const ready = this.list.ready();
     if (!m || ready.length === 0) return;
-    const file: StyleFile = { format: STYLE_FORMAT, z_dim: m.zDim, checkpoint: m.identity, styles: ready.map((e) => styleCode(e.name, e.source, e.mu, e.logvar)) };
+    const styles = ready.map((e) => styleCode(e.name, e.source, e.mu, e.logvar));
+    const file: StyleFile = { format: STYLE_FORMAT, z_dim: m.zDim, checkpoint: m.identity, styles };
     this.host.post({ type: 'saveStyleSet', text: serializeStyleFile(file) });
   }
 
@@ -293,6 +297,7 @@ export class StylesPanel {
       button('Use', { secondary: true, title: 'Paint the main view in this style (mu)', onClick: () => e.mu && this.host.useStyle(e.name, e.mu) }),
       button('×', {
         secondary: true,
+        label: `Remove the style ${e.name}`,
         title: 'Remove this style',
         onClick: () => {
           this.list.remove(e.id);

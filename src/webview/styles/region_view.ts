@@ -34,6 +34,8 @@ export class RegionView {
     head.textContent = 'Region style';
     this.classSel.id = 'region-class';
     this.styleSel.id = 'region-style';
+    this.classSel.setAttribute('aria-label', 'Class to restyle');
+    this.styleSel.setAttribute('aria-label', 'Style for that class');
     for (const s of [this.classSel, this.styleSel]) s.addEventListener('change', () => this.request());
     this.canvas.id = 'region-canvas';
     this.canvas.className = 'style-tile large';
@@ -64,7 +66,8 @@ export class RegionView {
     const inp = this.inputs();
     if (!style || !inp || this.classSel.value === '') return;
     const setId = this.render([inp.baseZ, style.mu]);
-    if (setId !== null) this.pending = { setId, alpha: null, tiles: [null, null], mask: inp.mask, classId: Number(this.classSel.value) };
+    const classId = Number(this.classSel.value);
+    if (setId !== null) this.pending = { setId, alpha: null, tiles: [null, null], mask: inp.mask, classId };
   }
 
   onTile(setId: number, index: number, rgba: Uint8ClampedArray, w: number, h: number): void {

@@ -10,6 +10,8 @@ import './editor_faults.test';
 import './finetune.test';
 import './styles.test';
 import './editor_export_style.test';
+import './contributions.test';
+import './sample_dataset.test';
 
 export function run(): Promise<void> {
   return new Promise((resolve, reject) => {

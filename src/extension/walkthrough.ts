@@ -1,0 +1,34 @@
+/**
+ * Getting started (package.json `walkthroughs`): opens once, on the first activation after
+ * install, and registers the command behind its "paint" step's button.
+ */
+import * as vscode from 'vscode';
+import type { PanelRegistry } from './panel_registry';
+import { VIEW_TYPES } from './label_editor_provider';
+import { openSample } from './open_sample';
+
+export const WALKTHROUGH_ID = 'spade-studio.spade-studio#spade.gettingStarted';
+const SHOWN_KEY = 'spade.walkthroughShown';
+/** Which sample "paint a stroke" opens when no SPADE editor is open. */
+const PAINT_SAMPLE = 'landscape.label.png';
+
+export function registerWalkthrough(context: vscode.ExtensionContext, registry: PanelRegistry): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('spade.paintHere', async () => {
+      const panel = registry.find();
+      if (panel) panel.webview.reveal();
+      else await openSample(context, PAINT_SAMPLE);
+    }),
+  );
+  // VS Code's own setting for walkthroughs of newly installed extensions is honoured here too
+  // (where the extension host sees it: a remote one, as in code-server, gets only the default).
+  const openOnInstall = vscode.workspace.getConfiguration().get<boolean>('workbench.welcomePage.walkthroughs.openOnInstall', true);
+  if (!openOnInstall || context.globalState.get<boolean>(SHOWN_KEY)) return;
+  // Activated by opening a label map: the walkthrough goes beside it rather than over it.
+  const viewTypes: readonly string[] = VIEW_TYPES;
+  const ours = (t: vscode.Tab) => t.input instanceof vscode.TabInputCustom && viewTypes.includes(t.input.viewType);
+  const beside = vscode.window.tabGroups.all.some((g) => g.tabs.some(ours));
+  void context.globalState.update(SHOWN_KEY, true).then(() =>
+    vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, beside),
+  );
+}
