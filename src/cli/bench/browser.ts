@@ -13,13 +13,12 @@ import type { BenchPageGlobal, PageJob, PageResult } from '../../bench/page_job'
 import type { BenchInputs } from './inputs';
 import { median } from '../../bench/stats';
 import { liveRows, type LiveRow } from '../../bench/live';
-import type { BenchRow } from './rows';
+import { skippedRow, type BenchRow, type RowBase } from './rows';
 
 export const BROWSER_BACKENDS = ['browser-webgpu', 'browser-webgl', 'browser-wasm'] as const;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = ['--headless=new', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'];
 
-type RowBase = Pick<BenchRow, 'config' | 'kind' | 'runs' | 'gmacs' | 'params_G'>;
 
 /** dist/bench_page.js beside the bundle, or in dist/ of the source tree. */
 function pageScript(): string | null {
@@ -49,17 +48,6 @@ export async function runBrowserRows(
   runs: number,
   timeoutS: (backend: string) => number,
 ): Promise<BenchRow[]> {
-  const skip = (backend: string, why: string): BenchRow => ({
-    ...base,
-    backend,
-    runtime: 'tfjs',
-    fwd_ms_median: null,
-    fwd_ms_cold: null,
-    peak_mb: null,
-    peak_kind: null,
-    ratio_vs_pytorch: null,
-    skipped: why,
-  });
   return (await runPages(backends, inputs, runs, false, timeoutS)).map(({ backend, result: r, version, error }) =>
     r
       ? {
@@ -74,7 +62,7 @@ export async function runBrowserRows(
           ratio_vs_pytorch: null,
           note: `Chromium ${version}: ${r.backend_info}`,
         }
-      : skip(backend, error!),
+      : skippedRow(base, backend, 'tfjs', error!),
   );
 }
 

@@ -82,3 +82,21 @@ export function markdownTable(rows: BenchRow[]): string {
   }
   return lines.join('\n');
 }
+
+/** What every row of one config shares. */
+export type RowBase = Pick<BenchRow, 'config' | 'kind' | 'runs' | 'gmacs' | 'params_G'>;
+
+/** A row that did not run, with the reason in place of its figures. */
+export function skippedRow(base: RowBase, backend: string, runtime: BenchRow['runtime'], why: string): BenchRow {
+  return {
+    ...base,
+    backend,
+    runtime,
+    fwd_ms_median: null,
+    fwd_ms_cold: null,
+    peak_mb: null,
+    peak_kind: null,
+    ratio_vs_pytorch: null,
+    skipped: why,
+  };
+}

@@ -22,7 +22,7 @@ import { runWorker } from '../bench/child';
 import { TORCH_DEVICE, runTorch, torchStatus } from '../bench/torch_runner';
 import { BROWSER_BACKENDS, runBrowserLive, runBrowserRows } from '../bench/browser';
 import { NODE_BENCH_BACKENDS } from '../bench/node_backend';
-import { fillRatios, markdownTable, type BenchDocument, type BenchRow } from '../bench/rows';
+import { fillRatios, markdownTable, skippedRow, type BenchDocument, type BenchRow, type RowBase } from '../bench/rows';
 import { liveRows, liveTable, type LiveRow } from '../../bench/live';
 import type { ProfileResult } from '../bench/profile_job';
 import { profileFields, profileTable } from '../bench/profile_rows';
@@ -181,21 +181,6 @@ function document(rows: BenchRow[], live: LiveRow[] = []): BenchDocument {
   };
 }
 
-type RowBase = Pick<BenchRow, 'config' | 'kind' | 'runs' | 'gmacs' | 'params_G'>;
-
-function skippedRow(base: RowBase, backend: string, runtime: BenchRow['runtime'], why: string): BenchRow {
-  return {
-    ...base,
-    backend,
-    runtime,
-    fwd_ms_median: null,
-    fwd_ms_cold: null,
-    peak_mb: null,
-    peak_kind: null,
-    ratio_vs_pytorch: null,
-    skipped: why,
-  };
-}
 
 function resultRow(base: RowBase, backend: string, r: JobResult): BenchRow {
   return {

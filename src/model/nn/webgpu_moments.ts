@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { canRunPrograms, runProgram } from './webgpu_program';
+import { canRunPrograms, runProgram, workgroupSum } from './webgpu_program';
 
 const MEAN_KERNEL = 'SpadeChannelMean';
 const VAR_KERNEL = 'SpadeChannelVariance';
@@ -56,14 +56,7 @@ class ChannelReduceProgram implements WebGPUProgram {
         for (var m = lid; m < uniforms.count; m = m + ${THREADS}) {
           ${term}
         }
-        partial[lid] = s;
-        workgroupBarrier();
-        for (var stride = ${THREADS / 2}; stride > 0; stride = stride / 2) {
-          if (lid < stride) {
-            partial[lid] = partial[lid] + partial[lid + stride];
-          }
-          workgroupBarrier();
-        }
+        ${workgroupSum(THREADS)}
         if (lid == 0) {
           result[out] = partial[0] / f32(uniforms.count);
         }

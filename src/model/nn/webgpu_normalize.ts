@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { offTape } from './ops';
-import { canRunPrograms, runProgram } from './webgpu_program';
+import { canRunPrograms, runProgram, workgroupSum } from './webgpu_program';
 
 export const KERNEL_NAME = 'SpadeL2NormalizeDetached';
 const BACKEND = 'webgpu';
@@ -43,14 +43,7 @@ class L2NormalizeProgram implements WebGPUProgram {
           let a = x[k];
           s = s + a * a;
         }
-        partial[lid] = s;
-        workgroupBarrier();
-        for (var stride = ${THREADS / 2}; stride > 0; stride = stride / 2) {
-          if (lid < stride) {
-            partial[lid] = partial[lid] + partial[lid + stride];
-          }
-          workgroupBarrier();
-        }
+        ${workgroupSum(THREADS)}
         let d = max(sqrt(partial[0]), uniforms.eps);
         for (var k = lid; k < uniforms.size; k = k + ${THREADS}) {
           setOutputAtIndex(k, x[k] / d);

@@ -29,3 +29,18 @@ export function runProgram(
   if (typeof runner.runWebGPUProgram !== 'function') throw new Error(`${kernel} runs only on tfjs-backend-webgpu`);
   return runner.runWebGPUProgram(program, inputs, 'float32', uniforms);
 }
+
+/**
+ * WGSL: adds up each thread's \`s\` across a workgroup of \`threads\` (a power of two) into
+ * partial[0], a tree of halving strides. The program declares \`partial\` and \`lid\`.
+ */
+export function workgroupSum(threads: number): string {
+  return `partial[lid] = s;
+        workgroupBarrier();
+        for (var stride = ${threads / 2}; stride > 0; stride = stride / 2) {
+          if (lid < stride) {
+            partial[lid] = partial[lid] + partial[lid + stride];
+          }
+          workgroupBarrier();
+        }`;
+}
