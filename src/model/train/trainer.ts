@@ -34,6 +34,13 @@ export interface TrainBatch {
 }
 
 /** The losses NVlabs logs, by its names. G_KLD only with use_vae, G_GAN_Feat unless disabled. */
+/** One network's Adam update this step: its learning rate and the betas. */
+interface AdamStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+}
+
 export interface StepLosses {
   G_GAN: number;
   G_GAN_Feat?: number;
@@ -117,8 +124,8 @@ export class SpadeTrainer {
     const real = tf.tensor4d(images, [n, h, w, 3]);
     let named: Array<[string, tf.Scalar]>;
     try {
-      const g = this.generatorStep(seg, real, rates.lrG, rates.beta1, rates.beta2);
-      const d = this.discriminatorStep(seg, real, rates.lrD, rates.beta1, rates.beta2);
+      const g = this.generatorStep(seg, real, { lr: rates.lrG, beta1: rates.beta1, beta2: rates.beta2 });
+      const d = this.discriminatorStep(seg, real, { lr: rates.lrD, beta1: rates.beta1, beta2: rates.beta2 });
       named = [...g, ...d];
     } finally {
       seg.dispose();
@@ -174,9 +181,7 @@ export class SpadeTrainer {
   private generatorStep(
     seg: tf.Tensor4D,
     real: tf.Tensor4D,
-    lr: number,
-    beta1: number,
-    beta2: number,
+    adam: AdamStep,
   ): Array<[string, tf.Scalar]> {
     const { params, config } = this.model;
     const ctxG = new Ctx(params.G, true);
@@ -213,8 +218,8 @@ export class SpadeTrainer {
       ['G', gradsG],
       ['E', gradsE],
     ]);
-    this.optG.apply(gradsG, lr, beta1, beta2);
-    if (this.optE && gradsE) this.optE.apply(gradsE, lr, beta1, beta2);
+    this.optG.apply(gradsG, adam.lr, adam.beta1, adam.beta2);
+    if (this.optE && gradsE) this.optE.apply(gradsE, adam.lr, adam.beta1, adam.beta2);
     for (const ctx of [ctxG, ctxE, ctxD]) if (ctx) ctx.params.applyUpdates(ctx.updates);
     return kept;
   }
@@ -222,9 +227,7 @@ export class SpadeTrainer {
   private discriminatorStep(
     seg: tf.Tensor4D,
     real: tf.Tensor4D,
-    lr: number,
-    beta1: number,
-    beta2: number,
+    adam: AdamStep,
   ): Array<[string, tf.Scalar]> {
     const { params } = this.model;
     const ctxG = new Ctx(params.G, true);
@@ -245,7 +248,7 @@ export class SpadeTrainer {
     fake.dispose();
     const gradsD = byKey(params.D!, grads);
     this.inspect([['D', gradsD]]);
-    this.optD.apply(gradsD, lr, beta1, beta2);
+    this.optD.apply(gradsD, adam.lr, adam.beta1, adam.beta2);
     params.D!.applyUpdates(ctxD.updates);
     return kept;
   }
