@@ -5,7 +5,7 @@
  */
 import { Stroke } from './mask';
 import { dab } from './shapes';
-import type { PainterHost } from './painter';
+import { fillAt, type PainterHost } from './painter';
 import type { Stage } from './stage';
 
 const ARROWS: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
@@ -80,11 +80,7 @@ export class KeyboardPainter {
     const value = tool === 'eraser' ? this.host.eraseValue() : this.host.paintValue();
     if (value === null) return;
     if (tool === 'fill') {
-      const s = new Stroke(mask, value, 'Fill');
-      s.fill(this.x, this.y);
-      const d = s.takeDirty();
-      if (d) this.host.onPaint(d);
-      this.host.onStrokeEnd(s);
+      fillAt(this.host, mask, value, this.x, this.y);
       this.say(`filled with ${this.host.describe(value)}`);
       return;
     }

@@ -116,14 +116,7 @@ export class Painter {
     const value = tool === 'eraser' ? this.host.eraseValue() : this.host.paintValue();
     if (value === null) return;
     e.preventDefault();
-    if (tool === 'fill') {
-      const s = new Stroke(mask, value, 'Fill');
-      s.fill(p.x, p.y);
-      const d = s.takeDirty();
-      if (d) this.host.onPaint(d);
-      this.host.onStrokeEnd(s);
-      return;
-    }
+    if (tool === 'fill') return fillAt(this.host, mask, value, p.x, p.y);
     if (tool === 'line' || tool === 'rect' || tool === 'polygon' || tool === 'lasso') {
       // Polygons are clicked vertex by vertex; the others follow one drag.
       const drag = tool !== 'polygon';
@@ -292,4 +285,13 @@ export class Painter {
     this.stage.hoverInfo.style.display = 'none';
     this.stage.preview.clear();
   }
+}
+
+/** A flood fill from (x, y) with `value`, as one finished edit: the pointer's and the keyboard's. */
+export function fillAt(host: PainterHost, mask: Mask, value: number, x: number, y: number): void {
+  const s = new Stroke(mask, value, 'Fill');
+  s.fill(x, y);
+  const d = s.takeDirty();
+  if (d) host.onPaint(d);
+  host.onStrokeEnd(s);
 }

@@ -15,10 +15,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { canRunPrograms, runProgram } from './webgpu_program';
+import { runProgram, webgpuKernels } from './webgpu_program';
 
 export const KERNEL_NAME = 'SpadeModulate';
-const BACKEND = 'webgpu';
 const FLAG = 'SPADE_FUSED_MODULATION';
 export const LEAKY_SLOPE = 0.2;
 
@@ -75,20 +74,8 @@ const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
   return runProgram(backend, KERNEL_NAME, program, [x, mean, invstd, gamma, beta], uniforms);
 };
 
-// On by default; in Node SPADE_FUSED_MODULATION=0 turns it off (the benchmark's A/B rows).
-tf.env().registerFlag(FLAG, () => (typeof process !== 'undefined' ? process.env?.[FLAG] !== '0' : true));
-
-let registered = false;
-
 /** Whether the current backend can run the fused kernel (registering it on first use). */
-export function canFuseModulation(): boolean {
-  if (tf.getBackend() !== BACKEND || !canRunPrograms(tf.backend()) || !tf.env().getBool(FLAG)) return false;
-  if (!registered) {
-    if (!tf.getKernel(KERNEL_NAME, BACKEND)) tf.registerKernel({ kernelName: KERNEL_NAME, backendName: BACKEND, kernelFunc });
-    registered = true;
-  }
-  return true;
-}
+export const canFuseModulation = webgpuKernels(FLAG, { [KERNEL_NAME]: kernelFunc });
 
 /**
  * The fused modulation. x: (N, H, W, C); mean, invstd: (C); gamma, beta: x's shape. Call only

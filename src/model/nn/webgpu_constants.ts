@@ -9,6 +9,7 @@
  * tensor its own copy first (ownBuffer). Only for tfjs-backend-webgpu.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { registerOnFlag } from './webgpu_program';
 
 interface TensorRecord {
   values: ArrayLike<number> | null;
@@ -29,7 +30,7 @@ interface WebGPUBackendLike {
 const MAX_CONSTANTS = 4096;
 
 const FLAG = 'SPADE_WEBGPU_SCALAR_CACHE';
-tf.env().registerFlag(FLAG, () => (typeof process !== 'undefined' ? process.env?.[FLAG] !== '0' : true));
+registerOnFlag(FLAG);
 
 const installed = new WeakSet<object>();
 const shared = new WeakSet<object>();

@@ -11,11 +11,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { canRunPrograms, runProgram, workgroupSum } from './webgpu_program';
+import { runProgram, webgpuKernels, workgroupSum } from './webgpu_program';
 
 const MEAN_KERNEL = 'SpadeChannelMean';
 const VAR_KERNEL = 'SpadeChannelVariance';
-const BACKEND = 'webgpu';
 const FLAG = 'SPADE_WEBGPU_MOMENTS';
 const THREADS = 64;
 
@@ -74,22 +73,11 @@ function reduceKernel(squaredDeviation: boolean): KernelFunc {
   };
 }
 
-tf.env().registerFlag(FLAG, () => (typeof process !== 'undefined' ? process.env?.[FLAG] !== '0' : true));
-
-let registered = false;
-
 /** Whether channelMoments runs here (registering its kernels on first use). */
-export function canComputeMomentsOnWebGPU(): boolean {
-  if (tf.getBackend() !== BACKEND || !canRunPrograms(tf.backend()) || !tf.env().getBool(FLAG)) return false;
-  if (!registered) {
-    if (!tf.getKernel(MEAN_KERNEL, BACKEND))
-      tf.registerKernel({ kernelName: MEAN_KERNEL, backendName: BACKEND, kernelFunc: reduceKernel(false) });
-    if (!tf.getKernel(VAR_KERNEL, BACKEND))
-      tf.registerKernel({ kernelName: VAR_KERNEL, backendName: BACKEND, kernelFunc: reduceKernel(true) });
-    registered = true;
-  }
-  return true;
-}
+export const canComputeMomentsOnWebGPU = webgpuKernels(FLAG, {
+  [MEAN_KERNEL]: reduceKernel(false),
+  [VAR_KERNEL]: reduceKernel(true),
+});
 
 /**
  * tf.moments(x, [0, 1, 2]) (perSample false: shapes (C)) or tf.moments(x, [1, 2], true)

@@ -11,10 +11,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { offTape } from './ops';
-import { canRunPrograms, runProgram, workgroupSum } from './webgpu_program';
+import { runProgram, webgpuKernels, workgroupSum } from './webgpu_program';
 
 export const KERNEL_NAME = 'SpadeL2NormalizeDetached';
-const BACKEND = 'webgpu';
 const FLAG = 'SPADE_WEBGPU_NORMALIZE';
 const THREADS = 256;
 
@@ -59,19 +58,8 @@ const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
   return runProgram(backend, KERNEL_NAME, new L2NormalizeProgram(n), [x], [{ type: 'float32', data: [eps] }]);
 };
 
-tf.env().registerFlag(FLAG, () => (typeof process !== 'undefined' ? process.env?.[FLAG] !== '0' : true));
-
-let registered = false;
-
 /** Whether the fused, detached normalize runs here (registering it on first use). */
-export function canNormalizeOnWebGPU(): boolean {
-  if (tf.getBackend() !== BACKEND || !canRunPrograms(tf.backend()) || !tf.env().getBool(FLAG)) return false;
-  if (!registered) {
-    if (!tf.getKernel(KERNEL_NAME, BACKEND)) tf.registerKernel({ kernelName: KERNEL_NAME, backendName: BACKEND, kernelFunc });
-    registered = true;
-  }
-  return true;
-}
+export const canNormalizeOnWebGPU = webgpuKernels(FLAG, { [KERNEL_NAME]: kernelFunc });
 
 /** stopGradient(x / max(||x||, eps)) over all of x. Call only when canNormalizeOnWebGPU() is true. */
 export function normalizeDetached(x: tf.Tensor, eps: number): tf.Tensor {

@@ -3,7 +3,8 @@
  * our kernels (fused SPADE modulation, normalize, channel moments) call, which its public types
  * do not expose.
  */
-import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 
 export type Uniforms = Array<{ type: 'float32' | 'int32'; data: number[] }>;
@@ -43,4 +44,31 @@ export function workgroupSum(threads: number): string {
           }
           workgroupBarrier();
         }`;
+}
+
+/**
+ * An on/off flag for one of our WebGPU paths: on by default; in Node, FLAG=0 in the environment
+ * turns it off (the benchmark's A/B rows).
+ */
+export function registerOnFlag(flag: string): void {
+  tf.env().registerFlag(flag, () => (typeof process !== 'undefined' ? process.env?.[flag] !== '0' : true));
+}
+
+/**
+ * Kernels of ours for the webgpu backend, registered on first use. The returned function says
+ * whether they run here: the webgpu backend is active and `flag` is on.
+ */
+export function webgpuKernels(flag: string, kernels: Record<string, KernelFunc>): () => boolean {
+  registerOnFlag(flag);
+  let registered = false;
+  return () => {
+    if (tf.getBackend() !== 'webgpu' || !canRunPrograms(tf.backend()) || !tf.env().getBool(flag)) return false;
+    if (!registered) {
+      for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
+        if (!tf.getKernel(kernelName, 'webgpu')) tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc });
+      }
+      registered = true;
+    }
+    return true;
+  };
 }

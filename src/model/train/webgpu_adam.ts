@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { ownBuffer } from '../nn/webgpu_constants';
+import { registerOnFlag } from '../nn/webgpu_program';
 
 const BACKEND = 'webgpu';
 const FLAG = 'SPADE_WEBGPU_ADAM';
@@ -79,8 +80,8 @@ class AdamStageProgram implements WebGPUProgram {
   }
 }
 
-// On by default; in Node SPADE_WEBGPU_ADAM=0 turns it off (to compare with the composed ops).
-tf.env().registerFlag(FLAG, () => (typeof process !== 'undefined' ? process.env?.[FLAG] !== '0' : true));
+// SPADE_WEBGPU_ADAM=0 compares with the composed ops.
+registerOnFlag(FLAG);
 
 /** Whether Adam can update in place here (the active backend is webgpu and the flag is on). */
 export function canUpdateInPlace(): boolean {
