@@ -76,8 +76,8 @@ export async function selectBackend(requested?: string, fallback?: 'auto'): Prom
         // One GPU buffer per distinct scalar constant, not an upload per use.
         if (name === 'webgpu') {
           installScalarConstants();
-          // A submit per 15 dispatches (TF.js's default) is thousands of submits a train step;
-          // buffers freed meanwhile return to the pool only at a submit, hence not unbounded.
+          // TF.js's default submits every few dispatches, which makes submits a train step's largest
+          // fixed cost; buffers freed meanwhile return to the pool only at a submit, hence a bound.
           tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', WEBGPU_SUBMIT_BATCH);
         }
         return name;

@@ -198,10 +198,11 @@ export function parseWebviewMessage(m: unknown, pixelCount: number): WebviewToHo
       return { type: m.type };
     case 'saveStyleSet':
       return isStr(m.text, MAX_STYLE_FILE_BYTES) ? { type: 'saveStyleSet', text: m.text } : null;
-    case 'dropStyleImages':
-      const uris = m.uris;
+    case 'dropStyleImages': {
+      const uris: unknown = m.uris;
       if (!Array.isArray(uris) || uris.length === 0 || uris.length > 64 || !uris.every((u) => isStr(u, 4096))) return null;
-      return { type: 'dropStyleImages', uris: m.uris as string[] };
+      return { type: 'dropStyleImages', uris: uris as string[] };
+    }
     case 'exportFrames': {
       if (!isStr(m.label, 60) || !/^[A-Za-z0-9_-]+$/.test(m.label) || !Array.isArray(m.pngs) || m.pngs.length === 0 || m.pngs.length > 256) return null;
       const pngs = m.pngs.map(asUint8Array);

@@ -27,8 +27,17 @@ export class RequestReply<T> {
       const waiter: Waiter<T> = { resolve, reject };
       if (timeout) waiter.timer = setTimeout(() => this.reject(requestId, new Error(timeout.message)), timeout.ms);
       this.waiting.set(requestId, waiter);
-      send(requestId);
+      try {
+        send(requestId);
+      } catch (e) {
+        this.reject(requestId, e instanceof Error ? e : new Error(String(e)));
+      }
     });
+  }
+
+  /** Every request still waiting fails with `error` (the other side is gone). */
+  rejectAll(error: Error): void {
+    for (const id of [...this.waiting.keys()]) this.reject(id, error);
   }
 
   /** The answer to `requestId`; answers to unknown or settled requests are ignored. */

@@ -62,7 +62,9 @@ export class InferenceClient {
     w.onmessage = (ev: MessageEvent<WorkerToMain>) => this.onMessage(ev.data);
     w.onerror = (ev) => {
       ev.preventDefault();
-      this.events.onFatal(`inference worker crashed: ${ev.message || 'unknown error'}`);
+      const message = `inference worker crashed: ${ev.message || 'unknown error'}`;
+      this.styleCodes.rejectAll(new Error(message));
+      this.events.onFatal(message);
     };
     this.worker = w;
     w.postMessage({ type: 'start', wasm, preference } satisfies MainToWorker);

@@ -36,7 +36,9 @@ export class KeyboardPainter {
 
   private down(e: KeyboardEvent): void {
     const mask = this.host.mask();
-    if (!mask || e.ctrlKey || e.metaKey || e.altKey) return;
+    // Only a canvas reached by keyboard paints from keys: after a click, Space pans and Enter
+    // closes the pointer's polygon (view_navigation.ts, painter.ts).
+    if (!mask || e.ctrlKey || e.metaKey || e.altKey || !this.stage.maskCanvas.matches(':focus-visible')) return;
     this.centreIfUnset();
     if (Object.hasOwn(ARROWS, e.key)) {
       e.preventDefault();
@@ -76,7 +78,8 @@ export class KeyboardPainter {
       this.say(`picked ${this.host.describe(mask.at(this.x, this.y))}`);
       return;
     }
-    if (!this.host.editable()) return;
+    // The shape tools are drawn with the pointer.
+    if (!this.host.editable() || (tool !== 'brush' && tool !== 'eraser' && tool !== 'fill')) return;
     const value = tool === 'eraser' ? this.host.eraseValue() : this.host.paintValue();
     if (value === null) return;
     if (tool === 'fill') {

@@ -15,8 +15,10 @@ export function installViewNavigation(stage: Stage, doc: Document): void {
   // Space pans only over the canvases (or with nothing focused): on a button or a field it keeps its own meaning.
   const forView = (t: EventTarget | null) =>
     t === doc.body || t === doc.documentElement || (t instanceof Node && stage.el.contains(t));
+  // On a canvas reached by keyboard, Space paints instead (keyboard_painter.ts).
+  const keyboardPainting = (t: EventTarget | null) => t === stage.maskCanvas && stage.maskCanvas.matches(':focus-visible');
   doc.addEventListener('keydown', (e) => {
-    if (e.code !== 'Space' || !forView(e.target)) return;
+    if (e.code !== 'Space' || !forView(e.target) || keyboardPainting(e.target)) return;
     space = true;
     panes.classList.add('pan-ready');
     e.preventDefault();

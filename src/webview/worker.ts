@@ -282,10 +282,15 @@ class InferenceWorker {
       if (!m.E) throw new SpadeInputError('this checkpoint has no style encoder (E)', name);
       const img = pixels();
       const r = tf.tidy(() => m.encode(tf.tensor4d(img.data, [1, img.height, img.width, 3]), name));
-      const z = Float32Array.from((await r.mu.data()) as Float32Array);
-      const logvar = Float32Array.from((await r.logvar.data()) as Float32Array);
-      r.mu.dispose();
-      r.logvar.dispose();
+      let z: Float32Array;
+      let logvar: Float32Array;
+      try {
+        z = Float32Array.from((await r.mu.data()) as Float32Array);
+        logvar = Float32Array.from((await r.logvar.data()) as Float32Array);
+      } finally {
+        r.mu.dispose();
+        r.logvar.dispose();
+      }
       post({ type: 'styleEncoded', requestId, name, z, logvar }, [z.buffer, logvar.buffer]);
     } catch (e) {
       post({ type: 'styleError', requestId, message: messageOf(e) });

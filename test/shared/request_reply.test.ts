@@ -34,3 +34,24 @@ test('a request with a timeout rejects with its message when no answer comes', a
   const q = rr.request((i) => rr.resolve(i, 7), { ms: 10, message: 'x' });
   assert.equal(await q, 7);
 });
+
+test('a send that throws rejects its request, and rejectAll fails every waiting one', async () => {
+  const rr = new RequestReply<number>();
+  await assert.rejects(
+    rr.request(() => {
+      throw new Error('channel closed');
+    }),
+    /channel closed/,
+  );
+  const ids: number[] = [];
+  const a = rr.request((id) => ids.push(id));
+  const b = rr.request((id) => ids.push(id));
+  rr.rejectAll(new Error('worker crashed'));
+  await assert.rejects(a, /worker crashed/);
+  await assert.rejects(b, /worker crashed/);
+  // Settled requests are forgotten: a late answer changes nothing and a new request waits afresh.
+  rr.resolve(ids[0], 1);
+  const c = rr.request((id) => ids.push(id));
+  rr.resolve(ids[2], 3);
+  assert.equal(await c, 3);
+});

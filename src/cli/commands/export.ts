@@ -9,7 +9,7 @@ import { SpadeInputError } from '../../model/errors';
 import { SpadeModel } from '../../model/model';
 import type { SpadeCheckpoint } from '../../model/checkpoint/spade_checkpoint';
 import { checkNvlabsCanLoad, NVLABS_SPADE_HIDDEN } from '../../model/nvlabs/export_limits';
-import { iterationFromLoader, type NvlabsIteration } from '../../model/nvlabs/iter_txt';
+import { iterationFromInfo, iterationFromLoader, type NvlabsIteration } from '../../model/nvlabs/iter_txt';
 import { nvlabsOptionValues, trainFlags, type ExportTraining } from '../../model/nvlabs/nvlabs_options';
 import { RUN_FOLDER_FILES, runFolderFiles } from '../../model/nvlabs/run_folder';
 import { torchStateDictOrder } from '../../model/nvlabs/state_dict_order';
@@ -35,7 +35,7 @@ export async function exportCommand(ctx: CommandContext): Promise<void> {
 
   const state = trainState(ck);
   const training = state ? exportTraining(state) : undefined;
-  const iteration = iterationOf(ck, state);
+  const iteration = iterationOf(ck, state, input);
   const name = path.basename(outDir);
   const options = nvlabsOptionValues(ck.config, name, training);
   const files = runFolderFiles(ck, options, iteration, input);
@@ -90,12 +90,25 @@ interface TrainStateForExport {
   dataset?: Record<string, string>;
 }
 
+/** Every field export reads, of the types it reads them as: the metadata is data, not trusted. */
+function isTrainState(s: TrainStateForExport): boolean {
+  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  const o = s?.options;
+  const p = s?.preprocess;
+  return (
+    Number.isInteger(s.batch) && s.batch > 0 && Number.isInteger(s.loader?.pairs) && s.loader.pairs > 0 &&
+    typeof o === 'object' && o !== null && [o.lr, o.beta1, o.beta2, o.niter, o.niter_decay].every(num) && typeof o.no_TTUR === 'boolean' &&
+    typeof p === 'object' && p !== null && typeof p.preprocess_mode === 'string' && num(p.load_size) && typeof p.no_flip === 'boolean' &&
+    typeof s.data === 'string' &&
+    (s.dataset === undefined || (typeof s.dataset === 'object' && s.dataset !== null && Object.values(s.dataset).every((v) => typeof v === 'string')))
+  );
+}
+
 function trainState(ck: SpadeCheckpoint): TrainStateForExport | undefined {
   if (!ck.info.train_state) return undefined;
   try {
     const s = JSON.parse(ck.info.train_state) as TrainStateForExport;
-    const ok = Number.isInteger(s.batch) && s.batch > 0 && Number.isInteger(s.loader?.pairs) && s.loader.pairs > 0 && typeof s.options === 'object';
-    return ok ? s : undefined;
+    return isTrainState(s) ? s : undefined;
   } catch {
     return undefined;
   }
@@ -130,7 +143,7 @@ function exportTraining(s: TrainStateForExport): ExportTraining {
 }
 
 /** A run imported from NVlabs keeps its own count; one of ours maps its loader's place. */
-function iterationOf(ck: SpadeCheckpoint, state: TrainStateForExport | undefined): NvlabsIteration {
-  if (ck.info.nvlabs_iteration) return JSON.parse(ck.info.nvlabs_iteration) as NvlabsIteration;
+function iterationOf(ck: SpadeCheckpoint, state: TrainStateForExport | undefined, source: string): NvlabsIteration {
+  if (ck.info.nvlabs_iteration) return iterationFromInfo(ck.info.nvlabs_iteration, source);
   return iterationFromLoader(state?.loader);
 }

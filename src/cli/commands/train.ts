@@ -27,7 +27,7 @@ import { findLabelSet } from '../train/label_set_flag';
 import { layoutFromFlags, type DatasetLayoutChoice } from '../train/dataset_layouts';
 import { isRunFolder } from '../nvlabs_run_folder';
 import { RUN_FOLDER_FILES } from '../../model/nvlabs/run_folder';
-import type { NvlabsIteration } from '../../model/nvlabs/iter_txt';
+import { iterationFromInfo, type NvlabsIteration } from '../../model/nvlabs/iter_txt';
 import type { CommandContext } from '../command_context';
 
 /** What a checkpoint carries (as JSON in its metadata) so that --resume can continue the run. */
@@ -123,7 +123,7 @@ async function trainLocked(
   if (nvlabsRun) {
     ck = loadCheckpointFile(nvlabsRun, configFrom(v, nvlabsRun));
     if (!ck.info.nvlabs_iteration) throw new SpadeInputError('--resume: the NVlabs run folder has no iter.txt to continue from', nvlabsRun);
-    nvlabsIteration = JSON.parse(ck.info.nvlabs_iteration) as NvlabsIteration;
+    nvlabsIteration = iterationFromInfo(ck.info.nvlabs_iteration, nvlabsRun);
   } else if (resume) {
     if (!run?.hasLatest()) throw new SpadeInputError(`--resume: there is no ${LATEST} to resume`, outDir);
     const file = run.file(LATEST);
@@ -216,7 +216,7 @@ async function trainLocked(
   fs.mkdirSync(outDir!, { recursive: true });
   lockFolder(outDir!);
   run!.removeStaleTemps();
-  if (resume && !nvlabsRun) {
+  if (resume) {
     const dropped = run!.truncateMetrics(trainer.step);
     if (dropped) ctx.log(`metrics.jsonl: dropped ${dropped} line${dropped === 1 ? '' : 's'} logged after step ${trainer.step} by the interrupted run (those steps run again)`);
   }
@@ -269,16 +269,22 @@ async function trainLocked(
   const t0 = Date.now();
   bar?.start(steps, startStep, { speed: '-', losses: '' });
   ctx.log(`training ${steps - startStep} step${steps - startStep === 1 ? '' : 's'} on ${ctx.backend} (batch ${batch}, ${report.pairs.length} pairs, ${model.config.crop_size}px), writing to ${outDir}`);
-  // Only a logging step's losses are read back (one readback for all of them); the others stay
-  // on the device and are dropped, so those steps never wait for the GPU.
+  // Only the losses of a step that logs or saves are read back (one readback for all of them,
+  // which also stops a diverged run before it saves); the others stay on the device and are
+  // dropped, so those steps never wait for the GPU.
   try {
     while (trainer.step < steps && !stop) {
       const b = loader.next(batch);
       const queued = trainer.queueStep({ labels: b.labels, images: b.images }, data);
       const done = queued.step;
+      const logging = done % logEvery === 0 || done === steps;
+      const saving = done % saveEvery === 0 || done === steps || stop !== undefined;
       let losses: StepLosses | undefined;
       try {
-        if (done % logEvery === 0 || done === steps) losses = await queued.read();
+        if (logging || saving) {
+          const read = await queued.read();
+          if (logging) losses = read;
+        }
       } finally {
         queued.dispose();
       }

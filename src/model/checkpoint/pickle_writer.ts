@@ -8,6 +8,7 @@
  * the globals named are on that list.
  * No Node / DOM / vscode imports: this also runs in a browser.
  */
+import { TORCH_ALLOW_LIST } from './pickle';
 
 /** A module-level name, written as GLOBAL (`module\nname\n`). */
 export class PyGlobal {
@@ -62,7 +63,7 @@ export function dumps(value: PickleValue): Uint8Array {
   return out.bytes();
 }
 
-const ORDERED_DICT = new PyGlobal('collections', 'OrderedDict');
+export const ORDERED_DICT = new PyGlobal('collections', 'OrderedDict');
 
 function write(out: ByteSink, v: PickleValue): void {
   if (v === null) return out.byte(OP.NONE);
@@ -83,6 +84,8 @@ function write(out: ByteSink, v: PickleValue): void {
     for (const part of [v.module, v.name]) {
       if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(part)) throw new Error(`pickle_writer: '${part}' is not a Python name`);
     }
+    // We write only what our own reader would load: a checkpoint is data.
+    if (!TORCH_ALLOW_LIST.has(`${v.module}.${v.name}`)) throw new Error(`pickle_writer: '${v.module}.${v.name}' is not an allow-listed global`);
     out.byte(OP.GLOBAL);
     return out.append(new TextEncoder().encode(`${v.module}\n${v.name}\n`));
   }

@@ -12,13 +12,12 @@ import { zipSync, type Zippable } from 'fflate';
 
 import type { NamedTensors } from './host_tensor';
 import { numel } from './host_tensor';
-import { dumps, PyCall, PyGlobal, PyOrderedDictValue, PyPersistentId, type PickleValue } from './pickle_writer';
+import { dumps, ORDERED_DICT, PyCall, PyGlobal, PyOrderedDictValue, PyPersistentId, type PickleValue } from './pickle_writer';
 
 /** torch 1.6+ writes this serialization version; every later torch still reads it. */
 const ZIP_FORMAT_VERSION = '3\n';
 
 const REBUILD_TENSOR = new PyGlobal('torch._utils', '_rebuild_tensor_v2');
-const ORDERED_DICT = new PyGlobal('collections', 'OrderedDict');
 const FLOAT_STORAGE = new PyGlobal('torch', 'FloatStorage');
 const LONG_STORAGE = new PyGlobal('torch', 'LongStorage');
 

@@ -27,6 +27,21 @@ export function parseIterTxt(text: string, fileName: string): NvlabsIteration {
   return { epoch, epochIter };
 }
 
+/** The iteration a checkpoint's metadata carries (run_folder_reader.ts), checked like iter.txt itself. */
+export function iterationFromInfo(json: string, fileName: string): NvlabsIteration {
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    v = null;
+  }
+  const it = v as Partial<NvlabsIteration> | null;
+  if (!it || typeof it !== 'object' || !Number.isSafeInteger(it.epoch) || !Number.isSafeInteger(it.epochIter)) {
+    throw new SpadeInputError('nvlabs_iteration in the metadata is not {epoch, epochIter}', fileName);
+  }
+  return parseIterTxt(`${it.epoch}\n${it.epochIter}\n`, fileName);
+}
+
 /**
  * Our run's place in its data as NVlabs' counter. Our loader's epochs count from 0 and its
  * index is the samples already drawn in the current epoch, which is what NVlabs' epoch_iter

@@ -134,7 +134,9 @@ export function nvlabsOptionValues(cfg: SpadeConfig, name: string, training?: Ex
     v.preprocess_mode = training.preprocess_mode;
     v.load_size = training.load_size;
     v.no_flip = training.no_flip;
-    for (const [k, value] of Object.entries(training.dataset)) if (k in NVLABS_TRAIN_OPTIONS) v[k] = value;
+    for (const [k, value] of Object.entries(training.dataset)) {
+      if (Object.hasOwn(NVLABS_TRAIN_OPTIONS, k) && typeof value === 'string') v[k] = value;
+    }
   }
   return v;
 }

@@ -42,15 +42,14 @@ export class Adam {
     const stepSize = lr / (1 - beta1 ** t);
     const c2 = Math.sqrt(1 - beta2 ** t);
     if (canUpdateInPlace()) {
-      for (const [key, g] of grads)
-        adamInPlace(this.params.get(key), this.moment(this.m, key), this.moment(this.v, key), g, {
-          beta1,
-          beta2,
-          stepSize,
-          c2,
-          eps: EPS,
-        });
-      for (const g of grads.values()) g.dispose();
+      try {
+        for (const [key, g] of grads) {
+          const scalars = { beta1, beta2, stepSize, c2, eps: EPS };
+          adamInPlace(this.params.get(key), this.moment(this.m, key), this.moment(this.v, key), g, scalars);
+        }
+      } finally {
+        for (const g of grads.values()) g.dispose();
+      }
       return;
     }
     tf.tidy(() => {

@@ -33,7 +33,6 @@ export interface TrainBatch {
   images: Float32Array;
 }
 
-/** The losses NVlabs logs, by its names. G_KLD only with use_vae, G_GAN_Feat unless disabled. */
 /** One network's Adam update this step: its learning rate and the betas. */
 interface AdamStep {
   lr: number;
@@ -41,6 +40,7 @@ interface AdamStep {
   beta2: number;
 }
 
+/** The losses NVlabs logs, by its names. G_KLD only with use_vae, G_GAN_Feat unless disabled. */
 export interface StepLosses {
   G_GAN: number;
   G_GAN_Feat?: number;
@@ -122,11 +122,14 @@ export class SpadeTrainer {
     const rates = ratesAt(this.options, this.step);
     const seg = semanticInput(this.model.config, labels, source);
     const real = tf.tensor4d(images, [n, h, w, 3]);
-    let named: Array<[string, tf.Scalar]>;
+    let named: Array<[string, tf.Scalar]> = [];
     try {
-      const g = this.generatorStep(seg, real, { lr: rates.lrG, beta1: rates.beta1, beta2: rates.beta2 });
-      const d = this.discriminatorStep(seg, real, { lr: rates.lrD, beta1: rates.beta1, beta2: rates.beta2 });
-      named = [...g, ...d];
+      named = this.generatorStep(seg, real, { lr: rates.lrG, beta1: rates.beta1, beta2: rates.beta2 });
+      named = [...named, ...this.discriminatorStep(seg, real, { lr: rates.lrD, beta1: rates.beta1, beta2: rates.beta2 })];
+    } catch (e) {
+      // G's kept losses, when D's step failed.
+      for (const [, t] of named) t.dispose();
+      throw e;
     } finally {
       seg.dispose();
       real.dispose();

@@ -2,7 +2,7 @@
 // (np.loadtxt with delimiter ','), and our loader's place mapped onto it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatIterTxt, iterationFromLoader, parseIterTxt } from '../../../src/model/nvlabs/iter_txt';
+import { formatIterTxt, iterationFromInfo, iterationFromLoader, parseIterTxt } from '../../../src/model/nvlabs/iter_txt';
 import { throwsInput } from '../../helpers/throws_input';
 
 test('written one integer a line, read back; a comma-separated line reads too', () => {
@@ -19,4 +19,11 @@ test('our loader (epochs from 0, samples drawn in the epoch) maps to NVlabs\' ep
   assert.deepEqual(iterationFromLoader({ epoch: 0, index: 3 }), { epoch: 1, epochIter: 3 });
   assert.deepEqual(iterationFromLoader({ epoch: 4, index: 0 }), { epoch: 5, epochIter: 0 });
   assert.deepEqual(iterationFromLoader(undefined), { epoch: 1, epochIter: 0 });
+});
+
+test('the iteration in a checkpoint\'s metadata is checked as iter.txt is', () => {
+  assert.deepEqual(iterationFromInfo('{"epoch":3,"epochIter":12}', 'run'), { epoch: 3, epochIter: 12 });
+  for (const bad of ['', 'null', '[]', '{"epoch":0,"epochIter":1}', '{"epoch":"2","epochIter":1}', '{"epoch":2}', '{"epoch":2.5,"epochIter":0}']) {
+    throwsInput(() => iterationFromInfo(bad, 'run'), /^run: /);
+  }
 });
