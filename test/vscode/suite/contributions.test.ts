@@ -83,7 +83,7 @@ describe('actions where people look', () => {
 
   it('binds the tool keys to commands scoped to the SPADE editor', async () => {
     const keys = manifest().contributes.keybindings;
-    assert.deepEqual(keys.map((k) => k.key).sort(), ['[', ']', 'b', 'e', 'f', 'i']);
+    assert.deepEqual(keys.map((k) => k.key).sort(), ['[', ']', 'a', 'b', 'e', 'f', 'i', 'l', 'p', 'r']);
     const registered = new Set(await vscode.commands.getCommands(true));
     for (const k of keys) {
       assert.match(k.when, SPADE_ACTIVE, `${k.key} works only in a SPADE editor`);
