@@ -101,18 +101,6 @@ export type HostToWebview =
 
 /** What the editor's keybindings and their commands (`spade.tool.*`, `spade.brush.*`) ask of the webview. */
 export type EditorAction = 'brush' | 'fill' | 'eraser' | 'eyedropper' | 'line' | 'rect' | 'polygon' | 'lasso' | 'smaller' | 'larger';
-export const EDITOR_ACTIONS: readonly EditorAction[] = [
-  'brush',
-  'fill',
-  'eraser',
-  'eyedropper',
-  'line',
-  'rect',
-  'polygon',
-  'lasso',
-  'smaller',
-  'larger',
-];
 
 export interface StrokeMessage {
   type: 'stroke';
