@@ -34,7 +34,7 @@ function duSize(p) {
   return r.status === 0 ? r.stdout.split('\t')[0] : '?';
 }
 
-// --- 0. System prerequisites (installed by apt in .ci/run, never here) --------------------------
+// --- 0. System prerequisites (installed by scripts/system_packages.mjs, never here) -------------
 const missing = [];
 if (!serverOnly && !fs.existsSync(paths.chromium)) missing.push(`chromium (${paths.chromium})`);
 const needNative = force || !fs.existsSync(paths.codeServerMarker);
