@@ -15,7 +15,7 @@ import { addDroppedImages, addStyleImages, exportFrames, loadStyleSet, saveStyle
 import { parseWebviewMessage, type HostToWebview } from '../shared/protocol';
 import { RequestReply } from '../shared/request_reply';
 import type { Panel, PanelProvider } from './panel';
-import { markPainted } from './painted_context';
+import { markOpened, markPainted } from './walkthrough_progress';
 import type { PanelRegistry } from './panel_registry';
 import type { UserDialogs } from './user_dialogs';
 
@@ -189,6 +189,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     }
     switch (m.type) {
       case 'ready':
+        markOpened();
         return this.sendInit(panel, await this.checkpoints.get());
       case 'stroke':
         markPainted();

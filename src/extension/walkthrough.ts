@@ -1,6 +1,6 @@
 /**
  * Getting started (package.json `walkthroughs`): opens once, on the first activation after
- * install, and registers the command behind its "paint" step's button.
+ * install, and any time from SPADE: Get Started; registers the command behind its "paint" step's button.
  */
 import * as vscode from 'vscode';
 import type { PanelRegistry } from './panel_registry';
@@ -19,16 +19,19 @@ export function registerWalkthrough(context: vscode.ExtensionContext, registry: 
       if (panel) panel.webview.reveal();
       else await openSample(context, PAINT_SAMPLE);
     }),
+    vscode.commands.registerCommand('spade.gettingStarted', () => openWalkthrough()),
   );
   // VS Code's own setting for walkthroughs of newly installed extensions is honoured here too
   // (where the extension host sees it: a remote one, as in code-server, gets only the default).
   const openOnInstall = vscode.workspace.getConfiguration().get<boolean>('workbench.welcomePage.walkthroughs.openOnInstall', true);
   if (!openOnInstall || context.globalState.get<boolean>(SHOWN_KEY)) return;
-  // Activated by opening a label map: the walkthrough goes beside it rather than over it.
+  void context.globalState.update(SHOWN_KEY, true).then(openWalkthrough);
+}
+
+/** Beside an open label map rather than over it, so the painting stays in view. */
+function openWalkthrough(): Thenable<unknown> {
   const viewTypes: readonly string[] = VIEW_TYPES;
   const ours = (t: vscode.Tab) => t.input instanceof vscode.TabInputCustom && viewTypes.includes(t.input.viewType);
   const beside = vscode.window.tabGroups.all.some((g) => g.tabs.some(ours));
-  void context.globalState.update(SHOWN_KEY, true).then(() =>
-    vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, beside),
-  );
+  return vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, beside);
 }

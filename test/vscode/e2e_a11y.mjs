@@ -1,15 +1,16 @@
 // Keyboard, screen reader and the places people look for actions, end to end (called from
 // run-e2e.mjs once the editor works): the editor's title-bar buttons and the Explorer's "Open with
 // SPADE", the class list as a listbox reached by Tab with a visible focus ring, the tool keys as
-// VS Code keybindings, painting from the keyboard, the status line's announcements, and axe-core
-// (from npm, run in the webview's frame) finding no serious or critical violation.
+// VS Code keybindings, painting from the keyboard, the status line's announcements, axe-core
+// (from npm, run in the webview's frame) finding no serious or critical violation, the walkthrough
+// ticking off what was done, and a High Contrast theme drawing outlines.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { paths } from './paths.mjs';
 
 const AXE = path.join(paths.root, 'node_modules', 'axe-core', 'axe.min.js');
 
-export async function driveA11y({ page, frame, sample, until, fail, canvasStats, shot }) {
+export async function driveA11y({ page, frame, sample, until, fail, canvasStats, shot, runCommand }) {
   // 1. Title bar: the four buttons, and Export run from there writes beside the open map.
   for (const title of ['Export Synthesized Image', 'Compare Style Encodings', 'Select Checkpoint', 'Fine-tune']) {
     const btn = page.locator(`.editor-actions .action-label[aria-label^="SPADE: ${title}"], .editor-actions .action-label[aria-label^="${title}"]`);
@@ -94,5 +95,71 @@ export async function driveA11y({ page, frame, sample, until, fail, canvasStats,
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   await shot('a11y');
   if (bad.length) fail(`axe-core: ${bad.length} serious or critical violation(s): ${JSON.stringify(bad, null, 1)}`);
-  return { minorViolations: violations.length, announcements: said.length };
+
+  // 8. The walkthrough ticks off what was done here (the map opened from the Explorer, a stroke, an
+  //    export from the title bar) and nothing else (fine-tuning never ran).
+  const walkthrough = await walkthroughProgress({ page, until, fail, runCommand });
+  const want = { open: 'true', paint: 'true', export: 'true', finetune: 'false' };
+  const wrong = Object.entries(want).filter(([step, done]) => walkthrough[step] !== done);
+  if (wrong.length) fail(`walkthrough steps done (aria-checked) ${JSON.stringify(walkthrough)}; expected ${JSON.stringify(want)}`);
+
+  // 9. High Contrast: VS Code's theme reaches the webview, focus and pressed tools get solid outlines.
+  const highContrast = await underHighContrast({ frame, page, runCommand, until, fail, shot });
+  return { minorViolations: violations.length, announcements: said.length, walkthrough, highContrast };
+}
+
+/** Opens the walkthrough with SPADE: Get Started; reads each step's aria-checked; closes it again. */
+async function walkthroughProgress({ page, until, fail, runCommand }) {
+  await runCommand(page, 'SPADE: Get Started');
+  const steps = page.locator('.gettingStartedContainer button.getting-started-step[data-step-id]');
+  await until('SPADE: Get Started to show the walkthrough\'s steps', 30_000, async () => (await steps.count()) >= 5);
+  const progress = {};
+  for (const el of await steps.all()) {
+    const id = (await el.getAttribute('data-step-id')) ?? '';
+    progress[id.replace(/^.*#/, '')] = await el.getAttribute('aria-checked');
+  }
+  const tab = page.locator('.tabs-container .tab', { hasText: 'Welcome' });
+  await tab.first().click({ button: 'middle' });
+  await tab.first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => fail('the walkthrough tab did not close'));
+  return progress;
+}
+
+/** Picks a colour theme as a person would (Preferences: Color Theme); returns the one it replaced. */
+async function pickTheme(page, runCommand, until, label) {
+  await runCommand(page, 'Preferences: Color Theme');
+  const focused = page.locator('.quick-input-widget .monaco-list-row.focused');
+  await until('the colour theme picker to open on the current theme', 15_000, async () => (await focused.count()) > 0);
+  const previous = (await focused.first().getAttribute('aria-label'))?.replace(/,.*$/, '').trim();
+  await page.locator('.quick-input-widget input').fill(label);
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: label });
+  await row.first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  return previous;
+}
+
+/** Switches to Dark High Contrast, checks the outlines in the webview, and switches back. */
+async function underHighContrast({ frame, page, runCommand, until, fail, shot }) {
+  const isHc = () => frame.evaluate(() => document.body.classList.contains('vscode-high-contrast'));
+  const previous = await pickTheme(page, runCommand, until, 'Dark High Contrast');
+  if (!previous) fail('the colour theme picker showed no current theme');
+  try {
+    await until('the webview body to take the vscode-high-contrast class', 30_000, isHc);
+    await frame.locator('#class-filter').focus();
+    await page.keyboard.press('Tab');
+    const seen = await frame.evaluate(() => {
+      const ring = (el) => {
+        const cs = el && getComputedStyle(el);
+        return cs && { id: el.id, style: cs.outlineStyle, width: parseFloat(cs.outlineWidth), color: cs.outlineColor };
+      };
+      return { focused: ring(document.activeElement), pressed: ring(document.querySelector('[id^="tool-"][aria-pressed="true"]')) };
+    });
+    const drawn = (r) => r && r.style === 'solid' && r.width >= 1 && !/rgba\(.*, 0\)$|transparent/.test(r.color);
+    if (seen.focused?.id !== 'class-list' || !drawn(seen.focused)) fail(`High Contrast: the focused class list has no solid outline: ${JSON.stringify(seen)}`);
+    if (!drawn(seen.pressed)) fail(`High Contrast: the pressed tool button has no solid outline: ${JSON.stringify(seen)}`);
+    await shot('a11y-high-contrast');
+    return seen;
+  } finally {
+    await pickTheme(page, runCommand, until, previous);
+    await until(`the webview to leave High Contrast again (${previous})`, 30_000, async () => !(await isHc()));
+  }
 }
