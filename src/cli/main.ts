@@ -79,6 +79,7 @@ const COMMANDS: Record<string, Command> = {
       '            (--data: images/ + labels/ [+ instances/], or NVlabs\' coco, ade20k or cityscapes tree as it is;\n' +
       '             or instead of --data, NVlabs\' custom mode: --label_dir <dir> --image_dir <dir> [--instance_dir <dir>])\n' +
       '            [--backend auto|webgpu|wasm|cpu] [--resume] [--check] [--seed S] [--save_every K] [--sample_every K] [--log_every K]\n' +
+      '            [--workers N (wasm/cpu: N threads, each on part of every batch; needs --batch N or more)]\n' +
       '            [--lr --beta1 --beta2 --no_TTUR --niter --niter_decay] [--preprocess_mode M --load_size L --no_flip]\n' +
       '            [--label_set name] [--max_pixels N] [model options for training from scratch: --ngf --crop_size --spade_hidden --use_vae ...]',
     options: { ...(TRAIN_FLAGS as Record<string, OptionSpec>), ...modelOptions() },

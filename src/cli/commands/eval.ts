@@ -66,5 +66,11 @@ function summary(r: EvalReport): string {
     lines.push(`${name.padEnd(12)} ${pct(s.iou_real)}%    ${pct(s.iou_synth)}%     ${s.hist_dist === null ? '  -' : s.hist_dist.toFixed(3)}`);
   }
   lines.push(`(classes absent from both the labels and the predictions are left out of the means; hist dist: ${r.hist_dist_kind})`);
+  if (r.mean_hist_dist !== null) lines.push(`mean colour distance ${r.mean_hist_dist.toFixed(3)}`);
+  for (const s of r.sharpness) {
+    const num = (x: number | null, d: number) => (x === null ? '-' : x.toFixed(d));
+    const at = s.scale === 1 ? 'pixel scale' : `${s.scale}-pixel scale`;
+    lines.push(`sharpness at the ${at}: synth/real ${num(s.ratio, 3)} (texture energy real ${num(s.energy_real, 2)}, synth ${num(s.energy_synth, 2)})`);
+  }
   return lines.join('\n');
 }

@@ -21,6 +21,7 @@ import { configFrom, loadCheckpointFile, maxPixelsFrom } from '../load';
 import { readInput } from '../files';
 import { formatDatasetProblems, formatDatasetSummary, scanDataset, type DatasetReport } from '../train/dataset';
 import { DatasetLoader, type LoaderState } from '../train/loader';
+import { DataParallel } from '../train/data_parallel';
 import { LATEST, RunDir, sampleGrid } from '../train/run_dir';
 import { RunLock } from '../train/run_lock';
 import { findLabelSet } from '../train/label_set_flag';
@@ -51,7 +52,7 @@ export const TRAIN_FLAGS = {
   lr: { type: 'string' }, beta1: { type: 'string' }, beta2: { type: 'string' }, no_TTUR: { type: 'boolean' },
   niter: { type: 'string' }, niter_decay: { type: 'string' }, preprocess_mode: { type: 'string' }, load_size: { type: 'string' },
   no_flip: { type: 'boolean' }, label_set: { type: 'string' }, max_pixels: { type: 'string' },
-  label_dir: { type: 'string' }, image_dir: { type: 'string' }, instance_dir: { type: 'string' },
+  label_dir: { type: 'string' }, image_dir: { type: 'string' }, instance_dir: { type: 'string' }, workers: { type: 'string' },
 } as const;
 
 function int(v: unknown, flag: string, min: number, fallback: number): number {
@@ -178,6 +179,11 @@ async function trainLocked(
     makeConfig({ ...(flagsConfig ?? {}), label_nc: report.label_nc, contain_dontcare_label: report.contain_dontcare_label, no_instance: !report.hasInstances || given('no_instance') }, 'options');
   const seed = state?.seed ?? int(v.seed, 'seed', 0, 0);
   const batch = state?.batch ?? int(v.batch, 'batch', 1, 1);
+  // Replicas on worker threads, each with rows of every batch (data parallel, CPU backends only).
+  const workers = int(v.workers, 'workers', 1, 1);
+  if (workers > 1 && ctx.backend !== 'wasm' && ctx.backend !== 'cpu')
+    throw new SpadeInputError(`--workers ${workers} runs replicas on CPU cores: it needs --backend wasm or cpu, not ${ctx.backend}`);
+  if (workers > batch) throw new SpadeInputError(`--workers ${workers} splits every batch between workers: it needs --batch ${workers} or more, got ${batch}`);
   // NVlabs counts samples in epochs of floor(pairs / batch) batches; our steps count batches.
   const batchesPerEpoch = Math.max(1, Math.floor(report.pairs.length / batch));
   const nvlabsStart = nvlabsIteration
@@ -203,7 +209,10 @@ async function trainLocked(
   if (fresh.length && ck) ctx.log(`note: the checkpoint has no ${fresh.join(' or ')}; ${fresh.join(' and ')} start${fresh.length === 1 ? 's' : ''} from random weights, so the first steps re-learn what a trained discriminator knew`);
   const loader = new DatasetLoader(report, model.config, { seed, ...preprocess });
   if (state) loader.restore(state.loader);
-  const trainer = new SpadeTrainer(model, options, { seed });
+  const { G, E, D } = model.params;
+  const largest = Math.max(G.paramCount(), E?.paramCount() ?? 0, D!.paramCount());
+  const parallel = workers > 1 ? new DataParallel(workers, batch, largest) : undefined;
+  const trainer = new SpadeTrainer(model, options, { seed, replica: parallel?.part(0) });
   if (state) trainer.restoreState(ck!.extra, run!.file(LATEST));
   if (nvlabsIteration) {
     // NVlabs keeps no optimizer state: Adam starts afresh, as it does in train.py --continue_train.
@@ -220,7 +229,7 @@ async function trainLocked(
     const dropped = run!.truncateMetrics(trainer.step);
     if (dropped) ctx.log(`metrics.jsonl: dropped ${dropped} line${dropped === 1 ? '' : 's'} logged after step ${trainer.step} by the interrupted run (those steps run again)`);
   }
-  if (!resume || nvlabsRun) run!.writeJson('run.json', { data, checkpoint: v.checkpoint ?? null, steps, batch, backend: ctx.backend, seed, options, preprocess, config: model.config, started: new Date().toISOString() });
+  if (!resume || nvlabsRun) run!.writeJson('run.json', { data, checkpoint: v.checkpoint ?? null, steps, batch, workers, backend: ctx.backend, seed, options, preprocess, config: model.config, started: new Date().toISOString() });
   // A fixed set of pairs for the sample grids: the first draw of a loader of their own.
   const sampleBatch = new DatasetLoader(report, model.config, { seed, ...preprocess, no_flip: true })
     .next(Math.min(batch * 2, 4, report.pairs.length));
@@ -268,14 +277,17 @@ async function trainLocked(
   const startStep = trainer.step;
   const t0 = Date.now();
   bar?.start(steps, startStep, { speed: '-', losses: '' });
-  ctx.log(`training ${steps - startStep} step${steps - startStep === 1 ? '' : 's'} on ${ctx.backend} (batch ${batch}, ${report.pairs.length} pairs, ${model.config.crop_size}px), writing to ${outDir}`);
+  ctx.log(`training ${steps - startStep} step${steps - startStep === 1 ? '' : 's'} on ${ctx.backend} (batch ${batch}${workers > 1 ? ` split over ${workers} workers` : ''}, ${report.pairs.length} pairs, ${model.config.crop_size}px), writing to ${outDir}`);
   // Only the losses of a step that logs or saves are read back (one readback for all of them,
   // which also stops a diverged run before it saves); the others stay on the device and are
   // dropped, so those steps never wait for the GPU.
   try {
+    // The workers copy this thread's model and optimizer state, resumed or fresh.
+    await parallel?.start(model, trainer, { script: process.argv[1], backend: ctx.backend, seed });
     while (trainer.step < steps && !stop) {
       const b = loader.next(batch);
-      const queued = trainer.queueStep({ labels: b.labels, images: b.images }, data);
+      const next = { labels: b.labels, images: b.images };
+      const queued = parallel ? parallel.queueStep(trainer, next, data) : trainer.queueStep(next, data);
       const done = queued.step;
       const logging = done % logEvery === 0 || done === steps;
       const saving = done % saveEvery === 0 || done === steps || stop !== undefined;
@@ -322,6 +334,7 @@ async function trainLocked(
   } finally {
     bar?.stop();
     for (const [sig, h] of Object.entries(handlers)) process.off(sig, h);
+    await parallel?.close();
     trainer.dispose();
     model.dispose();
   }

@@ -12,6 +12,8 @@
  *   label map's size (bilinear) if the model's output size differs.
  * - hist_dist is the Hellinger distance between normalised 8x8x8-bin joint RGB histograms of
  *   the class's real and synthesized pixels (0 = same colours, 1 = no colour in common).
+ * - sharpness is the texture energy (src/model/eval/sharpness.ts) of the synthesized pictures over
+ *   that of the real ones, at the pixel scale and after a 2x2 box average (1 = as detailed as real).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -21,6 +23,7 @@ import { decodePhoto } from '../../model/data/photo';
 import type { SpadeModel } from '../../model/model';
 import { Segmenter } from '../../model/eval/segmenter';
 import { ClassHistograms, ConfusionMatrix } from '../../model/eval/metrics';
+import { SHARPNESS_SCALES, TextureEnergy } from '../../model/eval/sharpness';
 import { readInput } from '../files';
 import { loadModel, readLabels } from '../load';
 import { defaultCheckpoint } from '../default_model';
@@ -40,6 +43,14 @@ export interface ClassScores {
   hist_dist: number | null;
 }
 
+/** Texture energy at one box scale (1 = pixels, 2 = 2x2 averages): means and synth / real. */
+export interface SharpnessScore {
+  scale: number;
+  energy_real: number | null;
+  energy_synth: number | null;
+  ratio: number | null;
+}
+
 export interface EvalReport {
   miou_real: number | null;
   miou_synth: number | null;
@@ -47,6 +58,9 @@ export interface EvalReport {
   pixel_acc_synth: number | null;
   /** Every class that appears in the ground truth or in a prediction. */
   per_class: Record<string, ClassScores>;
+  /** Mean of per_class hist_dist over the classes that have one. */
+  mean_hist_dist: number | null;
+  sharpness: SharpnessScore[];
   samples: number;
   seed: number;
   hist_dist_kind: string;
@@ -110,6 +124,8 @@ export async function evaluateSamples(
   const cmSynth = new ConfusionMatrix(k);
   const histReal = new ClassHistograms(k);
   const histSynth = new ClassHistograms(k);
+  const energyReal = SHARPNESS_SCALES.map((s) => new TextureEnergy(s));
+  const energySynth = SHARPNESS_SCALES.map((s) => new TextureEnergy(s));
   let synthMs = 0;
   let segMs = 0;
   let withImage = 0;
@@ -124,6 +140,7 @@ export async function evaluateSamples(
     cmSynth.add(gt, await seg.predict(fake, h, w));
     fake.dispose();
     histSynth.add(gt, rgb);
+    for (const e of energySynth) e.add(rgb, h, w);
     if (photo) {
       if (photo.width !== w || photo.height !== h)
         throw new SpadeInputError(
@@ -134,6 +151,7 @@ export async function evaluateSamples(
       cmReal.add(gt, await seg.predict(real, h, w));
       real.dispose();
       histReal.add(gt, photo.rgb);
+      for (const e of energyReal) e.add(photo.rgb, h, w);
       withImage++;
     }
     segMs += performance.now() - t1;
@@ -149,12 +167,20 @@ export async function evaluateSamples(
     };
     if (scores.iou_real !== null || scores.iou_synth !== null) per_class[seg.config.classes[c]] = scores;
   }
+  const dists = Object.values(per_class).flatMap((s) => (s.hist_dist === null ? [] : [s.hist_dist]));
   return {
     miou_real: hasReal ? cmReal.meanIoU() : null,
     miou_synth: cmSynth.meanIoU(),
     pixel_acc_real: hasReal ? cmReal.pixelAccuracy() : null,
     pixel_acc_synth: cmSynth.pixelAccuracy(),
     per_class,
+    mean_hist_dist: dists.length ? dists.reduce((a, b) => a + b, 0) / dists.length : null,
+    sharpness: SHARPNESS_SCALES.map((scale, i) => ({
+      scale,
+      energy_real: hasReal ? energyReal[i].mean() : null,
+      energy_synth: energySynth[i].mean(),
+      ratio: hasReal ? energySynth[i].ratio(energyReal[i]) : null,
+    })),
     samples: samples.length,
     seed,
     hist_dist_kind: HIST_DIST_KIND,

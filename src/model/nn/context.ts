@@ -8,9 +8,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamStore } from './params';
+import type { CrossReplica } from './sync_moments';
 
 export class Ctx {
   readonly updates = new Map<string, tf.Tensor>();
+  /** Data-parallel training: BatchNorm takes its train-mode statistics over every replica's part of the batch. */
+  replica?: CrossReplica;
 
   constructor(
     readonly params: ParamStore,

@@ -2,7 +2,8 @@
  * BatchNorm2d and InstanceNorm2d as PyTorch defines them (eps 1e-5, momentum 0.1).
  * BatchNorm train mode normalises with the biased batch variance and updates the running
  * variance with the unbiased one; eval mode uses the running statistics. On WebGPU the
- * statistics come from webgpu_moments.ts, elsewhere from tf.moments.
+ * statistics come from webgpu_moments.ts, elsewhere from tf.moments; in data-parallel training
+ * (ctx.replica) from sync_moments.ts, over the whole batch.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Ctx } from './context';
@@ -10,6 +11,7 @@ import type { ParamSpec } from './params';
 import { stopGradient } from './ops';
 import { SpadeInputError } from '../errors';
 import { canComputeMomentsOnWebGPU, channelMoments } from './webgpu_moments';
+import { syncMoments } from './sync_moments';
 
 const EPS = 1e-5;
 const MOMENTUM = 0.1;
@@ -52,11 +54,12 @@ export class BatchNorm2d implements Norm {
     let y: tf.Tensor4D;
     if (ctx.training) {
       const [n, h, w] = x.shape;
-      const count = n * h * w;
+      const synced = ctx.replica ? syncMoments(x, ctx.replica) : undefined;
+      const count = synced ? synced.count : n * h * w;
       if (count < 2) {
         throw new SpadeInputError(`BatchNorm ${k} needs more than one value per channel in train mode (batch ${n}, ${h}x${w})`);
       }
-      const { mean, variance } = canComputeMomentsOnWebGPU() ? channelMoments(x, false) : tf.moments(x, [0, 1, 2]);
+      const { mean, variance } = synced ?? (canComputeMomentsOnWebGPU() ? channelMoments(x, false) : tf.moments(x, [0, 1, 2]));
       y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS)));
       const m = stopGradient(mean);
       const unbiased = tf.mul(stopGradient(variance), count / (count - 1));

@@ -10,6 +10,11 @@
  * Every forward is in train mode, so BatchNorm running stats and spectral-norm u/v update
  * on each call, as they do in PyTorch. No VGG loss: NVlabs' default needs VGG19 weights we
  * do not ship (the equivalent of --no_vgg_loss).
+ *
+ * Data parallel (hooks.replica): each replica runs this step on its rows of the batch, with
+ * batch statistics over the whole batch (nn/sync_moments.ts), the batch-mean losses weighted by
+ * its share of the rows and the gradients summed over the replicas before Adam, so every replica
+ * makes the update that one trainer makes on the whole batch, and the replicas stay equal.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { SpadeModel } from '../model';
@@ -22,6 +27,7 @@ import { featureMatchingLoss, ganLoss, kldLoss, sumScalars, type GanMode } from 
 import { semanticInput, type LabelBatch } from '../preprocess';
 import { seededNormal } from '../random';
 import type { NamedTensors } from '../checkpoint/host_tensor';
+import type { CrossReplica } from '../nn/sync_moments';
 import { Adam } from './adam';
 import { installScalarConstants } from '../nn/webgpu_constants';
 import { registerWebGPUGradients } from '../nn/webgpu_gradients';
@@ -66,8 +72,16 @@ export interface QueuedStep {
  */
 export interface TrainerHooks {
   seed: number;
+  replica?: ReplicaPart;
   draw?: (step: number, call: 0 | 1, count: number) => Float32Array;
   onGradients?: (step: number, grads: ReadonlyMap<string, tf.Tensor>) => void;
+}
+
+/** This replica's rows of every batch: [offset, offset + n) of `total`. */
+export interface ReplicaPart {
+  cross: CrossReplica;
+  offset: number;
+  total: number;
 }
 
 /** Pix2PixModel.divide_pred: the first half of each map is the fake batch, the second the real. */
@@ -119,6 +133,9 @@ export class SpadeTrainer {
     const { n, h, w } = labels;
     if (images.length !== n * h * w * 3)
       throw new SpadeInputError(`image batch has ${images.length} values, expected ${n}x${h}x${w}x3`, source);
+    const part = this.hooks.replica;
+    if (part && (part.offset + n > part.total || n < 1))
+      throw new Error(`internal: replica rows ${part.offset}..${part.offset + n} of a batch of ${part.total}`);
     const rates = ratesAt(this.options, this.step);
     const seg = semanticInput(this.model.config, labels, source);
     const real = tf.tensor4d(images, [n, h, w, 3]);
@@ -134,8 +151,14 @@ export class SpadeTrainer {
       seg.dispose();
       real.dispose();
     }
-    const all = tf.stack(named.map(([, t]) => t));
+    let all = tf.stack(named.map(([, t]) => t));
     for (const [, t] of named) t.dispose();
+    if (part) {
+      // Each replica's losses are its weighted share: their sum is the whole batch's.
+      const whole = tf.tensor1d(part.cross.sum(all.dataSync() as Float32Array));
+      all.dispose();
+      all = whole;
+    }
     this.step++;
     const step = this.step;
     return {
@@ -162,10 +185,55 @@ export class SpadeTrainer {
   /** Noise for the reparameterization trick: distinct per step and per call (0: G step, 1: D step). */
   private eps(n: number, call: 0 | 1): tf.Tensor2D {
     const zDim = this.model.config.z_dim;
-    const { seed, draw } = this.hooks;
-    const values = draw ? draw(this.step, call, n * zDim) : seededNormal(n * zDim, (seed * 7919 + this.step * 2 + call) >>> 0);
-    if (values.length !== n * zDim) throw new Error(`internal: noise source gave ${values.length} values, expected ${n * zDim}`);
-    return tf.tensor2d(values, [n, zDim]);
+    const { seed, draw, replica } = this.hooks;
+    // A replica draws the whole batch's noise and takes its rows, as one trainer would see them.
+    const rows = replica ? replica.total : n;
+    const key = (seed * 7919 + this.step * 2 + call) >>> 0;
+    const values = draw ? draw(this.step, call, rows * zDim) : seededNormal(rows * zDim, key);
+    if (values.length !== rows * zDim) throw new Error(`internal: noise source gave ${values.length} values, expected ${rows * zDim}`);
+    const start = replica ? replica.offset * zDim : 0;
+    return tf.tensor2d(values.subarray(start, start + n * zDim), [n, zDim]);
+  }
+
+  /** Contexts for one forward pass, with the batch statistics shared in data-parallel training. */
+  private ctx(store: ParamStore): Ctx {
+    const ctx = new Ctx(store, true);
+    ctx.replica = this.hooks.replica?.cross;
+    return ctx;
+  }
+
+  /**
+   * A batch-mean loss of this replica's n rows, weighted by its share of the batch (the KLD is a
+   * sum over the batch and needs no weight). Without replicas, the loss itself.
+   */
+  private share(loss: tf.Scalar, n: number): tf.Scalar {
+    const part = this.hooks.replica;
+    return part ? tf.mul(loss, n / part.total) : loss;
+  }
+
+  /**
+   * Data parallel: the gradients summed over the replicas (one exchange for all of them), in
+   * the same keys; the local ones are disposed. Without replicas they are returned as they are.
+   */
+  private allReduce(grads: Map<string, tf.Tensor>): Map<string, tf.Tensor> {
+    const cross = this.hooks.replica?.cross;
+    if (!cross) return grads;
+    const entries = [...grads];
+    const flat = new Float32Array(entries.reduce((a, [, g]) => a + g.size, 0));
+    let at = 0;
+    for (const [, g] of entries) {
+      flat.set(g.dataSync() as Float32Array, at);
+      at += g.size;
+      g.dispose();
+    }
+    const total = cross.sum(flat);
+    const out = new Map<string, tf.Tensor>();
+    at = 0;
+    for (const [key, g] of entries) {
+      out.set(key, tf.tensor(total.subarray(at, at + g.size), g.shape));
+      at += g.size;
+    }
+    return out;
   }
 
   /** Encodes the real image (train mode) to z and, for the G loss, the weighted KLD. */
@@ -187,10 +255,11 @@ export class SpadeTrainer {
     adam: AdamStep,
   ): Array<[string, tf.Scalar]> {
     const { params, config } = this.model;
-    const ctxG = new Ctx(params.G, true);
-    const ctxE = params.E ? new Ctx(params.E, true) : undefined;
-    const ctxD = new Ctx(params.D!, true);
+    const ctxG = this.ctx(params.G);
+    const ctxE = params.E ? this.ctx(params.E) : undefined;
+    const ctxD = this.ctx(params.D!);
     const kept: Array<[string, tf.Scalar]> = [];
+    const n = seg.shape[0];
     const vars = [...params.G.trainableVariables(), ...(params.E?.trainableVariables() ?? [])];
     const { value, grads } = tf.variableGrads(() => {
       const { z, kld } = this.styleCode(ctxE, real, 0);
@@ -201,22 +270,22 @@ export class SpadeTrainer {
         terms.push(t);
         kept.push([name, tf.keep(t.clone())]);
       };
-      add('G_GAN', ganLoss(pred.fake, true, false, this.gan));
+      add('G_GAN', this.share(ganLoss(pred.fake, true, false, this.gan), n));
       if (!config.no_ganFeat_loss)
         add(
           'G_GAN_Feat',
-          featureMatchingLoss(
+          this.share(featureMatchingLoss(
             pred.fake,
             pred.real.map((s) => s.map(stopGradient)),
             config.lambda_feat,
-          ),
+          ), n),
         );
       if (kld) add('G_KLD', kld);
       return sumScalars(terms);
     }, vars);
     value.dispose();
-    const gradsG = byKey(params.G, grads);
-    const gradsE = params.E ? byKey(params.E, grads) : undefined;
+    const gradsG = this.allReduce(byKey(params.G, grads));
+    const gradsE = params.E ? this.allReduce(byKey(params.E, grads)) : undefined;
     this.inspect([
       ['G', gradsG],
       ['E', gradsE],
@@ -233,23 +302,23 @@ export class SpadeTrainer {
     adam: AdamStep,
   ): Array<[string, tf.Scalar]> {
     const { params } = this.model;
-    const ctxG = new Ctx(params.G, true);
-    const ctxE = params.E ? new Ctx(params.E, true) : undefined;
-    const ctxD = new Ctx(params.D!, true);
+    const ctxG = this.ctx(params.G);
+    const ctxE = params.E ? this.ctx(params.E) : undefined;
+    const ctxD = this.ctx(params.D!);
     // NVlabs generates this fake under torch.no_grad(): train-mode forwards, no gradient.
     const fake = tf.tidy(() => this.model.G.forward(ctxG, seg, this.styleCode(ctxE, real, 1).z));
     for (const ctx of [ctxG, ctxE]) if (ctx) ctx.params.applyUpdates(ctx.updates);
     const kept: Array<[string, tf.Scalar]> = [];
     const { value, grads } = tf.variableGrads(() => {
       const pred = this.discriminate(ctxD, seg, fake, real);
-      const dFake = ganLoss(pred.fake, false, true, this.gan);
-      const dReal = ganLoss(pred.real, true, true, this.gan);
+      const dFake = this.share(ganLoss(pred.fake, false, true, this.gan), seg.shape[0]);
+      const dReal = this.share(ganLoss(pred.real, true, true, this.gan), seg.shape[0]);
       kept.push(['D_Fake', tf.keep(dFake.clone())], ['D_real', tf.keep(dReal.clone())]);
       return tf.add(dFake, dReal) as tf.Scalar;
     }, params.D!.trainableVariables());
     value.dispose();
     fake.dispose();
-    const gradsD = byKey(params.D!, grads);
+    const gradsD = this.allReduce(byKey(params.D!, grads));
     this.inspect([['D', gradsD]]);
     this.optD.apply(gradsD, adam.lr, adam.beta1, adam.beta2);
     params.D!.applyUpdates(ctxD.updates);

@@ -140,3 +140,34 @@ test('training learns: synthesized images move towards the real ones (mean L1 fa
   trained.dispose();
   untrained.dispose();
 });
+
+test('--workers 2 through the built CLI: batch-norm SPADE trained on two threads logs the one-thread losses; bad counts exit 2', (t) => {
+  const root = tempDir(t);
+  const data = path.join(root, 'data');
+  scenes(data, 4);
+  // Batch-norm SPADE, so that the workers must share their batch statistics.
+  const common = ['--data', data, '--batch', '2', '--log_every', '1', '--save_every', '2', '--seed', '3', '--steps', '2', '--backend', 'wasm',
+    ...TINY.slice(0, -2), '--norm_G', 'spectralspadesyncbatch3x3'];
+  const losses = (dir: string) =>
+    fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+  let r = cli('train', ...common, '--out', path.join(root, 'one'));
+  assert.equal(r.status, 0, r.stderr);
+  r = cli('train', ...common, '--out', path.join(root, 'two'), '--workers', '2');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout + r.stderr, /batch 2 split over 2 workers/);
+  const [a, b] = [losses(path.join(root, 'one')), losses(path.join(root, 'two'))];
+  assert.deepEqual(b.map((m) => m.step), [1, 2]);
+  for (const k of ['G_GAN', 'G_GAN_Feat', 'D_Fake', 'D_real'])
+    assert.ok(Math.abs(a[0][k] - b[0][k]) <= 1e-4 * Math.max(1, Math.abs(a[0][k])), `step 1 ${k}: ${b[0][k]} on two workers, ${a[0][k]} on one`);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(root, 'two', 'run.json'), 'utf8')).workers, 2);
+
+  for (const [flags, msg] of [
+    [['--workers', '3'], /--workers 3 .* needs --batch 3 or more, got 2/],
+    [['--workers', '0'], /--workers must be an integer ≥ 1, got '0'/],
+    [['--workers', '2', '--backend', 'cpu', '--batch', '1'], /needs --batch 2 or more, got 1/],
+  ] as const) {
+    r = cli('train', ...common, '--out', path.join(root, 'bad'), ...flags);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, msg);
+  }
+});

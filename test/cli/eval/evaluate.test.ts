@@ -167,6 +167,9 @@ test('evaluateFiles scores label maps without photos (the samples): only the syn
     assert.equal(s.iou_real, null);
     assert.equal(s.hist_dist, null);
   }
+  assert.equal(r.mean_hist_dist, null);
+  assert.deepEqual(r.sharpness.map((s) => [s.scale, s.energy_real, s.ratio]), [[1, null, null], [2, null, null]]);
+  for (const s of r.sharpness) assert.ok(s.energy_synth !== null && s.energy_synth > 0, `synthesized texture energy ${s.energy_synth}`);
   assert.equal(r.checkpoint, STAND_IN);
 });
 
@@ -201,6 +204,16 @@ test('spade eval end to end on a tiny dataset: exit 0, the JSON schema, numbers 
     for (const v of Object.values(per[name])) assert.ok(v === null || (v >= 0 && v <= 1), `${name}: ${JSON.stringify(per[name])}`);
   }
   assert.ok(names.some((n) => per[n].hist_dist !== null), 'classes of the labels have a colour distance');
+  const dists = names.flatMap((n) => (per[n].hist_dist === null ? [] : [per[n].hist_dist as number]));
+  assert.ok(Math.abs((j.mean_hist_dist as number) - dists.reduce((a, b) => a + b, 0) / dists.length) < 1e-12, 'mean colour distance');
+  const sharp = j.sharpness as Array<{ scale: number; energy_real: number; energy_synth: number; ratio: number }>;
+  assert.deepEqual(sharp.map((s) => s.scale), [1, 2]);
+  for (const s of sharp) {
+    assert.ok(s.energy_real > 0 && s.energy_synth > 0, JSON.stringify(s));
+    assert.ok(Math.abs(s.ratio - s.energy_synth / s.energy_real) < 1e-12, JSON.stringify(s));
+  }
+  assert.match(r.stdout, /sharpness at the pixel scale: synth\/real [\d.]+/);
+  assert.match(r.stdout, /sharpness at the 2-pixel scale: synth\/real [\d.]+/);
   // The real images are what the segmenter was trained on; the untrained stand-in paints texture.
   assert.ok((j.miou_real as number) > (j.miou_synth as number), `real ${j.miou_real} vs synth ${j.miou_synth}`);
   assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
