@@ -9,7 +9,7 @@ import { paths } from './paths.mjs';
 
 const AXE = path.join(paths.root, 'node_modules', 'axe-core', 'axe.min.js');
 
-export async function driveA11y({ page, frame, sample, until, fail, canvasStats, shot }) {
+export async function driveA11y({ page, frame, sample, until, fail, canvasStats, shot, pickExportSize }) {
   // 1. Title bar: the four buttons, and Export run from there writes beside the open map.
   for (const title of ['Export Synthesized Image', 'Compare Style Encodings', 'Select Checkpoint', 'Fine-tune']) {
     const btn = page.locator(`.editor-actions .action-label[aria-label^="SPADE: ${title}"], .editor-actions .action-label[aria-label^="${title}"]`);
@@ -21,6 +21,7 @@ export async function driveA11y({ page, frame, sample, until, fail, canvasStats,
   const named = () => fs.readdirSync(dir).filter((n) => n.startsWith(`${stem}.`) && /\.(seed\d+|style-[\w.-]+)\.png$/.test(n));
   for (const n of named()) fs.rmSync(path.join(dir, n));
   await page.locator('.editor-actions .action-label[aria-label*="Export Synthesized Image"]').first().click();
+  await pickExportSize(page, 'Model size');
   await until(`<map>.seed<N>.png from the title bar's Export button`, 60_000, () => named().length > 0);
   const exported = path.join(dir, named()[0]);
 

@@ -322,6 +322,8 @@ async function drive(page, backend, base, workspace, sample, T, shot, userData) 
     for (const n of exportedNow()) fs.rmSync(path.join(path.dirname(sample), n));
     t0 = Date.now();
     await runCommand(page, 'SPADE: Export Synthesized Image');
+    // The sample is larger than the stand-in model's output: the size question, both sizes in pixels.
+    await pickExportSize(page, 'Model size');
     await until('<map>.seed<N>.png to be written by SPADE: Export Synthesized Image', 60_000, () => exportedNow().length > 0);
     const exported = path.join(path.dirname(sample), exportedNow()[0]);
     const png = decodePng(fs.readFileSync(exported));
@@ -362,7 +364,7 @@ async function drive(page, backend, base, workspace, sample, T, shot, userData) 
   const last = backend === backends[backends.length - 1];
   const ctx = {
     page, frame, backend, workspace, sample, userData, T, shot, until, runCommand, canvasStats, diffCount, fail, readStatus,
-    findFrame, paintLine, sha, dirtyTab,
+    findFrame, paintLine, sha, dirtyTab, pickExportSize,
   };
   if (runs('paint') && last) await drivePaint(ctx);
   if (runs('a11y') && last) T.a11y = await driveA11y(ctx);
@@ -574,5 +576,15 @@ async function copyPicture(page, frame, png) {
   }
   if (maxDiff > 0) fail(`Copy picture: the clipboard's pixels differ from the export's by up to ${maxDiff}`);
   log(TAG, `copy picture: ${got.width}x${got.height} image/png on the clipboard, the same pixels as the export`);
+}
+
+/** Answers the export's size QuickPick by clicking the row that starts with `which`. */
+async function pickExportSize(page, which) {
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: which });
+  await row.first().waitFor({ timeout: 30_000 }).catch(() => fail(`no '${which}' row in the export's size QuickPick`));
+  const rows = await page.locator('.quick-input-widget .monaco-list-row').allInnerTexts();
+  if (!rows.some((r) => /Label map size: \d+ × \d+ px/.test(r))) fail(`the size QuickPick shows no label map size: ${JSON.stringify(rows)}`);
+  log(TAG, `export size QuickPick: ${JSON.stringify(rows.map((r) => r.replace(/\s+/g, ' ')))}`);
+  await row.first().click();
 }
 
