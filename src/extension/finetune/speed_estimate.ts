@@ -110,7 +110,7 @@ export function estimateDetail(m: SpeedMeasure, cached: boolean): string {
   if (m.reason) lines.push(`--backend auto chose ${m.backend}: ${m.reason}.`);
   if (isCpuBackend(m.backend)) {
     lines.push(
-      'Training will run on the CPU. A CPU step takes many times longer than on a GPU (see docs/benchmarks.md), ' +
+      'Training will run on the CPU. A CPU step takes many times longer than a GPU step, ' +
         'and the machine stays busy meanwhile. A run can be stopped at any time and resumed later from its folder.',
     );
   }
