@@ -323,7 +323,7 @@ async function drive(page, backend, base, workspace, sample, T, shot, userData) 
     t0 = Date.now();
     await runCommand(page, 'SPADE: Export Synthesized Image');
     // The sample is larger than the stand-in model's output: the size question, both sizes in pixels.
-    await pickExportSize(page, 'Model size');
+    await pickExportSize(page, 'Model size', shot);
     await until('<map>.seed<N>.png to be written by SPADE: Export Synthesized Image', 60_000, () => exportedNow().length > 0);
     const exported = path.join(path.dirname(sample), exportedNow()[0]);
     const png = decodePng(fs.readFileSync(exported));
@@ -579,12 +579,13 @@ async function copyPicture(page, frame, png) {
 }
 
 /** Answers the export's size QuickPick by clicking the row that starts with `which`. */
-async function pickExportSize(page, which) {
+async function pickExportSize(page, which, shot) {
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: which });
   await row.first().waitFor({ timeout: 30_000 }).catch(() => fail(`no '${which}' row in the export's size QuickPick`));
   const rows = await page.locator('.quick-input-widget .monaco-list-row').allInnerTexts();
   if (!rows.some((r) => /Label map size: \d+ × \d+ px/.test(r))) fail(`the size QuickPick shows no label map size: ${JSON.stringify(rows)}`);
   log(TAG, `export size QuickPick: ${JSON.stringify(rows.map((r) => r.replace(/\s+/g, ' ')))}`);
+  if (shot) await shot('export-size');
   await row.first().click();
 }
 
