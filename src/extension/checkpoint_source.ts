@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { readCheckpoint, writeCheckpoint } from '../model/checkpoint/spade_checkpoint';
 import { parseOptTxt } from '../model/opt_txt';
+import { outputSize, type SpadeConfig } from '../model/config';
 import type { LabelSet } from '../model/io/label_sets';
 import type { CheckpointInfo, LabelSetInfo } from '../shared/protocol';
 import { BUNDLED_MODEL, STAND_IN_MODEL } from '../shared/bundled_model';
@@ -17,7 +18,7 @@ export interface LoadedCheckpoint {
   info: CheckpointInfo;
   labelSet: LabelSet;
   /** The generator's input channels: which label ids it can take. */
-  model: { labelNc: number; containDontcare: boolean };
+  model: { labelNc: number; containDontcare: boolean; output: { width: number; height: number } };
   hasEncoder: boolean;
 }
 
@@ -41,7 +42,7 @@ export async function loadCheckpoint(uri: vscode.Uri): Promise<LoadedCheckpoint>
     const { name, bytes, ck } = await readRunFolderForPreview(uri.fsPath, (file, what) =>
       readOrExplain(vscode.Uri.file(file), what),
     );
-    const model = { labelNc: ck.config.label_nc, containDontcare: ck.config.contain_dontcare_label };
+    const model = modelOf(ck.config);
     return { uri, info: { name, bytes }, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E };
   }
   const name = uri.path.split('/').pop() ?? uri.toString();
@@ -57,8 +58,12 @@ export async function loadCheckpoint(uri: vscode.Uri): Promise<LoadedCheckpoint>
   // the previews need only G (and E), and every reload sends the bytes to each webview.
   const forPreview =
     ck.nets.D || ck.extra.size ? writeCheckpoint({ ...ck, nets: { G: ck.nets.G, E: ck.nets.E }, extra: new Map() }) : bytes;
-  const model = { labelNc: ck.config.label_nc, containDontcare: ck.config.contain_dontcare_label };
+  const model = modelOf(ck.config);
   return { uri, info: { name, bytes: forPreview, optTxt }, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E };
+}
+
+function modelOf(config: SpadeConfig): LoadedCheckpoint['model'] {
+  return { labelNc: config.label_nc, containDontcare: config.contain_dontcare_label, output: outputSize(config) };
 }
 
 async function readOrExplain(uri: vscode.Uri, what: string): Promise<Uint8Array> {

@@ -7,7 +7,7 @@ import type { PanelRegistry } from './panel_registry';
 import type { UserDialogs } from './user_dialogs';
 import type { CheckpointService } from './checkpoint_service';
 import { VIEW_TYPES } from './label_editor_provider';
-import { writeAtomic } from './fs_atomic';
+import { copyPicture, exportPicture, type ExportArgs } from './export_picture';
 import { openSample } from './open_sample';
 import { addStyleImages, loadStyleSet } from './style_sets';
 
@@ -53,23 +53,23 @@ export function registerCommands(
     await vscode.workspace.getConfiguration('spade').update('checkpoint', target.fsPath, scope);
   });
 
-  reg('spade.exportImage', async (given?: vscode.Uri | { uri?: vscode.Uri; overwrite?: boolean }) => {
+  reg('spade.exportImage', async (given?: vscode.Uri | ExportArgs) => {
     const args = asArgs(given);
     const panel = registry.find(args?.uri);
     if (!panel) {
       void vscode.window.showErrorMessage('SPADE: open a label map in the SPADE editor first.');
       return undefined;
     }
-    const png = await panel.provider.requestExport(panel);
-    const mask = panel.document.uri;
-    const stem = (mask.path.split('/').pop() ?? 'image').replace(/(\.label)?\.png$/i, '');
-    const target = vscode.Uri.joinPath(mask, '..', `${stem}.synth.png`);
-    if ((await exists(target)) && !args?.overwrite && !(await dialogs.confirm(`${target.path.split('/').pop()} exists. Overwrite it?`, 'Overwrite'))) {
-      return undefined;
+    return exportPicture(context, panel, dialogs, checkpoints, args);
+  });
+  // Answers undefined when copied, else why not (the clipboard is the webview's; see copy_picture.ts).
+  reg('spade.copyPicture', async (given?: vscode.Uri | { uri?: vscode.Uri }) => {
+    const panel = registry.find(asArgs(given)?.uri);
+    if (!panel) {
+      void vscode.window.showErrorMessage('SPADE: open a label map in the SPADE editor first.');
+      return 'no SPADE editor';
     }
-    await writeAtomic(target, png);
-    void vscode.window.showInformationMessage(`SPADE: wrote ${target.path.split('/').pop()}`);
-    return target;
+    return copyPicture(panel);
   });
 
   // Opens the Styles panel of a SPADE editor; `images` / `styleSet` add to it without dialogs (tests, other extensions).
@@ -143,13 +143,4 @@ function activeFileUri(): vscode.Uri | undefined {
   const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   if (tab instanceof vscode.TabInputText || tab instanceof vscode.TabInputCustom) return tab.uri;
   return vscode.window.activeTextEditor?.document.uri;
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -26,7 +26,7 @@ export function activate(context: vscode.ExtensionContext): void {
     );
   }
   registerCommands(context, registry, dialogs, checkpoints);
-  registerFineTune(context, log);
+  registerFineTune(context, log, dialogs);
   registerEditorActions(context, registry);
   registerWalkthrough(context, registry);
 }

@@ -12,9 +12,9 @@ import { maxPixelsSetting } from './max_pixels';
 import { inferenceBackendSetting } from './inference_backend';
 import { findUnknownIds } from './unknown_ids';
 import { addDroppedImages, addStyleImages, exportFrames, loadStyleSet, saveStyleSet } from './style_sets';
-import { parseWebviewMessage, type HostToWebview } from '../shared/protocol';
+import { parseWebviewMessage, type HostToWebview, type PictureSize } from '../shared/protocol';
 import { RequestReply } from '../shared/request_reply';
-import type { Panel, PanelProvider } from './panel';
+import type { ExportedPicture, Panel, PanelProvider } from './panel';
 import { markOpened, markPainted } from './walkthrough_progress';
 import type { PanelRegistry } from './panel_registry';
 import type { UserDialogs } from './user_dialogs';
@@ -28,7 +28,9 @@ export const VIEW_TYPES = ['spadeStudio.labelMap', 'spadeStudio.labelMapAnyPng']
 export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMapDocument>, PanelProvider {
   private readonly _onDidChangeCustomDocument = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<LabelMapDocument>>();
   readonly onDidChangeCustomDocument = this._onDidChangeCustomDocument.event;
-  private readonly exports = new RequestReply<Uint8Array>();
+  private readonly exports = new RequestReply<ExportedPicture>();
+  /** SPADE: Copy Picture's answers: undefined when copied, else why not. */
+  private readonly copies = new RequestReply<string | undefined>();
   /** The checkpoint each document's label ids were last checked against, so we ask once. */
   private readonly idsChecked = new WeakMap<LabelMapDocument, LoadedCheckpoint>();
 
@@ -211,7 +213,10 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       case 'exportFrames':
         return void (await exportFrames(panel, m.label, m.pngs, m.apng).catch((e: Error) => panel.post({ type: 'error', message: `cannot write the frames: ${e.message}` })));
       case 'exportImage':
-        this.exports.resolve(m.requestId, m.png);
+        this.exports.resolve(m.requestId, { png: m.png, width: m.width, height: m.height, style: m.style });
+        return;
+      case 'copyResult':
+        this.copies.resolve(m.requestId, m.error);
         return;
       case 'log':
         this.log.appendLine(`${doc.fileName}: ${m.message}`);
@@ -270,10 +275,16 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     panel.post({ type: 'styleImage', name, bytes });
   }
 
-  /** Asks a panel for its current synthesized image as PNG bytes. */
-  requestExport(panel: Panel, timeoutMs = 60_000): Promise<Uint8Array> {
+  /** Asks a panel for its current synthesized image as PNG bytes, at the model's size or `size`. */
+  requestExport(panel: Panel, size?: PictureSize, timeoutMs = 60_000): Promise<ExportedPicture> {
     const timeout = { ms: timeoutMs, message: 'the preview did not answer (is a frame rendered yet?)' };
-    return this.exports.request((requestId) => panel.post({ type: 'exportRequest', requestId }), timeout);
+    return this.exports.request((requestId) => panel.post({ type: 'exportRequest', requestId, ...(size ? { size } : {}) }), timeout);
+  }
+
+  /** Asks a panel to put its current picture on the clipboard; answers why it could not, or undefined. */
+  requestCopy(panel: Panel, timeoutMs = 60_000): Promise<string | undefined> {
+    const timeout = { ms: timeoutMs, message: 'the preview did not answer (is a frame rendered yet?)' };
+    return this.copies.request((requestId) => panel.post({ type: 'copyPicture', requestId }), timeout);
   }
 
   // A failed save throws: VS Code shows the message and keeps the document dirty.

@@ -5,16 +5,25 @@
  */
 import type * as vscode from 'vscode';
 import type { LabelMapDocument } from './label_document';
-import type { HostToWebview, StatusMessage } from '../shared/protocol';
+import type { HostToWebview, PictureSize, PictureStyle, StatusMessage } from '../shared/protocol';
 
 /** What commands and the tests ask of the provider that opened a panel. */
 export interface PanelProvider {
   openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext): Promise<LabelMapDocument>;
   saveCustomDocumentAs(document: LabelMapDocument, destination: vscode.Uri): Thenable<void>;
-  /** The panel's current synthesized image as PNG bytes. */
-  requestExport(panel: Panel): Promise<Uint8Array>;
+  /** The panel's current synthesized image as PNG bytes, at the model's size or upsampled to `size`. */
+  requestExport(panel: Panel, size?: PictureSize): Promise<ExportedPicture>;
+  /** Puts the panel's current picture on the clipboard; why it could not, or undefined. */
+  requestCopy(panel: Panel): Promise<string | undefined>;
   /** Handles a message as if the panel's webview had sent it (same validation). */
   receive(panel: Panel, raw: unknown): Promise<void>;
+}
+
+export interface ExportedPicture {
+  png: Uint8Array;
+  width: number;
+  height: number;
+  style: PictureStyle;
 }
 
 export interface Panel {

@@ -34,10 +34,10 @@ export class UserDialogs {
    * A modal yes/no question (recorded as a notice); true when the user clicks `button`. A queued
    * test answer stands in for the click, and then nothing is shown: a modal would block the window.
    */
-  async confirm(text: string, button: string): Promise<boolean> {
-    this.hooks.recordNotice(text);
+  async confirm(text: string, button: string, detail?: string): Promise<boolean> {
+    this.hooks.recordNotice(detail ? `${text}\n${detail}` : text);
     const queued = this.hooks.answers.shift();
-    const answer = queued !== undefined ? queued : await vscode.window.showWarningMessage(text, { modal: true }, button);
+    const answer = queued !== undefined ? queued : await vscode.window.showWarningMessage(text, { modal: true, detail }, button);
     return answer === button;
   }
 

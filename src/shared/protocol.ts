@@ -94,7 +94,13 @@ export type HostToWebview =
   | { type: 'styleImageData'; name: string; source: string; image: StylePixels }
   /** A `.spade-style.json` read and validated by the host; a warning when it came from another model. */
   | { type: 'styleSet'; fileName: string; styles: LoadedStyle[]; zDim: number; checkpoint: CheckpointIdentity }
-  | { type: 'exportRequest'; requestId: number }
+  /**
+   * The picture on screen as a PNG. `size`: larger than the model's output (the label map's own
+   * size), the picture is upsampled bilinearly (see src/webview/upsample.ts); absent, the model's size.
+   */
+  | { type: 'exportRequest'; requestId: number; size?: PictureSize }
+  /** SPADE: Copy Picture: put the picture on screen on the clipboard (answered with copyResult). */
+  | { type: 'copyPicture'; requestId: number }
   /** One of the editor's keybindings (package.json `keybindings`), which VS Code resolves. */
   | { type: 'editorAction'; action: EditorAction }
   | { type: 'error'; message: string };
@@ -142,8 +148,34 @@ export type WebviewToHost =
    * and the same frames as one animated PNG, `<stem>.<label>_anim.png`.
    */
   | { type: 'exportFrames'; label: string; pngs: Uint8Array[]; apng?: Uint8Array }
-  | { type: 'exportImage'; requestId: number; png: Uint8Array }
+  /** `style`: what the picture was rendered with, for the exported file's name. */
+  | { type: 'exportImage'; requestId: number; png: Uint8Array; width: number; height: number; style: PictureStyle }
+  /** The answer to copyPicture: `error` says why the clipboard refused the picture. */
+  | { type: 'copyResult'; requestId: number; error?: string }
   | { type: 'log'; message: string };
+
+export interface PictureSize {
+  width: number;
+  height: number;
+}
+
+/** The style a picture was rendered in: the seed of a random style, or a style image's name. */
+export type PictureStyle = { kind: 'seed'; seed: number } | { kind: 'image'; name: string };
+
+/** The largest exported picture, in pixels (an RGBA frame of it is 1 GiB). */
+export const MAX_EXPORT_PIXELS = 2 ** 28;
+
+export function parsePictureSize(v: unknown): PictureSize | null {
+  if (!isObj(v) || !isInt(v.width) || !isInt(v.height) || v.width < 1 || v.height < 1) return null;
+  return v.width * v.height <= MAX_EXPORT_PIXELS ? { width: v.width, height: v.height } : null;
+}
+
+function parsePictureStyle(v: unknown): PictureStyle | null {
+  if (!isObj(v)) return null;
+  if (v.kind === 'seed' && isInt(v.seed) && v.seed >= 0) return { kind: 'seed', seed: v.seed };
+  if (v.kind === 'image' && isStr(v.name, 300)) return { kind: 'image', name: v.name };
+  return null;
+}
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
@@ -218,10 +250,16 @@ export function parseWebviewMessage(m: unknown, pixelCount: number): WebviewToHo
       if (m.style !== undefined && !isStr(m.style, 300)) return null;
       return { type: 'status', backend: m.backend, model: m.model, latencyMs: lat, frames: m.frames, error: m.error as string | undefined, style: m.style as string | undefined };
     }
-    case 'exportImage':
+    case 'exportImage': {
       const png = asUint8Array(m.png);
-      if (!isInt(m.requestId) || !png || png.length > 256 * 1024 * 1024) return null;
-      return { type: 'exportImage', requestId: m.requestId, png };
+      const size = parsePictureSize(m);
+      const style = parsePictureStyle(m.style);
+      if (!isInt(m.requestId) || !png || png.length > 256 * 1024 * 1024 || !size || !style) return null;
+      return { type: 'exportImage', requestId: m.requestId, png, ...size, style };
+    }
+    case 'copyResult':
+      if (!isInt(m.requestId) || (m.error !== undefined && !isStr(m.error, 2000))) return null;
+      return { type: 'copyResult', requestId: m.requestId, ...(m.error !== undefined ? { error: m.error as string } : {}) };
     default:
       return null;
   }

@@ -2,7 +2,7 @@
  * The label-map editor's controller: host messages in, frames and status out; keeps the
  * mask, the palette, the model and the inference worker in step with the controls.
  */
-import type { BackendPreference, CheckpointInfo, HostToWebview, LabelSetInfo } from '../shared/protocol';
+import type { BackendPreference, CheckpointInfo, HostToWebview, LabelSetInfo, PictureSize, PictureStyle } from '../shared/protocol';
 import { asInt32Array, asUint8Array, parseMaxPixels } from '../shared/protocol';
 import { mapIdsToModel } from '../model/io/label_sets';
 import { DEFAULT_MAX_PIXELS } from '../model/io/png_scan';
@@ -10,8 +10,9 @@ import { formatIdCounts } from '../model/io/id_counts';
 import { seededNormal } from '../model/random';
 import { EditorControls } from './editor_controls';
 import { ErrorState } from './error_state';
+import { copyPngToClipboard } from './copy_picture';
 import { rgbaToPng } from './export_png';
-import { ExportRequests } from './export_requests';
+import { ExportRequests, type Picture } from './export_requests';
 import { FrameScheduler } from './frame_scheduler';
 import { dispatchHostMessage, type HostHandlers, type HostMessage } from './host_dispatch';
 import { InferenceClient, type Frame } from './inference_client';
@@ -21,9 +22,13 @@ import { Stage } from './stage';
 import { StatusReporter } from './status_reporter';
 import { StylesPanel } from './styles/panel';
 import { stylesSplit } from './styles_split';
+import { resizeBilinear } from './upsample';
 import { styleLabel, styleSpec, type UiState } from './ui_state';
 import type { Host } from './vscode_api';
 import type { BackendName, ModelInfo } from './worker_protocol';
+
+/** What the host asked for the picture on screen: a PNG to export (at a size), or a copy. */
+type PictureRequest = { kind: 'export'; requestId: number; size?: PictureSize } | { kind: 'copy'; requestId: number };
 
 /** While dragging, ask for a frame at most this often (the worker keeps only the newest). */
 const DRAG_FRAME_MS = 40;
@@ -35,7 +40,7 @@ export class App {
   private readonly controls: EditorControls;
   private readonly client: InferenceClient;
   private readonly styles: StylesPanel;
-  private readonly exports: ExportRequests;
+  private readonly exports: ExportRequests<PictureRequest>;
   private readonly frames = new FrameScheduler(DRAG_FRAME_MS, () => this.sendFrame());
   private readonly handlers: HostHandlers = {
     init: (m) => this.init(m),
@@ -49,7 +54,8 @@ export class App {
     showStyles: () => this.styles.show(),
     styleImageData: (m) => this.styles.addImage(m.name, m.source, m.image),
     styleSet: (m) => this.styles.loadSet(m.fileName, m.styles, m.zDim, m.checkpoint.config_hash, m.checkpoint.name),
-    exportRequest: (m) => this.exports.request(m.requestId),
+    exportRequest: (m) => this.exports.request({ kind: 'export', requestId: m.requestId, size: m.size }),
+    copyPicture: (m) => this.exports.request({ kind: 'copy', requestId: m.requestId }),
     editorAction: (m) => this.controls.runAction(m.action),
     error: (m) => this.errors.set('host', m.message),
   };
@@ -72,6 +78,12 @@ export class App {
     this.controls = new EditorControls(host, this.stage, doc, {
       requestFrame: (urgent) => this.requestFrame(urgent),
       toggleStyles: () => this.styles.toggle(),
+      copyPicture: () => {
+        // The click's user activation lets the clipboard be written: copy what is on screen now.
+        const shown = this.exports.onScreen;
+        if (shown) void this.copyPicture(shown);
+        else this.status.line.announcer.say('No picture to copy yet');
+      },
       say: (text) => this.status.line.announcer.say(text),
     });
     this.styles = new StylesPanel({
@@ -114,10 +126,7 @@ export class App {
       onSetTile: (key, setId, index, rgba, w, h) => this.styles.onTile(key, setId, index, rgba, w, h),
       onSetError: (key, _setId, msg) => this.errors.set('frame', `styles (${key}): ${msg}`),
     });
-    this.exports = new ExportRequests(
-      (requestId, f) => this.host.post({ type: 'exportImage', requestId, png: rgbaToPng(f.rgba, f.width, f.height) }),
-      () => this.client.busy,
-    );
+    this.exports = new ExportRequests<PictureRequest>((r, f) => this.answerPicture(r, f), () => this.client.busy);
     this.controls.refreshCapabilities();
     this.status.line.phase = 'waiting for the document';
     this.status.line.render();
@@ -242,6 +251,35 @@ export class App {
     this.errors.frameShown();
     this.status.report(false);
     this.exports.settle();
+  }
+
+  // ---- export and copy ----------------------------------------------------------------------
+  private answerPicture(r: PictureRequest, f: Picture): void {
+    if (r.kind === 'copy') {
+      void this.copyPicture(f).then((error) => this.host.post({ type: 'copyResult', requestId: r.requestId, ...(error ? { error } : {}) }));
+      return;
+    }
+    const { width, height } = r.size ?? f;
+    // The host asks only for the model's size or a larger one; anything else gets the model's.
+    const up = width >= f.width && height >= f.height;
+    const rgba = up ? resizeBilinear(f.rgba, f.width, f.height, width, height) : f.rgba;
+    const size = up ? { width, height } : { width: f.width, height: f.height };
+    this.host.post({ type: 'exportImage', requestId: r.requestId, png: rgbaToPng(rgba, size.width, size.height), ...size, style: this.pictureStyle() });
+  }
+
+  /** The toolbar's Copy picture (a click, so the clipboard may be written) and SPADE: Copy Picture. */
+  private async copyPicture(f: Picture): Promise<string | undefined> {
+    const error = await copyPngToClipboard(rgbaToPng(f.rgba, f.width, f.height));
+    this.status.line.announcer.say(error ? `Could not copy the picture: ${error}` : 'Picture copied');
+    // For the E2E, which clicks Copy and reads the clipboard.
+    this.status.line.el.dataset.copy = error ?? 'copied';
+    if (error) this.log(`copy picture: ${error}`);
+    return error;
+  }
+
+  private pictureStyle(): PictureStyle {
+    const s = this.controls.state;
+    return s.styleImage ? { kind: 'image', name: s.styleImage.name } : { kind: 'seed', seed: s.seed };
   }
 
   // ---- frames -------------------------------------------------------------------------------

@@ -28,6 +28,8 @@ export interface ControlEvents {
   /** The picture should follow the mask or the style: now (`urgent`) or within the drag interval. */
   requestFrame(urgent: boolean): void;
   toggleStyles(): void;
+  /** The toolbar's Copy: the picture on screen to the clipboard. */
+  copyPicture(): void;
   /** Tells a screen reader (the status line's live region). */
   say(text: string): void;
 }
@@ -67,6 +69,7 @@ export class EditorControls {
         onPickStyleImage: () => this.host.post({ type: 'pickStyleImage' }),
         onClearStyleImage: () => this.useStyleImage(null),
         onToggleStyles: () => this.events.toggleStyles(),
+        onCopyPicture: () => this.events.copyPicture(),
         onFit: () => stage.fit(),
         onActualSize: () => stage.actualSize(),
         onZoom: (f) => stage.zoom(f),

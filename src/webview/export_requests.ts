@@ -1,6 +1,7 @@
 /**
- * The host's requests for the synthesized picture (SPADE: Export Image). Each is answered with
- * the picture of the current mask and style: while a newer frame is on its way, it waits for it.
+ * The host's requests for the synthesized picture (SPADE: Export Image, SPADE: Copy Picture).
+ * Each is answered with the picture of the current mask and style: while a newer frame is on its
+ * way, it waits for it. `R` is what a request carries (its id, the size asked for).
  */
 export interface Picture {
   rgba: Uint8ClampedArray;
@@ -8,12 +9,12 @@ export interface Picture {
   height: number;
 }
 
-export class ExportRequests {
+export class ExportRequests<R = number> {
   private picture: Picture | null = null;
-  private readonly waiting: number[] = [];
+  private readonly waiting: R[] = [];
 
   constructor(
-    private readonly answer: (requestId: number, picture: Picture) => void,
+    private readonly answer: (request: R, picture: Picture) => void,
     /** True while a newer frame than the one on screen is on its way. */
     private readonly busy: () => boolean,
   ) {}
@@ -23,14 +24,18 @@ export class ExportRequests {
     this.picture = picture;
   }
 
-  request(requestId: number): void {
-    if (this.picture && !this.busy()) this.answer(requestId, this.picture);
-    else this.waiting.push(requestId);
+  get onScreen(): Picture | null {
+    return this.picture;
+  }
+
+  request(request: R): void {
+    if (this.picture && !this.busy()) this.answer(request, this.picture);
+    else this.waiting.push(request);
   }
 
   /** A frame arrived or failed: when no newer one is coming, the waiting requests get the one on screen. */
   settle(): void {
     const p = this.picture;
-    if (p && !this.busy()) for (const id of this.waiting.splice(0)) this.answer(id, p);
+    if (p && !this.busy()) for (const r of this.waiting.splice(0)) this.answer(r, p);
   }
 }

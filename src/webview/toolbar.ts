@@ -15,6 +15,7 @@ export interface ToolbarEvents {
   onPickStyleImage(): void;
   onClearStyleImage(): void;
   onToggleStyles(): void;
+  onCopyPicture(): void;
   onFit(): void;
   onActualSize(): void;
   onZoom(factor: number): void;
@@ -94,6 +95,7 @@ export class Toolbar {
     this.styleName = document.createElement('span');
     this.styleName.className = 'style-name';
     const stylesBtn = button('Styles', { secondary: true, id: 'toggle-styles', title: 'Compare style encodings (SPADE: Compare Style Encodings)', onClick: () => events.onToggleStyles() });
+    const copyBtn = button('Copy', { secondary: true, id: 'copy-picture', label: 'Copy picture', title: 'Copy the picture to the clipboard (SPADE: Copy Picture)', onClick: () => events.onCopyPicture() });
 
     this.el.append(
       group('Tools', ...toolBtns, this.sizeSlider, this.sizeLabel),
@@ -102,7 +104,7 @@ export class Toolbar {
       divider(),
       group('Zoom', fitBtn, oneBtn, zoomOut, zoomIn, this.zoomLabel),
       divider(),
-      group('Style', this.seedField.el, this.randomBtn, this.styleBtn, this.styleName, this.clearStyleBtn, stylesBtn),
+      group('Style', this.seedField.el, this.randomBtn, this.styleBtn, this.styleName, this.clearStyleBtn, stylesBtn, copyBtn),
     );
     this.update(s);
   }

@@ -38,3 +38,21 @@ test('spade.inferenceBackend: the five choices, nothing else', () => {
   for (const p of ['auto', 'webgpu', 'webgl', 'wasm', 'cpu']) assert.equal(parseBackendPreference(p), p);
   for (const v of ['WASM', 'gpu', '', 1, null, undefined, ['wasm']]) assert.equal(parseBackendPreference(v), null, String(v));
 });
+
+test('exportImage carries the size and style the picture has; copyResult an optional reason', () => {
+  const png = new Uint8Array([1, 2, 3]);
+  const base = { type: 'exportImage', requestId: 4, png, width: 256, height: 192 };
+  const seed = parseWebviewMessage({ ...base, style: { kind: 'seed', seed: 9 } }, 4);
+  assert.ok(seed && seed.type === 'exportImage' && seed.width === 256 && seed.height === 192 && seed.style.kind === 'seed');
+  assert.deepEqual(parseWebviewMessage({ ...base, style: { kind: 'image', name: 'sea.png' } }, 4), { ...base, style: { kind: 'image', name: 'sea.png' } });
+  for (const style of [undefined, { kind: 'seed' }, { kind: 'seed', seed: 1.5 }, { kind: 'image', name: 3 }, { kind: 'z' }]) {
+    assert.equal(parseWebviewMessage({ ...base, style }, 4), null, JSON.stringify(style));
+  }
+  for (const size of [{ width: 0, height: 2 }, { width: 2.5, height: 2 }, { width: 2 ** 15, height: 2 ** 14 }, { width: '2', height: 2 }]) {
+    assert.equal(parseWebviewMessage({ ...base, ...size, style: { kind: 'seed', seed: 1 } }, 4), null, JSON.stringify(size));
+  }
+  assert.deepEqual(parseWebviewMessage({ type: 'copyResult', requestId: 2 }, 4), { type: 'copyResult', requestId: 2 });
+  assert.deepEqual(parseWebviewMessage({ type: 'copyResult', requestId: 2, error: 'no' }, 4), { type: 'copyResult', requestId: 2, error: 'no' });
+  assert.equal(parseWebviewMessage({ type: 'copyResult', requestId: 2, error: 5 }, 4), null);
+  assert.equal(parseWebviewMessage({ type: 'copyResult' }, 4), null);
+});

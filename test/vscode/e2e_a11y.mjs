@@ -10,16 +10,21 @@ import { paths } from './paths.mjs';
 
 const AXE = path.join(paths.root, 'node_modules', 'axe-core', 'axe.min.js');
 
-export async function driveA11y({ page, frame, sample, until, fail, canvasStats, shot, runCommand }) {
+export async function driveA11y({ page, frame, sample, until, fail, canvasStats, shot, runCommand, pickExportSize }) {
   // 1. Title bar: the four buttons, and Export run from there writes beside the open map.
   for (const title of ['Export Synthesized Image', 'Compare Style Encodings', 'Select Checkpoint', 'Fine-tune']) {
     const btn = page.locator(`.editor-actions .action-label[aria-label^="SPADE: ${title}"], .editor-actions .action-label[aria-label^="${title}"]`);
     await btn.first().waitFor({ timeout: 15_000 }).catch(() => fail(`no '${title}' button on the SPADE editor's title bar`));
   }
-  const exported = sample.replace(/\.label\.png$/, '.synth.png');
-  fs.rmSync(exported, { force: true });
+  // The export is named for its style: <map>.seed<N>.png for a seed.
+  const dir = path.dirname(sample);
+  const stem = path.basename(sample).replace(/\.label\.png$/, '');
+  const named = () => fs.readdirSync(dir).filter((n) => n.startsWith(`${stem}.`) && /\.(seed\d+|style-[\w.-]+)\.png$/.test(n));
+  for (const n of named()) fs.rmSync(path.join(dir, n));
   await page.locator('.editor-actions .action-label[aria-label*="Export Synthesized Image"]').first().click();
-  await until(`${path.basename(exported)} from the title bar's Export button`, 60_000, () => fs.existsSync(exported));
+  await pickExportSize(page, 'Model size');
+  await until(`<map>.seed<N>.png from the title bar's Export button`, 60_000, () => named().length > 0);
+  const exported = path.join(dir, named()[0]);
 
   // 2. The Explorer offers "Open with SPADE" on a PNG.
   const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: path.basename(exported) });

@@ -316,15 +316,23 @@ async function drive(page, backend, base, workspace, sample, T, shot, userData) 
       `data-latency by frame: ${JSON.stringify(T.frameLatencies)}`);
     await shot('saved');
 
-    // 9. SPADE: Export Synthesized Image writes <name>.synth.png beside the mask.
-    const exported = path.join(path.dirname(sample), SAMPLE.replace(/\.label\.png$/, '.synth.png'));
+    // 9. SPADE: Export Synthesized Image writes <name>.seed<N>.png (or .style-<image>.png) beside the mask.
+    const exportName = new RegExp(`^${SAMPLE.replace(/\.label\.png$/, '').replace(/[.]/g, '\\.')}\\.(seed\\d+|style-[\\w.-]+)\\.png$`);
+    const exportedNow = () => fs.readdirSync(path.dirname(sample)).filter((n) => exportName.test(n));
+    for (const n of exportedNow()) fs.rmSync(path.join(path.dirname(sample), n));
     t0 = Date.now();
     await runCommand(page, 'SPADE: Export Synthesized Image');
-    await until(`${path.basename(exported)} to be written by SPADE: Export Synthesized Image`, 60_000, () => fs.existsSync(exported));
+    // The sample is larger than the stand-in model's output: the size question, both sizes in pixels.
+    await pickExportSize(page, 'Model size', shot);
+    await until('<map>.seed<N>.png to be written by SPADE: Export Synthesized Image', 60_000, () => exportedNow().length > 0);
+    const exported = path.join(path.dirname(sample), exportedNow()[0]);
     const png = decodePng(fs.readFileSync(exported));
     const out = await canvasStats(frame, '#output-canvas', FULL, false);
     if (png.width !== out.width || png.height !== out.height) fail(`exported ${png.width}x${png.height}, the preview is ${out.width}x${out.height}`);
     log(TAG, `${backend}: exported ${path.basename(exported)} (${png.width}x${png.height}) in ${ms(t0)} ms`);
+
+    // 9b. The toolbar's Copy puts the picture on the clipboard (a click: the webview may write it).
+    await copyPicture(page, frame, png);
 
     // 10. Pointing spade.checkpoint at another file reloads the preview with it.
     const other = path.join(path.dirname(sample), 'other.safetensors');
@@ -356,7 +364,7 @@ async function drive(page, backend, base, workspace, sample, T, shot, userData) 
   const last = backend === backends[backends.length - 1];
   const ctx = {
     page, frame, backend, workspace, sample, userData, T, shot, until, runCommand, canvasStats, diffCount, fail, readStatus,
-    findFrame, paintLine, sha, dirtyTab,
+    findFrame, paintLine, sha, dirtyTab, pickExportSize,
   };
   if (runs('paint') && last) await drivePaint(ctx);
   if (runs('a11y') && last) T.a11y = await driveA11y(ctx);
@@ -537,3 +545,47 @@ function diffCount(a, b) {
 function sha(file) {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
+
+/**
+ * Clicks the toolbar's Copy and reads the clipboard back in the workbench page: an image/png of
+ * the exported picture's size. Chromium re-encodes clipboard images, so the size is compared,
+ * and the pixels against the export.
+ */
+async function copyPicture(page, frame, png) {
+  await frame.locator('#copy-picture').click();
+  const said = () => frame.locator('#status').getAttribute('data-copy');
+  await until('the webview to report the copy (data-copy on #status)', 30_000, async () => (await said()) !== null);
+  const result = await said();
+  if (result !== 'copied') fail(`Copy picture: the webview could not write the clipboard: ${result}`);
+  await page.context().grantPermissions(['clipboard-read'], { origin: new URL(page.url()).origin });
+  const got = await page.evaluate(async () => {
+    const items = await navigator.clipboard.read();
+    const item = items.find((i) => i.types.includes('image/png'));
+    if (!item) return { types: items.flatMap((i) => i.types) };
+    const bmp = await createImageBitmap(await item.getType('image/png'));
+    const c = new OffscreenCanvas(bmp.width, bmp.height);
+    const g = c.getContext('2d');
+    g.drawImage(bmp, 0, 0);
+    return { width: bmp.width, height: bmp.height, data: Array.from(g.getImageData(0, 0, bmp.width, bmp.height).data) };
+  });
+  if (!got.width) fail(`Copy picture: no image/png on the clipboard (types: ${JSON.stringify(got.types)})`);
+  if (got.width !== png.width || got.height !== png.height) fail(`Copy picture: ${got.width}x${got.height} on the clipboard, the export is ${png.width}x${png.height}`);
+  let maxDiff = 0;
+  for (let i = 0; i < png.width * png.height; i++) {
+    for (let c = 0; c < 3; c++) maxDiff = Math.max(maxDiff, Math.abs(got.data[i * 4 + c] - png.data[i * png.channels + c]));
+  }
+  if (maxDiff > 0) fail(`Copy picture: the clipboard's pixels differ from the export's by up to ${maxDiff}`);
+  log(TAG, `copy picture: ${got.width}x${got.height} image/png on the clipboard, the same pixels as the export`);
+}
+
+/** Answers the export's size QuickPick by clicking the row that starts with `which`. */
+async function pickExportSize(page, which, shot) {
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: which });
+  await row.first().waitFor({ timeout: 30_000 }).catch(() => fail(`no '${which}' row in the export's size QuickPick`));
+  const rows = await page.locator('.quick-input-widget .monaco-list-row').allInnerTexts();
+  if (!rows.some((r) => /Label map size: \d+ × \d+ px/.test(r))) fail(`the size QuickPick shows no label map size: ${JSON.stringify(rows)}`);
+  log(TAG, `export size QuickPick: ${JSON.stringify(rows.map((r) => r.replace(/\s+/g, ' ')))}`);
+  if (shot) await shot('export-size');
+  await row.first().click();
+}
+

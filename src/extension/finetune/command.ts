@@ -12,6 +12,9 @@ import type { DatasetProblem } from './check_output';
 import { runDatasetCheck, showProblems } from './dataset_check';
 import { askCount, askOut, pickCheckpoint, pickDataset, suggestOut } from './pickers';
 import { generateSampleDataset } from './sample_dataset';
+import { readLastMetrics } from './metrics';
+import { estimateDetail, estimateLine } from './speed_estimate';
+import { estimateSpeed } from './speed_probe';
 import type { RunRegistry } from './runs';
 import { checkArgv, parseTaskDefinition, TASK_TYPE, type SpadeTaskDefinition } from './task_definition';
 import { buildTrainTask, type TrainTaskContext } from './task_provider';
@@ -19,11 +22,30 @@ import { buildTrainTask, type TrainTaskContext } from './task_provider';
 /** A task definition's fields, but `checkpoint` absent means the preview's current one and null from scratch. */
 export interface FineTuneArgs extends Omit<SpadeTaskDefinition, 'type' | 'checkpoint'> {
   checkpoint?: string | null;
+  /** Measure the speed and ask before starting, as the interactive command does (tests). */
+  confirm?: boolean;
 }
 
 export type FineTuneResult =
-  | { started: true; out: string; task: string }
-  | { started: false; reason: 'untrusted' | 'no-folder' | 'cancelled' | 'invalid' | 'problems' | 'check-failed'; message?: string; problems?: DatasetProblem[] };
+  | { started: true; out: string; task: string; estimate?: EstimateReport }
+  | {
+      started: false;
+      reason: 'untrusted' | 'no-folder' | 'cancelled' | 'invalid' | 'problems' | 'check-failed';
+      message?: string;
+      problems?: DatasetProblem[];
+      estimate?: EstimateReport;
+    };
+
+/** What the confirmation said (for tests): the measured figure and whether it came from the cache. */
+export interface EstimateReport {
+  stepsPerSec?: number;
+  backend?: string;
+  cached?: boolean;
+  text: string;
+}
+
+/** `spade train`'s own default when no step count is given. */
+const DEFAULT_STEPS = 1000;
 
 interface Answers {
   data?: string;
@@ -38,6 +60,8 @@ export interface FineTuneDeps extends TrainTaskContext {
   context: vscode.ExtensionContext;
   diagnostics: vscode.DiagnosticCollection;
   runs: RunRegistry;
+  /** A modal question; true when the user clicks `button` (UserDialogs.confirm, which tests can answer). */
+  confirm(text: string, button: string, detail?: string): Promise<boolean>;
 }
 
 /** `dataset`: a folder chosen beforehand (the Explorer's context menu), asked for otherwise. */
@@ -80,11 +104,45 @@ export async function fineTune(deps: FineTuneDeps, given?: FineTuneArgs, dataset
   const checked = await checkDataset(deps, def, cwd);
   if (checked) return checked;
 
+  let estimate: EstimateReport | undefined;
+  if (!given || given.confirm) {
+    const answer = await confirmStart(deps, def, cwd);
+    if (!answer.started) return { started: false, reason: 'cancelled', estimate: answer.report };
+    estimate = answer.report;
+  }
+
   fs.mkdirSync(abs(def.out), { recursive: true }); // so its watchers have a folder to watch
   deps.runs.expect(abs(def.out), { from: def.checkpoint !== undefined ? abs(def.checkpoint) : null });
   const task = await buildTrainTask(deps, def, folder);
   await vscode.tasks.executeTask(task);
-  return { started: true, out: abs(def.out), task: task.name };
+  return { started: true, out: abs(def.out), task: task.name, ...(estimate ? { estimate } : {}) };
+}
+
+/** The expected time (measured, or cached), and on the CPU what that means; the user starts or not. */
+async function confirmStart(
+  deps: FineTuneDeps,
+  def: SpadeTaskDefinition,
+  cwd: string,
+): Promise<{ started: boolean; report: EstimateReport }> {
+  const est = await estimateSpeed(deps, def, cwd);
+  // A resumed run trains from its last logged step up to `steps`.
+  const done = def.resume ? ((await readLastMetrics(path.join(path.resolve(cwd, def.out), 'metrics.jsonl')).catch(() => undefined))?.step ?? 0) : 0;
+  const steps = Math.max((def.steps ?? DEFAULT_STEPS) - done, 0);
+  const data = path.basename(path.resolve(cwd, def.data));
+  let text: string;
+  let detail: string;
+  let report: Omit<EstimateReport, 'text'>;
+  if (est.measure) {
+    text = `SPADE: fine-tune on ${data}: ${estimateLine(steps, est.measure)}.`;
+    detail = estimateDetail(est.measure, est.cached);
+    report = { stepsPerSec: est.measure.stepsPerSec, backend: est.measure.backend, cached: est.cached };
+  } else {
+    text = `SPADE: fine-tune on ${data} for ${steps} steps: the time is not known (${est.why}).`;
+    detail = 'The terminal shows the speed and the time left once the run starts.';
+    report = {};
+  }
+  const started = await deps.confirm(text, 'Start', detail);
+  return { started, report: { ...report, text: `${text}\n${detail}` } };
 }
 
 function fromArgs(a: FineTuneArgs, current: string): Record<string, unknown> {

@@ -6,8 +6,9 @@ import { RunRegistry } from './runs';
 import { SpadeTaskProvider } from './task_provider';
 import { TASK_TYPE } from './task_definition';
 import { generateSampleDataset } from './sample_dataset';
+import type { UserDialogs } from '../user_dialogs';
 
-export function registerFineTune(context: vscode.ExtensionContext, log: vscode.OutputChannel): void {
+export function registerFineTune(context: vscode.ExtensionContext, log: vscode.OutputChannel, dialogs: UserDialogs): void {
   let runtime: Promise<NodeRuntime> | undefined;
   const deps = {
     context,
@@ -17,6 +18,7 @@ export function registerFineTune(context: vscode.ExtensionContext, log: vscode.O
     runtime: () => (runtime ??= pickNodeRuntime()),
     diagnostics: vscode.languages.createDiagnosticCollection('spade-dataset'),
     runs: new RunRegistry(context.extensionUri),
+    confirm: (text: string, button: string, detail?: string) => dialogs.confirm(text, button, detail),
   };
   context.subscriptions.push(
     deps.diagnostics,

@@ -1,8 +1,10 @@
 /// <reference types="mocha" />
 /**
  * What the preview hands out and takes in, in a real extension host with a real webview rendering
- * in Chromium: SPADE: Export Synthesized Image (a PNG of the model's size next to the mask, and a
- * question before it overwrites one), and the toolbar's "Use style image…" (the same message its
+ * in Chromium: SPADE: Export Synthesized Image (a PNG of the model's size next to the mask, named
+ * for its style, and a question before it overwrites one; a label map larger than the model's
+ * output also exported at its own size, upsampled bilinearly, after a QuickPick), SPADE: Copy
+ * Picture, and the toolbar's "Use style image…" (the same message its
  * button posts, with the file dialog's pick queued): a style image changes the picture to what
  * `spade synth --style` paints, a bad one is refused with a message naming it and the picture is
  * kept, and `spade.maxPixels` reaches the webview's worker.
@@ -16,6 +18,8 @@ import { encodeLabelMap } from '../../../src/model/io/label_png';
 import { DEFAULT_MAX_PIXELS } from '../../../src/model/io/png_scan';
 import { readCheckpoint } from '../../../src/model/checkpoint/spade_checkpoint';
 import { outputSize } from '../../../src/model/config';
+import { rgbaToPng } from '../../../src/webview/export_png';
+import { resizeBilinear } from '../../../src/webview/upsample';
 import { closeAll, docIds, open, until, workspaceUri } from './editor.test';
 
 interface PanelStatus {
@@ -32,16 +36,25 @@ interface Status {
 const status = () => vscode.commands.executeCommand<Status>('spade.internal.previewStatus');
 const panelOf = async (uri: vscode.Uri) => (await status()).panels.find((p) => p.file === uri.toString());
 const message = (uri: vscode.Uri, m: unknown) => vscode.commands.executeCommand('spade.internal.webviewMessage', uri, m);
-const exportImage = (uri: vscode.Uri, overwrite?: boolean) => vscode.commands.executeCommand<vscode.Uri | undefined>('spade.exportImage', { uri, overwrite });
+const exportImage = (uri: vscode.Uri, overwrite?: boolean, size?: 'model' | 'labelMap') =>
+  vscode.commands.executeCommand<vscode.Uri | undefined>('spade.exportImage', { uri, overwrite, size });
 const readBytes = (uri: vscode.Uri) => vscode.workspace.fs.readFile(uri).then((b) => Uint8Array.from(b));
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** A 32x32 label map of three classes of the bundled stand-in (landscapes: sky, cloud, mountain, ...). */
-async function writeMask(name: string, split = 12): Promise<vscode.Uri> {
+async function writeMask(name: string, split = 12, width = 32, height = 32): Promise<vscode.Uri> {
   const uri = workspaceUri(name);
-  const ids = new Int32Array(32 * 32).map((_, i) => (Math.floor(i / 32) < split ? 0 : i % 32 < 16 ? 2 : 5));
-  await vscode.workspace.fs.writeFile(uri, encodeLabelMap({ width: 32, height: 32, ids, encoding: { kind: 'gray', bitDepth: 8 } }));
+  const sky = (split * height) / 32;
+  const ids = new Int32Array(width * height).map((_, i) => (Math.floor(i / width) < sky ? 0 : i % width < width / 2 ? 2 : 5));
+  await vscode.workspace.fs.writeFile(uri, encodeLabelMap({ width, height, ids, encoding: { kind: 'gray', bitDepth: 8 } }));
   return uri;
+}
+
+/** The seed of the picture on screen, from the panel's status (`seed <n>`). */
+async function seedOf(uri: vscode.Uri): Promise<number> {
+  const m = /^seed (\d+)$/.exec((await panelOf(uri))?.style ?? '');
+  assert.ok(m, `the picture is in a seed style: ${(await panelOf(uri))?.style}`);
+  return Number(m[1]);
 }
 
 /** A style image with its own colours (a wavy blue, or a sandy ramp). */
@@ -120,14 +133,15 @@ suite('export (real webview)', function () {
   suiteSetup(() => vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Global));
   teardown(closeAll);
 
-  test('SPADE: Export Synthesized Image writes <stem>.synth.png; a second export asks, "no" keeps the file, "Overwrite" replaces it', async () => {
+  test('SPADE: Export Synthesized Image writes <stem>.seed<N>.png; a second export asks, "no" keeps the file, "Overwrite" replaces it', async () => {
     const mask = await writeMask('exported.label.png');
-    const target = workspaceUri('exported.synth.png');
-    await vscode.workspace.fs.delete(target).then(undefined, () => undefined);
     await openRendered(mask);
+    const name = `exported.seed${await seedOf(mask)}.png`;
+    const target = workspaceUri(name);
+    await vscode.workspace.fs.delete(target).then(undefined, () => undefined);
 
     const written = await exportImage(mask);
-    assert.strictEqual(written?.toString(), target.toString(), 'written next to the mask as <stem>.synth.png');
+    assert.strictEqual(written?.toString(), target.toString(), 'written next to the mask as <stem>.seed<N>.png');
     const first = await readBytes(target);
     await decodeExport(first);
 
@@ -141,7 +155,7 @@ suite('export (real webview)', function () {
     await vscode.commands.executeCommand('spade.internal.queueAnswer', 'Cancel');
     assert.strictEqual(await exportImage(mask), undefined, 'nothing written after "no"');
     const asked = (await status()).notices.slice(since);
-    assert.ok(asked.includes('exported.synth.png exists. Overwrite it?'), `asked before overwriting: ${JSON.stringify(asked)}`);
+    assert.ok(asked.includes(`${name} exists. Overwrite it?`), `asked before overwriting: ${JSON.stringify(asked)}`);
     assert.ok(sameBytes(await readBytes(target), first), 'the first export is byte for byte as it was');
 
     await vscode.commands.executeCommand('spade.internal.queueAnswer', 'Overwrite');
@@ -153,7 +167,70 @@ suite('export (real webview)', function () {
     assert.ok(!names.some((n) => n.endsWith('.tmp')), `no temp files left: ${names}`);
   });
 
+  test('a label map larger than the model: a QuickPick offers both sizes in pixels, remembers the choice; the large one is the bilinear upsampling', async () => {
+    const mask = await writeMask('large.label.png', 12, 256, 192);
+    await openRendered(mask);
+    const seed = await seedOf(mask);
+    const model = await modelSize();
+    for (const n of [`large.seed${seed}.png`, `large.seed${seed}.256x192.png`]) await vscode.workspace.fs.delete(workspaceUri(n)).then(undefined, () => undefined);
+
+    // Asked: the first item is the model's size (nothing chosen before); the second, the map's.
+    let since = (await status()).notices.length;
+    const asking = exportImage(mask);
+    await quickPickShowing(since);
+    await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    const big = await asking;
+    assert.strictEqual(big?.toString(), workspaceUri(`large.seed${seed}.256x192.png`).toString(), 'the size is in the name');
+    const bigPng = decodePng(await readBytes(big!));
+    assert.deepStrictEqual([bigPng.width, bigPng.height], [256, 192]);
+
+    // Remembered: the map's size now comes first, so accepting at once picks it again.
+    since = (await status()).notices.length;
+    const again = exportImage(mask, true);
+    await quickPickShowing(since);
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    assert.strictEqual((await again)?.toString(), big!.toString());
+
+    const small = await exportImage(mask, false, 'model');
+    assert.strictEqual(small?.toString(), workspaceUri(`large.seed${seed}.png`).toString());
+    const modelPng = await decodeExport(await readBytes(small!));
+    assert.deepStrictEqual([modelPng.width, modelPng.height], [model.width, model.height]);
+    // The same frame, upsampled here with the documented filter, gives the exported pixels exactly.
+    const rgba = toRgba(modelPng.data, modelPng.channels);
+    const want = resizeBilinear(rgba, model.width, model.height, 256, 192);
+    const got = toRgba(bigPng.data, bigPng.channels);
+    const diff = want.findIndex((v, i) => v !== got[i]);
+    assert.strictEqual(diff, -1, `first differing byte at ${diff}`);
+    // And the model-size export is the frame as rgbaToPng encodes it, byte for byte.
+    assert.ok(sameBytes(await readBytes(small!), rgbaToPng(rgba, model.width, model.height)), 'the model-size PNG is the frame itself');
+  });
+
+  test('SPADE: Copy Picture answers whether the webview could write the clipboard', async () => {
+    const mask = await writeMask('copied.label.png');
+    await openRendered(mask);
+    const answer = await vscode.commands.executeCommand<string | undefined>('spade.copyPicture', { uri: mask });
+    console.log(`copy picture: ${answer ?? 'copied'}`);
+    assert.ok(answer === undefined || /NotAllowedError|focus/i.test(answer), `copied, or refused for want of focus: ${answer}`);
+  });
 });
+
+/** Waits until the export has asked its size question (a notice recorded as the QuickPick opens). */
+async function quickPickShowing(since: number): Promise<void> {
+  await until('the size QuickPick', async () => (await status()).notices.slice(since).some((n) => n.startsWith('SPADE: Export Synthesized Image: size')), 60_000);
+  // The notice is recorded as showQuickPick is called; the picker opens in the workbench a moment later.
+  await new Promise((r) => setTimeout(r, 1000));
+}
+
+function toRgba(data: ArrayLike<number>, channels: number): Uint8ClampedArray {
+  const n = data.length / channels;
+  const out = new Uint8ClampedArray(n * 4);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) out[i * 4 + c] = data[i * channels + c];
+    out[i * 4 + 3] = channels === 4 ? data[i * 4 + 3] : 255;
+  }
+  return out;
+}
 
 suite('style image (real webview)', function () {
   this.timeout(240_000);

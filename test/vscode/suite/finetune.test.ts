@@ -32,6 +32,7 @@ interface PreviewStatus {
 }
 type FineTuneResult = {
   started: boolean;
+  estimate?: { stepsPerSec?: number; backend?: string; cached?: boolean; text: string };
   out?: string;
   task?: string;
   reason?: string;
@@ -115,6 +116,40 @@ suite('fine-tune', () => {
     assert.ok(!fs.existsSync(out), 'no run folder: nothing started');
   });
 
+  test('before starting: the expected time from a measured probe run, what a CPU run means, and the figure cached', async function () {
+    this.timeout(300_000);
+    const ws = workspaceDir();
+    const data = path.join(ws, 'datasets', 'estimate');
+    writeTinyDataset(data, standInModel(), 2);
+    const out = path.join(ws, 'runs', 'estimate');
+    const notices = async () => (await previewStatus() as PreviewStatus & { notices: string[] }).notices;
+    const since = (await notices()).length;
+
+    await vscode.commands.executeCommand('spade.internal.queueAnswer', 'Cancel');
+    const first = await vscode.commands.executeCommand<FineTuneResult>('spade.fineTune', { data, out, steps: 500, batch: 1, confirm: true });
+    assert.strictEqual(first.started, false);
+    assert.strictEqual(first.reason, 'cancelled', JSON.stringify(first));
+    const est = first.estimate!;
+    assert.ok(est.stepsPerSec! > 0 && est.backend, `a measured figure: ${JSON.stringify(est)}`);
+    assert.strictEqual(est.cached, false, 'measured by a probe run this time');
+    const m = /^SPADE: fine-tune on estimate: about (\d+ (s|min)|\d+ h( \d+ min)?|\d+ days( \d+ h)?) for 500 steps on (\w+)/.exec(est.text);
+    assert.ok(m, `the confirmation gives the time: ${est.text}`);
+    assert.strictEqual(m[5], est.backend);
+    // Which backend `auto` took: on a machine without a GPU (here), wasm, and the user is told what that means.
+    const onCpu = est.backend === 'wasm' || est.backend === 'cpu';
+    assert.strictEqual(/on \w+ \(the CPU\)/.test(est.text), onCpu, est.text);
+    assert.strictEqual(est.text.includes('Training will run on the CPU'), onCpu, est.text);
+    assert.match(est.text, new RegExp(`--backend auto chose ${est.backend}: `), 'and why auto chose it');
+    assert.ok((await notices()).slice(since).includes(est.text), 'asked with exactly that text');
+    assert.ok(!fs.existsSync(out), 'cancelled: nothing started');
+
+    await vscode.commands.executeCommand('spade.internal.queueAnswer', 'Cancel');
+    const second = await vscode.commands.executeCommand<FineTuneResult>('spade.fineTune', { data, out, steps: 2000, batch: 1, confirm: true });
+    assert.strictEqual(second.estimate?.cached, true, 'the same backend and model: no second probe');
+    assert.strictEqual(second.estimate?.stepsPerSec, est.stepsPerSec);
+    assert.match(second.estimate!.text, /for 2,000 steps on /);
+  });
+
   test('fine-tunes in a terminal task; the checkpoint lands and the preview switches to it and reloads', async function () {
     this.timeout(Number(process.env.SPADE_FINETUNE_TIMEOUT_MS ?? 480_000));
     const ws = workspaceDir();
@@ -194,6 +229,8 @@ suite('fine-tune', () => {
         resolve(e.execution);
       });
     });
+    // After the questions it measures the speed (or takes the cached figure) and asks to start: yes.
+    await vscode.commands.executeCommand('spade.internal.queueAnswer', 'Start');
     const pending = vscode.commands.executeCommand<FineTuneResult>('spade.fineTune');
     let answered = false;
     void pending.then(() => (answered = true), () => (answered = true));
