@@ -160,6 +160,55 @@ for (const backend of ['cpu', 'wasm', 'webgpu'] as const) {
   });
 }
 
+test('bucketed dirty boxes (the GPU default) are exact too, and on by default only on GPU backends (cpu)', async () => {
+  await useBackend('cpu');
+  for (const name of ['bn_vae', 'bn_more_inst'] as const) {
+    const cfg = makeConfig(TOYS[name]);
+    const model = SpadeModel.initialise(cfg, 7);
+    assert.equal(new LiveRenderer(model.G, model.params.G).bucketBoxes, false, 'off on cpu by default');
+    const live = new LiveRenderer(model.G, model.params.G, { bucketBoxes: true });
+    const labels = randomLabels(cfg, 3);
+    let partial = 0;
+    for (const [frame, s] of strokes(cfg, 13, 8).entries()) {
+      paint(labels.ids, labels.w, labels.h, s.x, s.y, s.size, s.v);
+      const got = live.render({ ...labels, ids: labels.ids.slice() }, { seed: 2 });
+      partial += got.partialBlocks;
+      assertSame(await values(got.image), await values(model.synthesize(labels, { seed: 2 })), `${name} frame ${frame}`);
+    }
+    assert.ok(partial > 0, `${name}: some block was still recomputed on a crop`);
+    live.dispose();
+    model.dispose();
+  }
+});
+
+test('frames on WebGPU (device crops, pastes, bucketed boxes) keep no more tensors than the first, and free them all', async () => {
+  await useBackend('webgpu');
+  const before = tf.memory().numTensors;
+  const cfg = makeConfig(TOYS.bn_more_inst);
+  const model = SpadeModel.initialise(cfg, 1);
+  const live = new LiveRenderer(model.G, model.params.G);
+  assert.ok(live.bucketBoxes, 'on by default on webgpu');
+  const labels = randomLabels(cfg, 4);
+  const rnd = mulberry32(3);
+  // The mask's device copy lives until the next frame, with the grids that frame used: the count
+  // moves with them, and the first frame (every grid whole) holds the most.
+  let first = -1;
+  for (let frame = 0; frame < 12; frame++) {
+    paint(labels.ids, labels.w, labels.h, Math.floor(rnd() * labels.w), Math.floor(rnd() * labels.h), 2, frame % 5);
+    const l = { ...labels, ids: labels.ids.slice() };
+    live.render(l).image.dispose();
+    const mask = model.prepareMask(l);
+    model.synthesizePrepared(mask).dispose();
+    mask.dispose();
+    const now = tf.memory().numTensors;
+    if (frame === 0) first = now;
+    assert.ok(now <= first, `frame ${frame}: ${now} tensors, more than the first frame's ${first}`);
+  }
+  live.dispose();
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before, 'everything freed once the renderer and the model are disposed');
+});
+
 test('1000 frames through every path leave tf.memory().numTensors where it was (cpu)', async () => {
   await useBackend('cpu');
   const before = tf.memory().numTensors;
