@@ -22,6 +22,7 @@ import type { Conv2d } from '../nn/conv';
 import { bucketBox, dilate, doubled, fullBox, isFull, resizedBox, union, type Box } from '../nn/box';
 import { upsample2x } from '../nn/ops';
 import { canPasteOnWebGPU, pasteOnWebGPU } from '../nn/webgpu_paste';
+import { installScalarConstants } from '../nn/webgpu_constants';
 import type { ParamStore } from '../nn/params';
 import type { SPADEGenerator } from '../networks/generator';
 import type { BlockStage, SPADEResnetBlock } from '../networks/resblock';
@@ -76,6 +77,8 @@ export class LiveRenderer {
   ) {
     this.method = opts.method ?? preferredMethod(G.cfg);
     this.bucketBoxes = opts.bucketBoxes ?? (tf.getBackend() === 'webgl' || tf.getBackend() === 'webgpu');
+    // The device crops' index lists and the ops' scalars: uploaded once on WebGPU, not every frame.
+    installScalarConstants();
     this.localNorm = parseNormG(G.cfg.norm_G).paramFree !== 'instance';
   }
 

@@ -14,6 +14,7 @@ import { Ctx } from '../../../src/model/nn/context';
 import { semanticInput } from '../../../src/model/preprocess';
 import { mulberry32 } from '../../../src/model/random';
 import { useBackend } from '../../helpers/reference';
+import { countsSince, gpuCounts, installGpuCounter } from '../../../src/cli/bench/gpu_profile';
 
 const TOYS: Record<string, Partial<SpadeConfig>> = {
   // batch norm, VAE, 'normal', aspect 2 (32 x 64)
@@ -207,6 +208,32 @@ test('frames on WebGPU (device crops, pastes, bucketed boxes) keep no more tenso
   live.dispose();
   model.dispose();
   assert.equal(tf.memory().numTensors, before, 'everything freed once the renderer and the model are disposed');
+});
+
+test('on WebGPU a stroke frame uploads the mask alone (counted)', async () => {
+  await useBackend('webgpu');
+  installGpuCounter();
+  for (const name of ['bn_vae', 'bn_more_inst'] as const) {
+    const cfg = makeConfig(TOYS[name]);
+    const model = SpadeModel.initialise(cfg, 2);
+    const live = new LiveRenderer(model.G, model.params.G);
+    const labels = randomLabels(cfg, 6);
+    // Instance edges are part of the mask: a float32 plane beside the int32 ids.
+    const maskUploads = cfg.no_instance ? 1 : 2;
+    const maskBytes = labels.ids.length * 4 * maskUploads;
+    for (const [frame, s] of strokes(cfg, 17, 5).entries()) {
+      paint(labels.ids, labels.w, labels.h, s.x, s.y, s.size, s.v);
+      const before = gpuCounts();
+      const f = live.render({ ...labels, ids: labels.ids.slice(), instances: cfg.no_instance ? undefined : labels.ids.slice() }, { seed: 1 });
+      await f.image.data();
+      f.image.dispose();
+      const c = countsSince(before);
+      // The first frame also uploads the weights and the style code.
+      if (frame > 0) assert.deepEqual([c.uploads, c.upload_bytes], [maskUploads, maskBytes], `${name} frame ${frame}: ${JSON.stringify(c)}`);
+    }
+    live.dispose();
+    model.dispose();
+  }
 });
 
 test('1000 frames through every path leave tf.memory().numTensors where it was (cpu)', async () => {
