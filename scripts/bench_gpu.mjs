@@ -4,7 +4,8 @@
  * WebGPU through Dawn (Vulkan) against PyTorch on CUDA (bench/torch_spade.py) on the same
  * weights and batch: forward ms, and train steps/s at each batch size, per config; then, where
  * Dawn offers timestamp queries, GPU ms per TF.js kernel of one train step and of one forward
- * frame (else it says the adapter offers none); and their GPU work counted (dispatches, uploads, ...). Needs dist/ (npm run build) and the `webgpu` package.
+ * frame (else it says the adapter offers none); and their GPU work counted (dispatches, uploads,
+ * ...). Needs dist/ (npm run build) and the `webgpu` package.
  *
  *   node scripts/bench_gpu.mjs [--configs default,vae256,coco] [--batches 1,4] [--runs 3]
  *                              [--out DIR] [--python python3] [--torch_device cuda|cpu] [--dawn_flags F]

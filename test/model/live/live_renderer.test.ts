@@ -224,7 +224,8 @@ test('on WebGPU a stroke frame uploads the mask alone (counted)', async () => {
     for (const [frame, s] of strokes(cfg, 17, 5).entries()) {
       paint(labels.ids, labels.w, labels.h, s.x, s.y, s.size, s.v);
       const before = gpuCounts();
-      const f = live.render({ ...labels, ids: labels.ids.slice(), instances: cfg.no_instance ? undefined : labels.ids.slice() }, { seed: 1 });
+      const instances = cfg.no_instance ? undefined : labels.ids.slice();
+      const f = live.render({ ...labels, ids: labels.ids.slice(), instances }, { seed: 1 });
       await f.image.data();
       f.image.dispose();
       const c = countsSince(before);
