@@ -63,20 +63,27 @@ export class LiveRenderer {
 
   /** Whether dirty boxes are rounded up to a few sizes (bucketBox); see the constructor. */
   readonly bucketBoxes: boolean;
+  /** Whether a changed mask is recomputed on its dirty region only; see the constructor. */
+  readonly dirtyRegions: boolean;
 
   /**
    * opts.bucketBoxes: round every dirty box up to one of a few sizes, so that the crops' shapes
    * repeat from stroke to stroke. On by default on GPU backends, which compile a program per
    * shape (WebGL's are slow to compile; WebGPU keys some pipelines by shape); off on wasm and
    * cpu, where a larger box is only more work. The result is exact either way.
+   *
+   * opts.dirtyRegions: recompute a changed mask on its dirty region only. Off by default on WebGL,
+   * where a stroke measured slower than a full frame even with bucketed boxes (docs/benchmarks.md):
+   * there a changed mask reruns whole, and only a new style keeps the cached modulations.
    */
   constructor(
     readonly G: SPADEGenerator,
     readonly params: ParamStore,
-    opts: { method?: ModulationMethod; bucketBoxes?: boolean } = {},
+    opts: { method?: ModulationMethod; bucketBoxes?: boolean; dirtyRegions?: boolean } = {},
   ) {
     this.method = opts.method ?? preferredMethod(G.cfg);
     this.bucketBoxes = opts.bucketBoxes ?? (tf.getBackend() === 'webgl' || tf.getBackend() === 'webgpu');
+    this.dirtyRegions = opts.dirtyRegions ?? tf.getBackend() !== 'webgl';
     // The device crops' index lists and the ops' scalars: uploaded once on WebGPU, not every frame.
     installScalarConstants();
     this.localNorm = parseNormG(G.cfg.norm_G).paramFree !== 'instance';
@@ -99,7 +106,7 @@ export class LiveRenderer {
     const ctx = new Ctx(this.params, false, undefined, this.kernels);
     const prev = this.sem;
     const changed = prev ? changedBox(prev, sem) : fullBox(sem.h, sem.w);
-    const whole = !prev || (changed !== null && isFull(changed, sem.h, sem.w));
+    const whole = !prev || (changed !== null && (!this.dirtyRegions || isFull(changed, sem.h, sem.w)));
     prev?.device?.dispose();
     this.sem = sem;
     withDeviceCopy(sem);

@@ -182,6 +182,27 @@ test('bucketed dirty boxes (the GPU default) are exact too, and on by default on
   }
 });
 
+test('without dirty regions (the WebGL default) a changed mask reruns whole and a new style reuses the modulations (cpu)', async () => {
+  await useBackend('cpu');
+  const cfg = makeConfig(TOYS.bn_vae);
+  const model = SpadeModel.initialise(cfg, 4);
+  assert.equal(new LiveRenderer(model.G, model.params.G).dirtyRegions, true, 'on by default on cpu');
+  const live = new LiveRenderer(model.G, model.params.G, { dirtyRegions: false });
+  const labels = randomLabels(cfg, 8);
+  for (const [frame, s] of strokes(cfg, 19, 4).entries()) {
+    paint(labels.ids, labels.w, labels.h, s.x, s.y, s.size, s.v);
+    const got = live.render({ ...labels, ids: labels.ids.slice() }, { seed: 3 });
+    assert.equal(got.incremental, false, `frame ${frame}: recomputed whole`);
+    assert.equal(got.partialBlocks, 0);
+    assertSame(await values(got.image), await values(model.synthesize(labels, { seed: 3 })), `frame ${frame}`);
+  }
+  const restyled = live.render({ ...labels, ids: labels.ids.slice() }, { seed: 4 });
+  assert.equal(restyled.changed, null, 'same mask: the cached modulations serve the new style');
+  assertSame(await values(restyled.image), await values(model.synthesize(labels, { seed: 4 })), 'new style');
+  live.dispose();
+  model.dispose();
+});
+
 test('frames on WebGPU (device crops, pastes, bucketed boxes) keep no more tensors than the first, and free them all', async () => {
   await useBackend('webgpu');
   const before = tf.memory().numTensors;
