@@ -3,8 +3,9 @@
  * npm run bench:gpu: every GPU measurement of issue 16 in one run, for a lent GPU machine.
  * WebGPU through Dawn (Vulkan) against PyTorch on CUDA (bench/torch_spade.py) on the same
  * weights and batch: forward ms, and train steps/s at each batch size, per config; then, where
- * Dawn offers timestamp queries, GPU ms per TF.js kernel of one train step; and the step's GPU
- * work counted (dispatches, uploads, ...). Needs dist/ (npm run build) and the `webgpu` package.
+ * Dawn offers timestamp queries, GPU ms per TF.js kernel of one train step and of one forward
+ * frame (else it says the adapter offers none); and their GPU work counted (dispatches, uploads,
+ * ...). Needs dist/ (npm run build) and the `webgpu` package.
  *
  *   node scripts/bench_gpu.mjs [--configs default,vae256,coco] [--batches 1,4] [--runs 3]
  *                              [--out DIR] [--python python3] [--torch_device cuda|cpu] [--dawn_flags F]
@@ -78,13 +79,17 @@ for (const config of configs) {
     table.push(...rows.map((r) => ({ ...r, batch })));
   }
   // Counts on the null backend, then GPU time per kernel on the real adapter (timestamp queries).
-  const counts = bench(`profile-${config}`, ['train', '--profile', '--config', config, '--backend', 'webgpu', '--runs', '2', '--no_torch']);
-  const timed = bench(`kernels-${config}`, ['train', '--profile', '--config', config, '--backend', 'webgpu', '--runs', '1', '--no_torch'], { ...adapter, SPADE_PROFILE_KERNEL_MS: '1' });
-  kernels.push({
-    config,
-    counts: counts.find((r) => r.dispatches !== undefined),
-    kernel_ms: timed.find((r) => r.kernel_ms)?.kernel_ms,
-  });
+  for (const mode of ['train', 'forward']) {
+    const counts = bench(`profile-${mode}-${config}`, [mode, '--profile', '--config', config, '--backend', 'webgpu', '--runs', '2', '--no_torch']);
+    const timed = bench(`kernels-${mode}-${config}`, [mode, '--profile', '--config', config, '--backend', 'webgpu', '--runs', '1', '--no_torch'], { ...adapter, SPADE_PROFILE_KERNEL_MS: '1' });
+    kernels.push({
+      config,
+      what: mode === 'train' ? 'one train step' : 'one forward frame',
+      counts: counts.find((r) => r.dispatches !== undefined),
+      kernel_ms: timed.find((r) => r.kernel_ms)?.kernel_ms,
+      note: timed.find((r) => r.kernel_ms_note)?.kernel_ms_note ?? (timed.length ? 'no timestamp results' : 'the timed profile failed'),
+    });
+  }
 }
 
 const fmt = (x, d = 0) => (x === null || x === undefined ? '–' : Number(x).toFixed(d));
@@ -99,9 +104,10 @@ for (const r of table) {
   lines.push(`| ${r.config} | ${r.kind} | ${r.batch} | ${r.backend} | ${r.skipped ? r.skipped : fmt(r.fwd_ms_median)} | ${fmt(r.fwd_ms_cold)} | ${sps} | ${r.ratio_vs_pytorch ? fmt(r.ratio_vs_pytorch, 1) + '×' : '–'} | ${r.note ?? ''} |`);
 }
 for (const k of kernels) {
-  lines.push('', `**${k.config}**, one train step's GPU work: ${k.counts ? `${k.counts.dispatches} dispatches, ${k.counts.uploads} uploads, ${k.counts.submits} submits, ${k.counts.readbacks} readbacks` : 'not counted'}.`);
+  const counted = k.counts ? `${k.counts.dispatches} dispatches, ${k.counts.uploads} uploads, ${k.counts.submits} submits, ${k.counts.readbacks} readbacks` : 'not counted';
+  lines.push('', `**${k.config}**, ${k.what}'s GPU work: ${counted}.`);
   if (!k.kernel_ms) {
-    lines.push('No per-kernel GPU times: the adapter offers no timestamp queries.');
+    lines.push(`No per-kernel GPU times: ${k.note}.`);
     continue;
   }
   const total = Object.values(k.kernel_ms).reduce((a, b) => a + b, 0);

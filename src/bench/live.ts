@@ -81,7 +81,9 @@ export async function runLive(
     mask.dispose();
   }
 
-  const live = new LiveRenderer(model.G, model.params.G, { method });
+  // The dirty-region path is what the stroke rows measure, on every backend (WebGL included,
+  // where the renderer turns it off by default because of what these rows show).
+  const live = new LiveRenderer(model.G, model.params.G, { method, dirtyRegions: true });
   const ids = labels.ids.slice();
   const frameLabels = () => ({ ...labels, ids: ids.slice(), instances: labels.instances ? ids.slice() : undefined });
   live.render(frameLabels(), { seed: 0 }).image.dispose();

@@ -18,6 +18,7 @@ import type { SpadeCheckpoint } from './checkpoint/spade_checkpoint';
 import { semanticInput, type LabelBatch } from './preprocess';
 import { styleCode, type Style } from './style_code';
 import { PreparedMask, synthesizePrepared } from './live/prepared_mask';
+import { installScalarConstants } from './nn/webgpu_constants';
 import { preferredMethod, type ModulationMethod } from './live/modulation';
 
 /**
@@ -116,6 +117,8 @@ export class SpadeModel {
    * without one a seeded N(0, I) draw is used, as NVlabs does at test time.
    */
   synthesize(labels: LabelBatch, style: Style = {}, source?: string): tf.Tensor4D {
+    // The resizes' index lists and the ops' scalars: uploaded once on WebGPU, not every frame.
+    installScalarConstants();
     if (preferredMethod(this.config) === 'gather') {
       // Wide one-hot inputs (COCO-Stuff): SPADE's first conv as a gather is several times faster.
       const mask = this.prepareMask(labels, { source });
@@ -137,6 +140,7 @@ export class SpadeModel {
    * recomputing them. Dispose the result.
    */
   prepareMask(labels: LabelBatch, opts: { method?: ModulationMethod; source?: string } = {}): PreparedMask {
+    installScalarConstants();
     return PreparedMask.prepare(this.G, this.params.G, labels, opts);
   }
 

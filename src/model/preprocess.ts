@@ -43,20 +43,30 @@ export function checkIds(cfg: SpadeConfig, ids: Int32Array, source: string): num
   return nc;
 }
 
+/**
+ * The one-hot of `ids` as (N, H, W, nc) float32. On WebGPU it is built on the device from the
+ * ids (one upload of 4 bytes a pixel instead of 4·nc), as a float32 OneHot: not as
+ * cast(oneHot(int32)), since on tfjs-backend-webgpu 4.22 an int32 -> float32 cast is a no-copy
+ * identity, so the result would still sit in an int32 buffer, and a conv2d on it whose input
+ * channels are a multiple of 3 but not of 4 (e.g. 9 = 8 labels + dontcare, into spade_hidden
+ * 16) compiles Conv2DMMProgram with `vec3<f32>(x[i], ...)` over an array<i32>: invalid WGSL.
+ * Elsewhere it is built on the host, where it costs no transfer (wasm, cpu) and no kernel.
+ */
+export function oneHotMap(ids: Int32Array, n: number, h: number, w: number, nc: number): tf.Tensor4D {
+  if (tf.getBackend() === 'webgpu') {
+    return tf.tidy(() => tf.oneHot(tf.tensor3d(ids, [n, h, w], 'int32'), nc, 1, 0, 'float32') as tf.Tensor4D);
+  }
+  const data = new Float32Array(ids.length * nc);
+  for (let i = 0; i < ids.length; i++) data[i * nc + ids[i]] = 1;
+  return tf.tensor4d(data, [n, h, w, nc]);
+}
+
 /** The generator's and discriminator's semantic input, (N, H, W, semantic_nc) float32. */
 export function semanticInput(cfg: SpadeConfig, batch: LabelBatch, source = 'label map'): tf.Tensor4D {
   const { ids, n, h, w } = batch;
   const nc = checkIds(cfg, ids, source);
-  // The one-hot is built on the host as float32 rather than as cast(oneHot(int32)): on
-  // tfjs-backend-webgpu 4.22 an int32 -> float32 cast is a no-copy identity, so the result
-  // still sits in an int32 buffer, and a conv2d on it whose input channels are a multiple of 3
-  // but not of 4 (e.g. 9 = 8 labels + dontcare, into spade_hidden 16) compiles Conv2DMMProgram
-  // with `vec3<f32>(x[i], ...)` over an array<i32>: invalid WGSL. The whole command buffer is
-  // then dropped and every tensor in it keeps stale pooled data (per-pixel noise on screen).
-  const data = new Float32Array(ids.length * nc);
-  for (let i = 0; i < ids.length; i++) data[i * nc + ids[i]] = 1;
   return tf.tidy(() => {
-    const onehot = tf.tensor4d(data, [n, h, w, nc]);
+    const onehot = oneHotMap(ids, n, h, w, nc);
     if (cfg.no_instance) return onehot;
     if (!batch.instances) throw new SpadeInputError('this model uses instance maps (no_instance is false): give an instance map', source);
     const edges = new Float32Array(n * h * w);

@@ -31,6 +31,17 @@ export interface ProfileResult {
   null_host_ms_cold: number;
   /** With SPADE_PROFILE_KERNEL_MS=1 on an adapter with timestamp queries: GPU ms by TF.js kernel. */
   kernel_ms?: Record<string, number>;
+  /** Why kernel_ms is absent when it was asked for. */
+  kernel_ms_note?: string;
+}
+
+/** Said (in the row and by bench_gpu.mjs) where the adapter has no timestamp queries. */
+export const NO_TIMESTAMPS = 'timestamp-query not offered by this adapter';
+
+/** Whether the webgpu backend's device has timestamp queries (webgpu_node.ts asks for them where offered). */
+function hasTimestampQuery(): boolean {
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  return device?.features.has('timestamp-query') ?? false;
 }
 
 /** Set to 1 to time one more step or frame per TF.js kernel (scripts/bench_gpu.mjs does). */
@@ -78,7 +89,9 @@ export async function runProfileJob(job: Job): Promise<ProfileResult> {
       last = countsSince(before);
       if (i === 0) first = last.pipelines_compiled;
     }
-    const kernelMs = process.env[KERNEL_MS_ENV] === '1' ? await kernelTimes(() => once.run()) : undefined;
+    const wantKernelMs = process.env[KERNEL_MS_ENV] === '1';
+    const kernelMs = wantKernelMs && hasTimestampQuery() ? await kernelTimes(() => once.run()) : undefined;
+    const kernelMsNote = !wantKernelMs || kernelMs ? undefined : hasTimestampQuery() ? 'the timestamp queries read 0 for every kernel' : NO_TIMESTAMPS;
     await once.dispose();
     const warm = times.slice(1);
     return {
@@ -89,6 +102,7 @@ export async function runProfileJob(job: Job): Promise<ProfileResult> {
       null_host_ms: median(warm.length ? warm : times),
       null_host_ms_cold: times[0],
       ...(kernelMs ? { kernel_ms: kernelMs } : {}),
+      ...(kernelMsNote ? { kernel_ms_note: kernelMsNote } : {}),
     };
   } finally {
     model.dispose();

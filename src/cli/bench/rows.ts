@@ -44,6 +44,8 @@ export interface BenchRow {
   programs?: Record<string, number>;
   /** GPU ms per TF.js kernel from timestamp queries, where the adapter has them (profile_job.ts). */
   kernel_ms?: Record<string, number>;
+  /** Why kernel_ms is absent when it was asked for (SPADE_PROFILE_KERNEL_MS=1). */
+  kernel_ms_note?: string;
 }
 
 export interface BenchDocument {

@@ -19,8 +19,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parseNormG } from '../config';
 import { Ctx } from '../nn/context';
 import type { Conv2d } from '../nn/conv';
-import { dilate, doubled, fullBox, isFull, resizedBox, union, type Box } from '../nn/box';
+import { bucketBox, dilate, doubled, fullBox, isFull, resizedBox, union, type Box } from '../nn/box';
 import { upsample2x } from '../nn/ops';
+import { canPasteOnWebGPU, pasteOnWebGPU } from '../nn/webgpu_paste';
+import { installScalarConstants } from '../nn/webgpu_constants';
 import type { ParamStore } from '../nn/params';
 import type { SPADEGenerator } from '../networks/generator';
 import type { BlockStage, SPADEResnetBlock } from '../networks/resblock';
@@ -28,7 +30,7 @@ import type { Modulation } from '../networks/spade';
 import type { LabelBatch } from '../preprocess';
 import { disposeModulations, generatorModulations, preferredMethod, regionConv, spadeModulation, type ModulationMethod, type Modulations } from './modulation';
 import { styleCode } from '../style_code';
-import { changedBox, hostSemantic, latentSemantic, sampling, semanticCrop, type HostSemantic } from './semantic_host';
+import { changedBox, hostSemantic, latentSemantic, sampling, semanticCrop, withDeviceCopy, type HostSemantic } from './semantic_host';
 
 /** Style as host values, so that a repeated style is recognised: z (z_dim floats per image) or a seed. */
 export interface HostStyle {
@@ -59,12 +61,31 @@ export class LiveRenderer {
   /** Spectral-normalised kernels: constant in eval mode, so computed once (Ctx.kernels). */
   private readonly kernels = new Map<string, tf.Tensor>();
 
+  /** Whether dirty boxes are rounded up to a few sizes (bucketBox); see the constructor. */
+  readonly bucketBoxes: boolean;
+  /** Whether a changed mask is recomputed on its dirty region only; see the constructor. */
+  readonly dirtyRegions: boolean;
+
+  /**
+   * opts.bucketBoxes: round every dirty box up to one of a few sizes, so that the crops' shapes
+   * repeat from stroke to stroke. On by default on GPU backends, which compile a program per
+   * shape (WebGL's are slow to compile; WebGPU keys some pipelines by shape); off on wasm and
+   * cpu, where a larger box is only more work. The result is exact either way.
+   *
+   * opts.dirtyRegions: recompute a changed mask on its dirty region only. Off by default on WebGL,
+   * where a stroke measured slower than a full frame even with bucketed boxes (docs/benchmarks.md):
+   * there a changed mask reruns whole, and only a new style keeps the cached modulations.
+   */
   constructor(
     readonly G: SPADEGenerator,
     readonly params: ParamStore,
-    opts: { method?: ModulationMethod } = {},
+    opts: { method?: ModulationMethod; bucketBoxes?: boolean; dirtyRegions?: boolean } = {},
   ) {
     this.method = opts.method ?? preferredMethod(G.cfg);
+    this.bucketBoxes = opts.bucketBoxes ?? (tf.getBackend() === 'webgl' || tf.getBackend() === 'webgpu');
+    this.dirtyRegions = opts.dirtyRegions ?? tf.getBackend() !== 'webgl';
+    // The device crops' index lists and the ops' scalars: uploaded once on WebGPU, not every frame.
+    installScalarConstants();
     this.localNorm = parseNormG(G.cfg.norm_G).paramFree !== 'instance';
   }
 
@@ -85,8 +106,10 @@ export class LiveRenderer {
     const ctx = new Ctx(this.params, false, undefined, this.kernels);
     const prev = this.sem;
     const changed = prev ? changedBox(prev, sem) : fullBox(sem.h, sem.w);
-    const whole = !prev || (changed !== null && isFull(changed, sem.h, sem.w));
+    const whole = !prev || (changed !== null && (!this.dirtyRegions || isFull(changed, sem.h, sem.w)));
+    prev?.device?.dispose();
     this.sem = sem;
+    withDeviceCopy(sem);
     if (whole) {
       disposeModulations(this.mods);
       this.mods = generatorModulations(ctx, this.G, sem, this.method);
@@ -107,6 +130,7 @@ export class LiveRenderer {
     this.dropMainPath();
     tf.dispose([...this.kernels.values()]);
     this.kernels.clear();
+    this.sem?.device?.dispose();
     this.sem = null;
     this.styleKey = null;
   }
@@ -121,7 +145,7 @@ export class LiveRenderer {
       if (!seg) return null; // no sampled pixel of this grid lies in the change
       let blockBox: Box | null = null;
       for (const s of block.spades()) {
-        const box = dilate(seg, s.mlp_shared.pad + s.mlp_gamma.pad, h, w);
+        const box = this.bucket(dilate(seg, s.mlp_shared.pad + s.mlp_gamma.pad, h, w), h, w);
         const patch = spadeModulation(ctx, s, this.sem!, h, w, box, this.method);
         const old = this.mods.get(s.key)!;
         this.mods.set(s.key, { gamma: pasteKeep(old.gamma, patch.gamma, box), beta: pasteKeep(old.beta, patch.beta, box) });
@@ -162,7 +186,7 @@ export class LiveRenderer {
       const { rows, cols } = sampling(this.sem!, sh, sw);
       const seg = resizedBox(changed, rows, cols);
       if (seg) {
-        const box = dilate(seg, 1, sh, sw);
+        const box = this.bucket(dilate(seg, 1, sh, sw), sh, sw);
         const fc = this.G.fc as Conv2d; // not use_vae: the 3x3 conv
         const inp = dilate(box, 1, sh, sw);
         this.x0 = this.replace(this.x0!, tf.tidy(() => regionConv(ctx, fc, semanticCrop(this.sem!, sh, sw, inp), box, inp)), box);
@@ -175,7 +199,7 @@ export class LiveRenderer {
       if (up && dirty) dirty = doubled(dirty);
       const cause = union(dirty, modBoxes[i]);
       if (!cause) return;
-      const out = dilate(cause, 2, h, w);
+      const out = this.bucket(dilate(cause, 2, h, w), h, w);
       const prevOut = i === 0 ? this.x0! : this.outs[i - 1];
       const next = tf.tidy(() => {
         const x = up ? upsample2x(prevOut) : prevOut;
@@ -191,6 +215,10 @@ export class LiveRenderer {
       dirty = out;
     });
     return partial;
+  }
+
+  private bucket(b: Box, h: number, w: number): Box {
+    return this.bucketBoxes ? bucketBox(b, h, w) : b;
   }
 
   /** full with `patch` pasted at box; disposes full and patch. */
@@ -213,10 +241,15 @@ function swap(old: tf.Tensor4D, next: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * Crops and pastes are gathers of whole pixels (C contiguous floats) from the tensor viewed as
- * (N*H*W, C): exact copies, and fast on wasm, whose Slice copies a column band element by
- * element (seconds per frame at 256²).
+ * On wasm and cpu, crops and pastes are gathers of whole pixels (C contiguous floats) from the
+ * tensor viewed as (N*H*W, C): exact copies, and fast on wasm, whose Slice copies a column band
+ * element by element (seconds per frame at 256²). On GPUs an index list is a host-to-GPU upload
+ * for every crop and paste, so there they are slices and concats, whose boxes are uniforms.
  */
+function onHost(): boolean {
+  return tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu';
+}
+
 function pixelRows<T extends tf.Tensor4D>(x: T): tf.Tensor2D {
   const [n, h, w, c] = x.shape;
   return tf.reshape(x, [n * h * w, c]);
@@ -224,6 +257,7 @@ function pixelRows<T extends tf.Tensor4D>(x: T): tf.Tensor2D {
 
 function crop<T extends tf.Tensor4D>(x: T, b: Box): T {
   const [n, h, w, c] = x.shape;
+  if (!onHost()) return tf.slice(x, [0, b.y0, b.x0, 0], [n, b.y1 - b.y0, b.x1 - b.x0, c]) as T;
   const idx = new Int32Array(n * (b.y1 - b.y0) * (b.x1 - b.x0));
   let o = 0;
   for (let k = 0; k < n; k++) for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) idx[o++] = (k * h + y) * w + x;
@@ -236,30 +270,31 @@ function cropMod(m: Modulation, b: Box): Modulation {
 
 /**
  * A new tensor: full with patch copied over box. On wasm and cpu a TensorScatterUpdate of the
- * patch's pixels (one copy of full, then the patch); elsewhere a gather from [full; patch], which
- * reads and writes full twice but stays one pass per output element on GPUs (WebGL's scatter
- * searches every update for each output element).
+ * patch's pixels (one copy of full, then the patch); on WebGPU one dispatch of our own
+ * (webgpu_paste.ts); on other GPU backends the rows above and below the box
+ * and the columns beside it, sliced from full and concatenated around the patch: copies only,
+ * and no index list to upload (WebGL's scatter searches every update for each output element).
  */
 function pasteKeep(full: tf.Tensor4D, patch: tf.Tensor4D, b: Box): tf.Tensor4D {
   const [n, h, w, c] = full.shape;
   const bw = b.x1 - b.x0;
   const bh = b.y1 - b.y0;
-  if (tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu') {
+  if (onHost()) {
     const idx = new Int32Array(n * bh * bw);
     let o = 0;
     for (let k = 0; k < n; k++)
       for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) idx[o++] = (k * h + y) * w + x;
     return tf.tidy(() => tf.reshape(tf.tensorScatterUpdate(pixelRows(full), tf.tensor2d(idx, [idx.length, 1], 'int32'), pixelRows(patch)), [n, h, w, c]) as tf.Tensor4D);
   }
-  const size = n * h * w;
-  const idx = new Int32Array(size);
-  for (let i = 0; i < size; i++) {
-    const x = i % w;
-    const y = Math.floor(i / w) % h;
-    const k = Math.floor(i / (w * h));
-    idx[i] = y >= b.y0 && y < b.y1 && x >= b.x0 && x < b.x1 ? size + (k * bh + y - b.y0) * bw + x - b.x0 : i;
-  }
-  return tf.tidy(() => tf.reshape(tf.gather(tf.concat([pixelRows(full), pixelRows(patch)], 0), tf.tensor1d(idx, 'int32')), [n, h, w, c]) as tf.Tensor4D);
+  if (canPasteOnWebGPU()) return pasteOnWebGPU(full, patch, b);
+  return tf.tidy(() => {
+    const part = (y0: number, y1: number, x0: number, x1: number) => tf.slice(full, [0, y0, x0, 0], [n, y1 - y0, x1 - x0, c]);
+    const band = [...(b.x0 > 0 ? [part(b.y0, b.y1, 0, b.x0)] : []), patch, ...(b.x1 < w ? [part(b.y0, b.y1, b.x1, w)] : [])];
+    const row = band.length > 1 ? tf.concat(band, 2) : patch;
+    const rows = [...(b.y0 > 0 ? [part(0, b.y0, 0, w)] : []), row, ...(b.y1 < h ? [part(b.y1, h, 0, w)] : [])];
+    // A patch over the whole grid is returned as a new tensor all the same: the caller disposes patch.
+    return (rows.length > 1 ? tf.concat(rows, 1) : tf.clone(row)) as tf.Tensor4D;
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ import type { SPADEGenerator } from '../networks/generator';
 import type { LabelBatch } from '../preprocess';
 import { styleCode, type Style } from '../style_code';
 import { disposeModulations, generatorModulations, preferredMethod, type ModulationMethod, type Modulations } from './modulation';
-import { hostSemantic, latentSemantic, type HostSemantic } from './semantic_host';
+import { hostSemantic, latentSemantic, withDeviceCopy, type HostSemantic } from './semantic_host';
 
 export class PreparedMask {
   private constructor(
@@ -25,12 +25,19 @@ export class PreparedMask {
     opts: { method?: ModulationMethod; source?: string } = {},
   ): PreparedMask {
     const sem = hostSemantic(G.cfg, labels, opts.source);
+    withDeviceCopy(sem);
     const method = opts.method ?? preferredMethod(G.cfg);
-    return new PreparedMask(sem, generatorModulations(new Ctx(params, false), G, sem, method), method);
+    try {
+      return new PreparedMask(sem, generatorModulations(new Ctx(params, false), G, sem, method), method);
+    } catch (e) {
+      sem.device?.dispose();
+      throw e;
+    }
   }
 
   dispose(): void {
     disposeModulations(this.mods);
+    this.sem.device?.dispose();
   }
 }
 

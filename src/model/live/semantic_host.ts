@@ -3,6 +3,10 @@
  * so that any part of it, at any of the generator's scales, can be built on demand: the
  * modulation cache and the dirty-region renderer need crops of the resized segmap, and the
  * one-hot gather needs the ids themselves. Values equal resizeNearest(semanticInput(...)).
+ *
+ * On WebGPU a crop built on the host is a host-to-GPU upload of a one-hot (4·nc bytes a pixel)
+ * for every SPADE layer; there, withDeviceCopy uploads the ids (and edges) once per mask and
+ * the crops are made on the device (gathers, a slice and a float32 OneHot): the same values.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { SpadeConfig } from '../config';
@@ -22,6 +26,73 @@ export interface HostSemantic {
   n: number;
   h: number;
   w: number;
+  /** The ids (and edges) on the device, where withDeviceCopy attached them: crops are then made there. */
+  device?: SemanticOnDevice;
+}
+
+/**
+ * The mask's ids (and edges) uploaded once, and resized to each grid on first use; kept
+ * until dispose. Crops of it are the host crops' values, made on the device.
+ */
+export class SemanticOnDevice {
+  private readonly grids = new Map<string, { ids: tf.Tensor3D; edges?: tf.Tensor3D }>();
+  private full: { ids: tf.Tensor3D; edges?: tf.Tensor3D } | null = null;
+
+  constructor(private readonly sem: HostSemantic) {}
+
+  private grid(h: number, w: number): { ids: tf.Tensor3D; edges?: tf.Tensor3D } {
+    const key = `${h}x${w}`;
+    let g = this.grids.get(key);
+    if (g) return g;
+    const { n, h: sh, w: sw } = this.sem;
+    if (!this.full) {
+      this.full = {
+        ids: tf.keep(tf.tensor3d(this.sem.ids, [n, sh, sw], 'int32')),
+        edges: this.sem.edges ? tf.keep(tf.tensor3d(this.sem.edges, [n, sh, sw])) : undefined,
+      };
+    }
+    const full = this.full;
+    const { rows, cols } = sampling(this.sem, h, w);
+    // Full index lists: the same every frame, so WebGPU keeps them as constants (webgpu_constants.ts).
+    const resize = (t: tf.Tensor3D) =>
+      tf.keep(tf.tidy(() => tf.gather(tf.gather(t, tf.tensor1d(rows, 'int32'), 1), tf.tensor1d(cols, 'int32'), 2) as tf.Tensor3D));
+    g = h === sh && w === sw ? full : { ids: resize(full.ids), edges: full.edges ? resize(full.edges) : undefined };
+    this.grids.set(key, g);
+    return g;
+  }
+
+  crop(h: number, w: number, box: Box): tf.Tensor4D {
+    const g = this.grid(h, w);
+    const { n, nc } = this.sem;
+    const begin = [0, box.y0, box.x0];
+    const size = [n, box.y1 - box.y0, box.x1 - box.x0];
+    return tf.tidy(() => {
+      const onehot = tf.oneHot(tf.slice(g.ids, begin, size), nc, 1, 0, 'float32') as tf.Tensor4D;
+      if (!g.edges) return onehot;
+      return tf.concat([onehot, tf.expandDims(tf.slice(g.edges, begin, size), 3)], 3) as tf.Tensor4D;
+    });
+  }
+
+  dispose(): void {
+    const all = new Set<tf.Tensor>();
+    for (const g of [...this.grids.values(), ...(this.full ? [this.full] : [])]) {
+      all.add(g.ids);
+      if (g.edges) all.add(g.edges);
+    }
+    tf.dispose([...all]);
+    this.grids.clear();
+    this.full = null;
+  }
+}
+
+/**
+ * On WebGPU, gives sem a device copy (see SemanticOnDevice) and returns it, for the owner to
+ * dispose; elsewhere crops stay on the host (no transfer there), and it returns undefined.
+ */
+export function withDeviceCopy(sem: HostSemantic): SemanticOnDevice | undefined {
+  if (tf.getBackend() !== 'webgpu') return undefined;
+  sem.device = new SemanticOnDevice(sem);
+  return sem.device;
 }
 
 /** Copies the ids: callers may paint into their array afterwards, and caches are diffed against these. */
@@ -43,6 +114,7 @@ export function sampling(sem: HostSemantic, h: number, w: number): { rows: Int32
 
 /** The segmap resized to h x w, cropped to `box`: (N, box rows, box cols, semantic_nc). */
 export function semanticCrop(sem: HostSemantic, h: number, w: number, box: Box): tf.Tensor4D {
+  if (sem.device) return sem.device.crop(h, w, box);
   const { rows, cols } = sampling(sem, h, w);
   const bh = box.y1 - box.y0;
   const bw = box.x1 - box.x0;

@@ -51,7 +51,7 @@ export class SPADE {
   forward(ctx: Ctx, x: tf.Tensor4D, seg: tf.Tensor4D, mod?: Modulation, leaky = false): tf.Tensor4D {
     const { gamma, beta } = mod ?? this.modulation(ctx, x, seg);
     const stats = !ctx.taps && !ctx.training && canFuseModulation() ? this.param_free_norm.evalStats(ctx, x) : null;
-    if (stats) return fusedModulate(x, stats.mean, stats.invstd, gamma, beta, leaky);
+    if (stats) return fusedModulate(x, stats.mean, stats.variance, stats.eps, gamma, beta, leaky);
     const normalized = this.param_free_norm.forward(ctx, x);
     const out = tf.add(tf.mul(normalized, tf.add(gamma, 1)), beta) as tf.Tensor4D;
     if (ctx.taps && !mod) {

@@ -60,3 +60,28 @@ export function resizedBox(b: Box, rows: Int32Array, cols: Int32Array): Box | nu
   const xs = resizedRange(cols, b.x0, b.x1);
   return ys && xs ? { y0: ys[0], y1: ys[1], x0: xs[0], x1: xs[1] } : null;
 }
+
+/** The smallest size of the form 2^k or 3·2^k (4, 6, 8, 12, 16, 24, …) that holds n, and never below 4. */
+export function bucketSize(n: number): number {
+  let s = 4;
+  while (s < n) s = s % 3 === 0 ? (s / 3) * 4 : (s / 2) * 3;
+  return s;
+}
+
+/**
+ * b grown so that its height and width are bucket sizes (bucketSize), within the h x w grid: it
+ * grows about its centre and shifts inward at the borders, and a side whose bucket reaches the
+ * grid's becomes the whole side. A crop of a bucketed box has one of a few shapes, so backends
+ * that compile a program per shape (WebGL) reuse them from stroke to stroke. It only grows: every
+ * pixel of b stays in it.
+ */
+export function bucketBox(b: Box, h: number, w: number): Box {
+  const grow = (lo: number, hi: number, size: number): [number, number] => {
+    const side = Math.min(bucketSize(hi - lo), size);
+    const start = Math.min(Math.max(0, lo - ((side - (hi - lo)) >> 1)), size - side);
+    return [start, start + side];
+  };
+  const [y0, y1] = grow(b.y0, b.y1, h);
+  const [x0, x1] = grow(b.x0, b.x1, w);
+  return { y0, y1, x0, x1 };
+}

@@ -16,10 +16,11 @@ import { syncMoments } from './sync_moments';
 const EPS = 1e-5;
 const MOMENTUM = 0.1;
 
-/** Per-channel statistics such that norm(x) = (x - mean) * invstd, shape (C). */
+/** Per-channel statistics such that norm(x) = (x - mean) / sqrt(variance + eps), shape (C). */
 export interface ChannelStats {
   mean: tf.Tensor;
-  invstd: tf.Tensor;
+  variance: tf.Tensor;
+  eps: number;
 }
 
 export interface Norm {
@@ -76,7 +77,7 @@ export class BatchNorm2d implements Norm {
   evalStats(ctx: Ctx): ChannelStats | null {
     if (ctx.training || this.affine) return null;
     const k = this.key;
-    return { mean: ctx.p(`${k}.running_mean`), invstd: tf.rsqrt(tf.add(ctx.p(`${k}.running_var`), EPS)) };
+    return { mean: ctx.p(`${k}.running_mean`), variance: ctx.p(`${k}.running_var`), eps: EPS };
   }
 }
 
@@ -94,6 +95,6 @@ export class InstanceNorm2d implements Norm {
   evalStats(_ctx: Ctx, x: tf.Tensor4D): ChannelStats | null {
     if (x.shape[0] !== 1) return null; // one sample's statistics each
     const { mean, variance } = tf.moments(x, [1, 2], true);
-    return { mean, invstd: tf.rsqrt(tf.add(variance, EPS)) };
+    return { mean, variance, eps: EPS };
   }
 }

@@ -16,7 +16,13 @@ const ROOT = path.join(__dirname, '..', '..', '..');
  * reach it (README, Benchmarks), so this guards what they reach.
  */
 const TRAIN_CEILING = { dispatches: 4200, uploads: 8, submits: 20, readbacks: 0, pipelines_compiled: 0 };
-const FORWARD_CEILING = { dispatches: 280, uploads: 20, submits: 2, readbacks: 1, pipelines_compiled: 0 };
+/**
+ * A steady forward frame (the same style code every frame): its one upload is the mask's ids,
+ * int32 (the one-hot is built on the device, the norms' statistics and constants are on it already).
+ */
+const FORWARD_CEILING = { dispatches: 280, uploads: 1, submits: 2, readbacks: 1, pipelines_compiled: 0 };
+/** vae64's label map: 64 x 64 int32 ids, batch 1. */
+const MASK_BYTES = 64 * 64 * 4;
 
 /** The profile picks Dawn's null backend itself unless told otherwise. */
 function withoutDawnFlags(): NodeJS.ProcessEnv {
@@ -50,5 +56,9 @@ for (const [mode, ceiling] of [['train', TRAIN_CEILING], ['forward', FORWARD_CEI
       assert.ok(got <= max, `${k}: ${got} > ${max}`);
     }
     assert.equal(Object.values(row.programs!).reduce((a, b) => a + b, 0), row.dispatches);
+    if (mode === 'forward') {
+      assert.equal(row.uploads, 1, 'a frame uploads the mask alone');
+      assert.equal(row.upload_bytes, MASK_BYTES, 'the mask goes up as int32 ids, not as a one-hot');
+    }
   });
 }

@@ -14,6 +14,7 @@ import { Ctx } from '../../../src/model/nn/context';
 import { semanticInput } from '../../../src/model/preprocess';
 import { mulberry32 } from '../../../src/model/random';
 import { useBackend } from '../../helpers/reference';
+import { countsSince, gpuCounts, installGpuCounter } from '../../../src/cli/bench/gpu_profile';
 
 const TOYS: Record<string, Partial<SpadeConfig>> = {
   // batch norm, VAE, 'normal', aspect 2 (32 x 64)
@@ -159,6 +160,103 @@ for (const backend of ['cpu', 'wasm', 'webgpu'] as const) {
     }
   });
 }
+
+test('bucketed dirty boxes (the GPU default) are exact too, and on by default only on GPU backends (cpu)', async () => {
+  await useBackend('cpu');
+  for (const name of ['bn_vae', 'bn_more_inst'] as const) {
+    const cfg = makeConfig(TOYS[name]);
+    const model = SpadeModel.initialise(cfg, 7);
+    assert.equal(new LiveRenderer(model.G, model.params.G).bucketBoxes, false, 'off on cpu by default');
+    const live = new LiveRenderer(model.G, model.params.G, { bucketBoxes: true });
+    const labels = randomLabels(cfg, 3);
+    let partial = 0;
+    for (const [frame, s] of strokes(cfg, 13, 8).entries()) {
+      paint(labels.ids, labels.w, labels.h, s.x, s.y, s.size, s.v);
+      const got = live.render({ ...labels, ids: labels.ids.slice() }, { seed: 2 });
+      partial += got.partialBlocks;
+      assertSame(await values(got.image), await values(model.synthesize(labels, { seed: 2 })), `${name} frame ${frame}`);
+    }
+    assert.ok(partial > 0, `${name}: some block was still recomputed on a crop`);
+    live.dispose();
+    model.dispose();
+  }
+});
+
+test('without dirty regions (the WebGL default) a changed mask reruns whole and a new style reuses the modulations (cpu)', async () => {
+  await useBackend('cpu');
+  const cfg = makeConfig(TOYS.bn_vae);
+  const model = SpadeModel.initialise(cfg, 4);
+  assert.equal(new LiveRenderer(model.G, model.params.G).dirtyRegions, true, 'on by default on cpu');
+  const live = new LiveRenderer(model.G, model.params.G, { dirtyRegions: false });
+  const labels = randomLabels(cfg, 8);
+  for (const [frame, s] of strokes(cfg, 19, 4).entries()) {
+    paint(labels.ids, labels.w, labels.h, s.x, s.y, s.size, s.v);
+    const got = live.render({ ...labels, ids: labels.ids.slice() }, { seed: 3 });
+    assert.equal(got.incremental, false, `frame ${frame}: recomputed whole`);
+    assert.equal(got.partialBlocks, 0);
+    assertSame(await values(got.image), await values(model.synthesize(labels, { seed: 3 })), `frame ${frame}`);
+  }
+  const restyled = live.render({ ...labels, ids: labels.ids.slice() }, { seed: 4 });
+  assert.equal(restyled.changed, null, 'same mask: the cached modulations serve the new style');
+  assertSame(await values(restyled.image), await values(model.synthesize(labels, { seed: 4 })), 'new style');
+  live.dispose();
+  model.dispose();
+});
+
+test('frames on WebGPU (device crops, pastes, bucketed boxes) keep no more tensors than the first, and free them all', async () => {
+  await useBackend('webgpu');
+  const before = tf.memory().numTensors;
+  const cfg = makeConfig(TOYS.bn_more_inst);
+  const model = SpadeModel.initialise(cfg, 1);
+  const live = new LiveRenderer(model.G, model.params.G);
+  assert.ok(live.bucketBoxes, 'on by default on webgpu');
+  const labels = randomLabels(cfg, 4);
+  const rnd = mulberry32(3);
+  // The mask's device copy lives until the next frame, with the grids that frame used: the count
+  // moves with them, and the first frame (every grid whole) holds the most.
+  let first = -1;
+  for (let frame = 0; frame < 12; frame++) {
+    paint(labels.ids, labels.w, labels.h, Math.floor(rnd() * labels.w), Math.floor(rnd() * labels.h), 2, frame % 5);
+    const l = { ...labels, ids: labels.ids.slice() };
+    live.render(l).image.dispose();
+    const mask = model.prepareMask(l);
+    model.synthesizePrepared(mask).dispose();
+    mask.dispose();
+    const now = tf.memory().numTensors;
+    if (frame === 0) first = now;
+    assert.ok(now <= first, `frame ${frame}: ${now} tensors, more than the first frame's ${first}`);
+  }
+  live.dispose();
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before, 'everything freed once the renderer and the model are disposed');
+});
+
+test('on WebGPU a stroke frame uploads the mask alone (counted)', async () => {
+  await useBackend('webgpu');
+  installGpuCounter();
+  for (const name of ['bn_vae', 'bn_more_inst'] as const) {
+    const cfg = makeConfig(TOYS[name]);
+    const model = SpadeModel.initialise(cfg, 2);
+    const live = new LiveRenderer(model.G, model.params.G);
+    const labels = randomLabels(cfg, 6);
+    // Instance edges are part of the mask: a float32 plane beside the int32 ids.
+    const maskUploads = cfg.no_instance ? 1 : 2;
+    const maskBytes = labels.ids.length * 4 * maskUploads;
+    for (const [frame, s] of strokes(cfg, 17, 5).entries()) {
+      paint(labels.ids, labels.w, labels.h, s.x, s.y, s.size, s.v);
+      const before = gpuCounts();
+      const instances = cfg.no_instance ? undefined : labels.ids.slice();
+      const f = live.render({ ...labels, ids: labels.ids.slice(), instances }, { seed: 1 });
+      await f.image.data();
+      f.image.dispose();
+      const c = countsSince(before);
+      // The first frame also uploads the weights and the style code.
+      if (frame > 0) assert.deepEqual([c.uploads, c.upload_bytes], [maskUploads, maskBytes], `${name} frame ${frame}: ${JSON.stringify(c)}`);
+    }
+    live.dispose();
+    model.dispose();
+  }
+});
 
 test('1000 frames through every path leave tf.memory().numTensors where it was (cpu)', async () => {
   await useBackend('cpu');

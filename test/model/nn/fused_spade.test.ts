@@ -15,6 +15,8 @@ import { loadCase, nhwc, ref, relErrArrays, useBackend } from '../../helpers/ref
 import { resblockOf, spadeLayerOf } from '../../helpers/fixture_modules';
 
 const FLAG = 'SPADE_FUSED_MODULATION';
+/** BatchNorm's eps, as the model passes it. */
+const EPS = 1e-5;
 
 function random(shape: number[], seed: number, lo = -2, hi = 2): tf.Tensor {
   const rnd = mulberry32(seed);
@@ -58,7 +60,7 @@ function withFlag<T>(on: boolean, f: () => T): T {
   }
 }
 
-test('fused modulation on WebGPU equals (x - mean) * invstd * (1 + gamma) + beta, with and without LeakyReLU', async () => {
+test('fused modulation on WebGPU equals (x - mean) / sqrt(variance + eps) * (1 + gamma) + beta, with and without LeakyReLU', async () => {
   await useBackend('webgpu');
   assert.ok(canFuseModulation(), 'the fused kernel is available on webgpu');
   // Channel counts with vec4 loads (8, 36) and without (6, 3); batches of 1 and 2.
@@ -66,13 +68,13 @@ test('fused modulation on WebGPU equals (x - mean) * invstd * (1 + gamma) + beta
     const c = shape[3];
     const x = random(shape, 10 + i);
     const mean = random([c], 20 + i, -1, 1);
-    const invstd = random([c], 30 + i, 0.1, 3);
+    const variance = random([c], 30 + i, 0.1, 3);
     const gamma = random(shape, 40 + i);
     const beta = random(shape, 50 + i);
-    const [xv, mv, sv, gv, bv] = await Promise.all([x, mean, invstd, gamma, beta].map((t) => t.data()));
+    const [xv, mv, sv, gv, bv] = await Promise.all([x, mean, variance, gamma, beta].map((t) => t.data()));
     for (const leaky of [false, true]) {
       const before = tf.memory().numTensors;
-      const y = fusedModulate(x as tf.Tensor4D, mean, invstd, gamma as tf.Tensor4D, beta as tf.Tensor4D, leaky);
+      const y = fusedModulate(x as tf.Tensor4D, mean, variance, EPS, gamma as tf.Tensor4D, beta as tf.Tensor4D, leaky);
       assert.deepEqual(y.shape, shape);
       const got = await read(y);
       assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
@@ -80,7 +82,7 @@ test('fused modulation on WebGPU equals (x - mean) * invstd * (1 + gamma) + beta
       let negatives = 0;
       for (let k = 0; k < want.length; k++) {
         const ch = k % c;
-        const v = (xv[k] - mv[ch]) * sv[ch] * (1 + gv[k]) + bv[k];
+        const v = ((xv[k] - mv[ch]) / Math.sqrt(sv[ch] + EPS)) * (1 + gv[k]) + bv[k];
         if (v < 0) negatives++;
         want[k] = leaky && v < 0 ? v * LEAKY_SLOPE : v;
       }
@@ -88,9 +90,9 @@ test('fused modulation on WebGPU equals (x - mean) * invstd * (1 + gamma) + beta
       const e = relErrArrays(got, want);
       assert.ok(e <= 1e-6, `shape ${shape}, leaky ${leaky}: relative error ${e.toExponential(2)}`);
     }
-    tf.dispose([x, mean, invstd, gamma, beta]);
+    tf.dispose([x, mean, variance, gamma, beta]);
   }
-  assert.throws(() => fusedModulate(tf.zeros([1, 2, 2, 4]), tf.zeros([3]), tf.zeros([4]), tf.zeros([1, 2, 2, 4]), tf.zeros([1, 2, 2, 4]), false), /statistics of size 4/);
+  assert.throws(() => fusedModulate(tf.zeros([1, 2, 2, 4]), tf.zeros([3]), tf.zeros([4]), EPS, tf.zeros([1, 2, 2, 4]), tf.zeros([1, 2, 2, 4]), false), /statistics of size 4/);
 });
 
 test('SPADE layer and ResNet block on WebGPU run the fused kernel and match NVlabs (eval)', async () => {
