@@ -19,6 +19,8 @@ export interface LoadedCheckpoint {
   /** The generator's input channels: which label ids it can take. */
   model: { labelNc: number; containDontcare: boolean };
   hasEncoder: boolean;
+  /** When the bytes were read and checked (epoch ms, the latency trace's clock). */
+  readAt: number;
 }
 
 export function bundledCheckpointUri(extensionUri: vscode.Uri): vscode.Uri {
@@ -42,7 +44,7 @@ export async function loadCheckpoint(uri: vscode.Uri): Promise<LoadedCheckpoint>
       readOrExplain(vscode.Uri.file(file), what),
     );
     const model = { labelNc: ck.config.label_nc, containDontcare: ck.config.contain_dontcare_label };
-    return { uri, info: { name, bytes }, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E };
+    return { uri, info: { name, bytes }, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E, readAt: Date.now() };
   }
   const name = uri.path.split('/').pop() ?? uri.toString();
   const bytes = await readOrExplain(uri, 'checkpoint');
@@ -58,7 +60,8 @@ export async function loadCheckpoint(uri: vscode.Uri): Promise<LoadedCheckpoint>
   const forPreview =
     ck.nets.D || ck.extra.size ? writeCheckpoint({ ...ck, nets: { G: ck.nets.G, E: ck.nets.E }, extra: new Map() }) : bytes;
   const model = { labelNc: ck.config.label_nc, containDontcare: ck.config.contain_dontcare_label };
-  return { uri, info: { name, bytes: forPreview, optTxt }, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E };
+  const info = { name, bytes: forPreview, optTxt };
+  return { uri, info, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E, readAt: Date.now() };
 }
 
 async function readOrExplain(uri: vscode.Uri, what: string): Promise<Uint8Array> {

@@ -35,6 +35,8 @@ type SetEntry = { req: SetRequest; next: number };
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: WorkerToMain, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
+/** The latency trace's clock (epoch ms; see src/shared/preview_trace.ts). */
+const now = () => performance.timeOrigin + performance.now();
 
 /** The worker's state (backend, model, queues) and its scheduling: control jobs in order, then the newest render. */
 class InferenceWorker {
@@ -45,7 +47,7 @@ class InferenceWorker {
   private model: SpadeModel | null = null;
   private info: ModelInfo | null = null;
   private readonly control: ControlJob[] = [];
-  private pendingRender: RenderRequest | null = null;
+  private pendingRender: { req: RenderRequest; at: number } | null = null;
   /**
    * Newest style set per key (grid, interpolation, ...) and its next tile. A newer set for a key
    * replaces the old one, even half done: its tiles would show a mask that is gone.
@@ -58,7 +60,7 @@ class InferenceWorker {
       if (this.backendsLeft) return; // once only
       configureWasm('error' in m.wasm ? { error: m.wasm.error } : m.wasm.files);
       this.backendsLeft = backendCandidates(m.preference);
-    } else if (m.type === 'render') this.pendingRender = m; // drops any older pending request
+    } else if (m.type === 'render') this.pendingRender = { req: m, at: now() }; // drops any older pending request
     else if (m.type === 'renderSet') {
       this.pendingSets.delete(m.key);
       this.pendingSets.set(m.key, { req: m, next: 0 });
@@ -97,7 +99,7 @@ class InferenceWorker {
         const req = this.pendingRender;
         if (req) {
           this.pendingRender = null;
-          await this.render(req);
+          await this.render(req.req, req.at);
         }
         const first = this.pendingSets.values().next();
         if (!first.done) await this.renderSetTile(first.value);
@@ -119,7 +121,7 @@ class InferenceWorker {
     this.backendsLeft = order.slice(order.findIndex((c) => c.name === started));
     const passed = backend.passedOver.length ? `${backend.passedOver.join(', ')}: software adapter, slower than wasm` : undefined;
     const why = [note, passed, ...backend.failed].filter(Boolean).join('; ') || undefined;
-    post({ type: 'backend', backend: started, note: why, adapter: backend.adapter });
+    post({ type: 'backend', backend: started, note: why, adapter: backend.adapter, at: now() });
   }
 
   private async runControl(job: ControlJob): Promise<void> {
@@ -150,6 +152,7 @@ class InferenceWorker {
     try {
       const config = job.optTxt !== undefined ? parseOptTxt(job.optTxt, `${job.name} (opt.txt)`) : undefined;
       const ck = readCheckpoint(job.bytes, job.name, { config });
+      const parsedAt = now();
       const next = SpadeModel.fromCheckpoint(ck, job.name);
       this.model?.dispose();
       this.model = next;
@@ -169,7 +172,7 @@ class InferenceWorker {
         height,
         identity: checkpointIdentity(cfg, next.labelSet, job.name),
       };
-      post({ type: 'loaded', loadId: job.loadId, info: this.info });
+      post({ type: 'loaded', loadId: job.loadId, info: this.info, parsedAt, readyAt: now() });
     } catch (e) {
       post({ type: 'loadError', loadId: job.loadId, message: messageOf(e) });
     }
@@ -196,7 +199,7 @@ class InferenceWorker {
   }
 
   // ---- frames ----------------------------------------------------------------------------------
-  private async render(req: RenderRequest): Promise<void> {
+  private async render(req: RenderRequest, receivedAt: number): Promise<void> {
     for (;;) {
       const { model, info, backend } = this;
       if (!model || !info || !backend) {
@@ -206,13 +209,15 @@ class InferenceWorker {
       const be = backend.name;
       try {
         checkGpu(be); // lost between frames: fall back before starting
-        const t0 = performance.now();
-        const out = await synthesize(model, info, req);
+        const startedAt = now();
+        const { rgba, dirty } = await synthesize(model, info, req);
         checkGpu(be);
-        const computeMs = performance.now() - t0;
+        const doneAt = now();
         const tensors = tf.memory().numTensors;
         const { width, height } = info;
-        post({ type: 'frame', frameId: req.frameId, rgba: out, width, height, computeMs, backend: be, tensors }, [out.buffer]);
+        const computeMs = doneAt - startedAt;
+        const marks = { receivedAt, startedAt, doneAt };
+        post({ type: 'frame', frameId: req.frameId, rgba, width, height, computeMs, backend: be, tensors, dirty, ...marks }, [rgba.buffer]);
         return;
       } catch (e) {
         if (e instanceof SpadeInputError) {
@@ -256,7 +261,7 @@ class InferenceWorker {
     }
     try {
       const tile = { ids: req.ids, width: req.width, height: req.height, style: { kind: 'z', z: req.zs[index] } } as const;
-      const rgba = await synthesize(model, info, tile);
+      const { rgba } = await synthesize(model, info, tile);
       const { width, height } = info;
       post({ type: 'setTile', key: req.key, setId: req.setId, index, rgba, width, height }, [rgba.buffer]);
       settle();
