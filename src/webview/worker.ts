@@ -54,12 +54,19 @@ class InferenceWorker {
    */
   private readonly pendingSets = new Map<string, SetEntry>();
   private pumping = false;
+  /** The newest checkpoint, parsed when it arrived (or why it could not be). */
+  private parsed: ({ loadId: number } & Parsed) | null = null;
 
   receive(m: MainToWorker): void {
     if (m.type === 'start') {
       if (this.backendsLeft) return; // once only
       configureWasm('error' in m.wasm ? { error: m.wasm.error } : m.wasm.files);
       this.backendsLeft = backendCandidates(m.preference);
+    } else if (m.type === 'load') {
+      // Parsed on arrival: while the backend still starts (fetching and compiling wasm, off this
+      // thread), not after it.
+      this.parsed = { loadId: m.loadId, ...parse(m) };
+      this.control.push(m);
     } else if (m.type === 'render') this.pendingRender = { req: m, at: now() }; // drops any older pending request
     else if (m.type === 'renderSet') {
       this.pendingSets.delete(m.key);
@@ -149,10 +156,11 @@ class InferenceWorker {
 
   // ---- model -----------------------------------------------------------------------------------
   private load(job: Extract<MainToWorker, { type: 'load' }>): void {
+    const parsed = this.parsed?.loadId === job.loadId ? this.parsed : { loadId: job.loadId, ...parse(job) };
+    this.parsed = null;
     try {
-      const config = job.optTxt !== undefined ? parseOptTxt(job.optTxt, `${job.name} (opt.txt)`) : undefined;
-      const ck = readCheckpoint(job.bytes, job.name, { config });
-      const parsedAt = now();
+      if ('error' in parsed) throw parsed.error;
+      const { ck, parsedAt } = parsed;
       const next = SpadeModel.fromCheckpoint(ck, job.name);
       this.model?.dispose();
       this.model = next;
@@ -300,6 +308,17 @@ class InferenceWorker {
     } catch (e) {
       post({ type: 'styleError', requestId, message: messageOf(e) });
     }
+  }
+}
+
+type Parsed = { ck: SpadeCheckpoint; parsedAt: number } | { error: unknown };
+
+function parse(job: Extract<MainToWorker, { type: 'load' }>): Parsed {
+  try {
+    const config = job.optTxt !== undefined ? parseOptTxt(job.optTxt, `${job.name} (opt.txt)`) : undefined;
+    return { ck: readCheckpoint(job.bytes, job.name, { config }), parsedAt: now() };
+  } catch (error) {
+    return { error };
   }
 }
 
