@@ -65,6 +65,8 @@ export class App {
   /** spade.maxPixels, from the host: style images over it are refused before decoding. */
   private maxPixels = DEFAULT_MAX_PIXELS;
   private framesRequested = 0;
+  /** The newest frame request: its model ids, style and id. */
+  private lastSent: { ids: Int32Array; style: string; frameId: number } | null = null;
 
   constructor(
     root: HTMLElement,
@@ -281,8 +283,19 @@ export class App {
   private sendFrame(): void {
     const m = this.modelIds();
     if (!m) return;
+    const style = styleSpec(this.controls.state);
+    const key = style.kind === 'seed' ? `seed:${style.seed}` : `z:${style.z.join(',')}`;
+    const last = this.lastSent;
+    // The frame still on its way already has this mask and style (a stroke's last move was sent
+    // before pointer-up): wait for it rather than queue the same frame behind it.
+    if (last && this.client.busy && last.style === key && sameIds(last.ids, m.ids)) {
+      this.trace.frameSent(last.frameId);
+      return;
+    }
     this.status.line.el.dataset.requests = String(++this.framesRequested);
-    this.trace.frameSent(this.client.render(m.ids.slice(), m.width, m.height, styleSpec(this.controls.state)));
+    const frameId = this.client.render(m.ids.slice(), m.width, m.height, style);
+    this.lastSent = { ids: m.ids, style: key, frameId };
+    this.trace.frameSent(frameId);
     this.status.line.el.dataset.busy = 'true';
     // The Styles grid follows the same mask (the worker keeps only its newest set).
     this.styles.onMask();
@@ -311,4 +324,10 @@ export class App {
   private log(message: string): void {
     this.host.post({ type: 'log', message });
   }
+}
+
+function sameIds(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
