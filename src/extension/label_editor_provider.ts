@@ -170,8 +170,6 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     const disposables: vscode.Disposable[] = [
       webviewPanel.onDidChangeViewState(() => {
         if (webviewPanel.active) registry.active = panel;
-        // Hidden before the page started: its content is made anew when shown, and asks again.
-        if (!webviewPanel.visible) panel.initBeforeReady = false;
       }),
       document.onDidChangeIds((change) => {
         if (change.origin !== panel) panel.post({ type: 'setIds', ids: change.ids, reason: change.reason });
@@ -183,12 +181,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       if (registry.active === panel) registry.active = undefined;
       for (const d of disposables) d.dispose();
     });
-    // The page gets its document and model at once: VS Code holds messages until the page has
-    // loaded, so the model's bytes travel while the page starts instead of after it says 'ready'.
-    const ck = await this.checkpoints.get();
-    this.sendInit(panel, ck);
-    panel.initBeforeReady = true;
-    void this.checkIds(document, ck);
+    void this.checkIds(document, await this.checkpoints.get());
   }
 
   /** Handles a message as if the panel's webview had sent it (same validation). For tests. */
@@ -205,11 +198,6 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     }
     switch (m.type) {
       case 'ready':
-        // The first page already has its init; a page made anew (hidden and shown again) asks for one.
-        if (panel.initBeforeReady) {
-          panel.initBeforeReady = false;
-          return;
-        }
         return this.sendInit(panel, await this.checkpoints.get());
       case 'stroke':
         markPainted();

@@ -27,8 +27,6 @@ export interface Panel {
   maxPixels?: number;
   /** When the user opened it (epoch ms): its first picture's latency trace starts there. */
   openedAt: number;
-  /** Init was sent with the page's HTML, before the page said 'ready' (which then needs no answer). */
-  initBeforeReady?: boolean;
   /** When the host last applied a stroke from this panel (epoch ms). */
   editAppliedAt?: number;
   /** The last latency trace of each kind (SPADE: Show Preview Timings). */
