@@ -47,7 +47,7 @@ describe('preview timings', () => {
   });
 
   it('adds the host\'s edit mark to a stroke\'s trace and drops a malformed trace', async () => {
-    const b = await writeLabelMap('timings-b.label.png', GRAY8, 3);
+    const b = await writeLabelMap('timings-c.label.png', GRAY8, 3);
     await open(b);
     const pointerUp = Date.now();
     await stroke(b, [0, 1], 2);
