@@ -167,9 +167,13 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     const registry = this.registry;
     registry.panels.add(panel);
     registry.active = panel;
+    let visible = webviewPanel.visible;
     const disposables: vscode.Disposable[] = [
       webviewPanel.onDidChangeViewState(() => {
         if (webviewPanel.active) registry.active = panel;
+        // Shown again: VS Code makes the page anew, and the wait for its picture starts now.
+        if (webviewPanel.visible && !visible) panel.openedAt = Date.now();
+        visible = webviewPanel.visible;
       }),
       document.onDidChangeIds((change) => {
         if (change.origin !== panel) panel.post({ type: 'setIds', ids: change.ids, reason: change.reason });

@@ -25,7 +25,7 @@ export interface Panel {
   status?: StatusMessage;
   /** The spade.maxPixels last sent to the webview (init or settings). */
   maxPixels?: number;
-  /** When the user opened it (epoch ms): its first picture's latency trace starts there. */
+  /** When the user opened it or showed it again (epoch ms): its page's first picture's latency trace starts there. */
   openedAt: number;
   /** When the host last applied a stroke from this panel (epoch ms). */
   editAppliedAt?: number;
