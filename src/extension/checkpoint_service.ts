@@ -15,6 +15,8 @@ export class CheckpointService implements vscode.Disposable {
   readonly onDidChange = this._onDidChange.event;
   /** How many times a checkpoint was (re)loaded; tests read it through an internal command. */
   loads = 0;
+  /** When the current load began (epoch ms): a reload's latency trace starts there. */
+  loadStartedAt = 0;
 
   constructor(private readonly extensionUri: vscode.Uri) {
     this.disposables.push(
@@ -38,6 +40,7 @@ export class CheckpointService implements vscode.Disposable {
 
   private async load(): Promise<LoadedCheckpoint> {
     this.loads++;
+    this.loadStartedAt = Date.now();
     const uri = configuredCheckpointUri(this.extensionUri);
     this.watch(uri);
     try {

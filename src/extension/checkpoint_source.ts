@@ -20,6 +20,8 @@ export interface LoadedCheckpoint {
   /** The generator's input channels: which label ids it can take. */
   model: { labelNc: number; containDontcare: boolean; output: { width: number; height: number } };
   hasEncoder: boolean;
+  /** When the bytes were read and checked (epoch ms, the latency trace's clock). */
+  readAt: number;
 }
 
 export function bundledCheckpointUri(extensionUri: vscode.Uri): vscode.Uri {
@@ -43,7 +45,7 @@ export async function loadCheckpoint(uri: vscode.Uri): Promise<LoadedCheckpoint>
       readOrExplain(vscode.Uri.file(file), what),
     );
     const model = modelOf(ck.config);
-    return { uri, info: { name, bytes }, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E };
+    return { uri, info: { name, bytes }, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E, readAt: Date.now() };
   }
   const name = uri.path.split('/').pop() ?? uri.toString();
   const bytes = await readOrExplain(uri, 'checkpoint');
@@ -59,7 +61,8 @@ export async function loadCheckpoint(uri: vscode.Uri): Promise<LoadedCheckpoint>
   const forPreview =
     ck.nets.D || ck.extra.size ? writeCheckpoint({ ...ck, nets: { G: ck.nets.G, E: ck.nets.E }, extra: new Map() }) : bytes;
   const model = modelOf(ck.config);
-  return { uri, info: { name, bytes: forPreview, optTxt }, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E };
+  const info = { name, bytes: forPreview, optTxt };
+  return { uri, info, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E, readAt: Date.now() };
 }
 
 function modelOf(config: SpadeConfig): LoadedCheckpoint['model'] {

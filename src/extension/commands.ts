@@ -90,7 +90,12 @@ export function registerCommands(
   // message validation) and read back what the document holds.
   reg('spade.internal.previewStatus', () => ({
     checkpointLoads: checkpoints.loads,
-    panels: [...registry.panels].map((p) => ({ file: p.document.uri.toString(), maxPixels: p.maxPixels, ...(p.status ?? {}) })),
+    panels: [...registry.panels].map((p) => ({
+      file: p.document.uri.toString(),
+      maxPixels: p.maxPixels,
+      traces: p.traces,
+      ...(p.status ?? {}),
+    })),
     notices: [...dialogs.hooks.notices],
     backups: [...dialogs.hooks.backups],
   }));

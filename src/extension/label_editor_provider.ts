@@ -14,6 +14,7 @@ import { findUnknownIds } from './unknown_ids';
 import { addDroppedImages, addStyleImages, exportFrames, loadStyleSet, saveStyleSet } from './style_sets';
 import { parseWebviewMessage, type HostToWebview, type PictureSize } from '../shared/protocol';
 import { RequestReply } from '../shared/request_reply';
+import { formatTrace, type PreviewTrace } from '../shared/preview_trace';
 import type { ExportedPicture, Panel, PanelProvider } from './panel';
 import { markOpened, markPainted } from './walkthrough_progress';
 import type { PanelRegistry } from './panel_registry';
@@ -31,6 +32,8 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
   private readonly exports = new RequestReply<ExportedPicture>();
   /** SPADE: Copy Picture's answers: undefined when copied, else why not. */
   private readonly copies = new RequestReply<string | undefined>();
+  /** When each document was opened (epoch ms), until its first panel takes it. */
+  private readonly openedAt = new WeakMap<LabelMapDocument, number>();
   /** The checkpoint each document's label ids were last checked against, so we ask once. */
   private readonly idsChecked = new WeakMap<LabelMapDocument, LoadedCheckpoint>();
 
@@ -46,7 +49,8 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       checkpoints.onDidChange((ck) => {
         for (const p of registry.panels) {
           if (p.provider !== this) continue;
-          p.post({ type: 'checkpoint', checkpoint: ck.info, labelSet: labelSetInfo(ck.labelSet) });
+          const trace = { open: checkpoints.loadStartedAt, modelRead: ck.readAt, initSent: Date.now() };
+          p.post({ type: 'checkpoint', checkpoint: ck.info, labelSet: labelSetInfo(ck.labelSet), trace });
           void this.checkIds(p.document, ck);
         }
       }),
@@ -68,6 +72,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
   }
 
   async openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext): Promise<LabelMapDocument> {
+    const openedAt = Date.now();
     const ck = await this.checkpoints.get();
     const maxPixels = this.maxPixels();
     let doc: LabelMapDocument;
@@ -77,6 +82,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       void vscode.window.showErrorMessage(`SPADE: ${(e as Error).message}`);
       throw e;
     }
+    this.openedAt.set(doc, openedAt);
     if (doc.restoreNote) this.dialogs.warn(`SPADE: ${doc.restoreNote}`);
     const edits = doc.onDidEdit((edit: StrokeEdit) =>
       this._onDidChangeCustomDocument.fire({
@@ -148,6 +154,9 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
   }
 
   async resolveCustomEditor(document: LabelMapDocument, webviewPanel: vscode.WebviewPanel): Promise<void> {
+    // A second panel on an open document starts its wait here.
+    const openedAt = this.openedAt.get(document) ?? Date.now();
+    this.openedAt.delete(document);
     const ext = this.context.extensionUri;
     webviewPanel.webview.options = {
       enableScripts: true,
@@ -156,13 +165,17 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     const backend = inferenceBackendSetting((text) => this.dialogs.warn(text));
     webviewPanel.webview.html = webviewHtml(webviewPanel.webview, ext, backend, process.env.SPADE_TEST_HOOKS === '1');
     const post = (m: HostToWebview) => void webviewPanel.webview.postMessage(m);
-    const panel: Panel = { document, webview: webviewPanel, provider: this, post };
+    const panel: Panel = { document, webview: webviewPanel, provider: this, post, openedAt, traces: {} };
     const registry = this.registry;
     registry.panels.add(panel);
     registry.active = panel;
+    let visible = webviewPanel.visible;
     const disposables: vscode.Disposable[] = [
       webviewPanel.onDidChangeViewState(() => {
         if (webviewPanel.active) registry.active = panel;
+        // Shown again: VS Code makes the page anew, and the wait for its picture starts now.
+        if (webviewPanel.visible && !visible) panel.openedAt = Date.now();
+        visible = webviewPanel.visible;
       }),
       document.onDidChangeIds((change) => {
         if (change.origin !== panel) panel.post({ type: 'setIds', ids: change.ids, reason: change.reason });
@@ -195,7 +208,11 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
         return this.sendInit(panel, await this.checkpoints.get());
       case 'stroke':
         markPainted();
-        return doc.applyStroke(m.label, m.indices, m.value, panel);
+        doc.applyStroke(m.label, m.indices, m.value, panel);
+        panel.editAppliedAt = Date.now();
+        return;
+      case 'trace':
+        return this.onTrace(panel, m.trace);
       case 'status':
         panel.status = m;
         if (m.error) this.log.appendLine(`${doc.fileName}: ${m.error}`);
@@ -224,9 +241,23 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     }
   }
 
+  /** A finished latency trace: kept for SPADE: Show Preview Timings, with the host's own stroke mark. */
+  private onTrace(panel: Panel, trace: PreviewTrace): void {
+    const { pointerUp } = trace.marks;
+    const applied = panel.editAppliedAt;
+    // The stroke message leaves the page right after pointer-up: an edit applied before it was another stroke's.
+    if (trace.kind === 'stroke' && applied !== undefined && pointerUp !== undefined && applied >= pointerUp) {
+      trace.marks.editApplied = applied;
+    }
+    panel.traces[trace.kind] = trace;
+    this.log.appendLine(`${panel.document.fileName}: ${formatTrace(trace)[0]}`);
+  }
+
   private sendInit(panel: Panel, ck: LoadedCheckpoint): void {
     const d = panel.document;
     panel.maxPixels = this.maxPixels();
+    // The model was in memory before this open: it was there at once.
+    const trace = { open: panel.openedAt, modelRead: Math.max(ck.readAt, panel.openedAt), initSent: Date.now() };
     panel.post({
       type: 'init',
       document: { fileName: d.fileName, width: d.width, height: d.height, ids: Int32Array.from(d.ids), encoding: d.encodingName },
@@ -234,6 +265,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       checkpoint: ck.info,
       editable: true,
       maxPixels: panel.maxPixels,
+      trace,
     });
   }
 

@@ -6,6 +6,7 @@
 import type * as vscode from 'vscode';
 import type { LabelMapDocument } from './label_document';
 import type { HostToWebview, PictureSize, PictureStyle, StatusMessage } from '../shared/protocol';
+import type { PreviewTrace, TraceKind } from '../shared/preview_trace';
 
 /** What commands and the tests ask of the provider that opened a panel. */
 export interface PanelProvider {
@@ -33,5 +34,11 @@ export interface Panel {
   status?: StatusMessage;
   /** The spade.maxPixels last sent to the webview (init or settings). */
   maxPixels?: number;
+  /** When the user opened it or showed it again (epoch ms): its page's first picture's latency trace starts there. */
+  openedAt: number;
+  /** When the host last applied a stroke from this panel (epoch ms). */
+  editAppliedAt?: number;
+  /** The last latency trace of each kind (SPADE: Show Preview Timings). */
+  traces: Partial<Record<TraceKind, PreviewTrace>>;
   post(m: HostToWebview): void;
 }

@@ -9,6 +9,7 @@
  */
 
 import { MAX_STYLE_FILE_BYTES, type CheckpointIdentity } from '../model/io/style_file';
+import { parsePreviewTrace, type PreviewTrace, type TraceMarks } from './preview_trace';
 
 export type Rgb = [number, number, number];
 
@@ -80,13 +81,24 @@ export function parseBackendPreference(v: unknown): BackendPreference | null {
 }
 
 export type HostToWebview =
-  /** `maxPixels`: the validated `spade.maxPixels`, which style images obey (see parseMaxPixels). */
-  | { type: 'init'; document: DocumentInfo; labelSet: LabelSetInfo; checkpoint: CheckpointInfo; editable: boolean; maxPixels: number }
+  /**
+   * `maxPixels`: the validated `spade.maxPixels`, which style images obey (see parseMaxPixels).
+   * `trace`: the host's marks of this open (open, modelRead, initSent; see preview_trace.ts).
+   */
+  | {
+      type: 'init';
+      document: DocumentInfo;
+      labelSet: LabelSetInfo;
+      checkpoint: CheckpointInfo;
+      editable: boolean;
+      maxPixels: number;
+      trace: TraceMarks;
+    }
   /** `spade.maxPixels` changed (validated by the host). */
   | { type: 'settings'; maxPixels: number }
   /** The whole mask changed (an edit in another panel, undo, redo, revert, reload from disk). */
   | { type: 'setIds'; ids: Int32Array; reason: 'edit' | 'undo' | 'redo' | 'revert' | 'reload' }
-  | { type: 'checkpoint'; checkpoint: CheckpointInfo; labelSet: LabelSetInfo }
+  | { type: 'checkpoint'; checkpoint: CheckpointInfo; labelSet: LabelSetInfo; trace: TraceMarks }
   | { type: 'styleImage'; name: string; bytes: Uint8Array }
   /** SPADE: Compare Style Encodings: open the Styles panel. */
   | { type: 'showStyles' }
@@ -152,6 +164,8 @@ export type WebviewToHost =
   | { type: 'exportImage'; requestId: number; png: Uint8Array; width: number; height: number; style: PictureStyle }
   /** The answer to copyPicture: `error` says why the clipboard refused the picture. */
   | { type: 'copyResult'; requestId: number; error?: string }
+  /** A finished latency trace (a picture after an open or a stroke), for SPADE: Show Preview Timings. */
+  | { type: 'trace'; trace: PreviewTrace }
   | { type: 'log'; message: string };
 
 export interface PictureSize {
@@ -233,6 +247,10 @@ export function parseWebviewMessage(m: unknown, pixelCount: number): WebviewToHo
     }
     case 'log':
       return isStr(m.message) ? { type: 'log', message: m.message } : null;
+    case 'trace': {
+      const trace = parsePreviewTrace(m.trace);
+      return trace ? { type: 'trace', trace } : null;
+    }
     case 'stroke': {
       if (!isStr(m.label, 40) || !isInt(m.value) || m.value < 0 || m.value > 65535) return null;
       const idx = asUint32Array(m.indices);

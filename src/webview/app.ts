@@ -17,6 +17,8 @@ import { FrameScheduler } from './frame_scheduler';
 import { dispatchHostMessage, type HostHandlers, type HostMessage } from './host_dispatch';
 import { InferenceClient, type Frame } from './inference_client';
 import { LabelPalette } from './label_palette';
+import { TraceRecorder } from './preview_trace';
+import { formatTrace, type PreviewTrace } from '../shared/preview_trace';
 import { Mask } from './mask';
 import { Stage } from './stage';
 import { StatusReporter } from './status_reporter';
@@ -42,10 +44,12 @@ export class App {
   private readonly styles: StylesPanel;
   private readonly exports: ExportRequests<PictureRequest>;
   private readonly frames = new FrameScheduler(DRAG_FRAME_MS, () => this.sendFrame());
+  private readonly trace: TraceRecorder;
   private readonly handlers: HostHandlers = {
     init: (m) => this.init(m),
     setIds: (m) => this.setIds(m),
     checkpoint: (m) => {
+      this.trace.beginOpen(m.checkpoint.name, m.trace);
       this.setLabelSet(m.labelSet);
       this.loadCheckpoint(m.checkpoint);
     },
@@ -67,16 +71,23 @@ export class App {
   /** spade.maxPixels, from the host: style images over it are refused before decoding. */
   private maxPixels = DEFAULT_MAX_PIXELS;
   private framesRequested = 0;
+  /** The newest frame request: its model ids, style and id. */
+  private lastSent: { ids: Int32Array; style: string; frameId: number } | null = null;
 
   constructor(
     root: HTMLElement,
     private readonly host: Host<UiState>,
   ) {
     this.status = new StatusReporter((m) => host.post(m));
+    this.trace = new TraceRecorder((trace) => {
+      host.post({ type: 'trace', trace });
+      this.showTimings();
+    });
     this.errors = new ErrorState(this.status);
     const doc = { mask: () => this.mask, palette: () => this.palette, model: () => this.model, editable: () => this.editable };
     this.controls = new EditorControls(host, this.stage, doc, {
       requestFrame: (urgent) => this.requestFrame(urgent),
+      strokeEnded: () => this.trace.beginStroke(this.status.line.model),
       toggleStyles: () => this.styles.toggle(),
       copyPicture: () => {
         // The click's user activation lets the clipboard be written: copy what is on screen now.
@@ -112,11 +123,22 @@ export class App {
     this.stage.setView(this.controls.state.view, this.controls.state.opacity);
 
     this.client = new InferenceClient({
-      onBackend: (b, note, adapter) => this.onBackend(b, note, adapter),
-      onLoaded: (info) => this.onLoaded(info),
-      onLoadError: (msg) => this.errors.set('load', `cannot load the checkpoint: ${msg}`),
+      onBackend: (b, note, adapter, at) => {
+        this.trace.backendReady(at);
+        this.onBackend(b, note, adapter);
+      },
+      onLoaded: (info, marks) => {
+        this.trace.mark('open', 'modelParsed', marks.parsedAt);
+        this.trace.mark('open', 'weightsOnDevice', marks.readyAt);
+        this.onLoaded(info);
+      },
+      onLoadError: (msg) => {
+        this.trace.abandon('open');
+        this.errors.set('load', `cannot load the checkpoint: ${msg}`);
+      },
       onFrame: (f) => this.onFrame(f),
       onFrameError: (msg) => {
+        this.trace.abandon();
         this.status.line.el.dataset.busy = String(this.client.busy);
         this.errors.set('frame', msg);
         // No newer picture is coming: exports get the one on screen.
@@ -142,6 +164,11 @@ export class App {
     this.client.start(workerUri, backend, wasmFiles).catch(fail);
   }
 
+  /** The last latency trace of each kind (the E2E reads them through its test hook). */
+  traces(): { open?: PreviewTrace; stroke?: PreviewTrace } {
+    return { ...this.trace.last };
+  }
+
   /** Test hook (E2E): make the GPU backend fail to exercise the fallback. */
   debugLoseGpu(): void {
     this.client.debugLoseGpu();
@@ -165,6 +192,7 @@ export class App {
     this.stage.setMaskSize(d.width, d.height);
     this.exports.show(null);
     this.stage.clearOutput();
+    this.trace.beginOpen(m.checkpoint.name, m.trace);
     this.setLabelSet(m.labelSet);
     this.loadCheckpoint(m.checkpoint);
   }
@@ -241,6 +269,8 @@ export class App {
   private onFrame(f: Frame): void {
     this.exports.show({ rgba: f.rgba, width: f.width, height: f.height });
     this.stage.showOutput(f.rgba, f.width, f.height);
+    const worker = { maskReceived: f.receivedAt, frameStarted: f.startedAt, frameDone: f.doneAt };
+    this.trace.framePainted(f.frameId, worker, f.backend, f.dirty);
     const line = this.status.line;
     line.frames++;
     line.latencyMs = f.latencyMs;
@@ -291,8 +321,19 @@ export class App {
   private sendFrame(): void {
     const m = this.modelIds();
     if (!m) return;
+    const style = styleSpec(this.controls.state);
+    const key = style.kind === 'seed' ? `seed:${style.seed}` : `z:${style.z.join(',')}`;
+    const last = this.lastSent;
+    // The frame still on its way already has this mask and style (a stroke's last move was sent
+    // before pointer-up): wait for it rather than queue the same frame behind it.
+    if (last && this.client.busy && last.style === key && sameIds(last.ids, m.ids)) {
+      this.trace.frameSent(last.frameId);
+      return;
+    }
     this.status.line.el.dataset.requests = String(++this.framesRequested);
-    this.client.render(m.ids.slice(), m.width, m.height, styleSpec(this.controls.state));
+    const frameId = this.client.render(m.ids.slice(), m.width, m.height, style);
+    this.lastSent = { ids: m.ids, style: key, frameId };
+    this.trace.frameSent(frameId);
     this.status.line.el.dataset.busy = 'true';
     // The Styles grid follows the same mask (the worker keeps only its newest set).
     this.styles.onMask();
@@ -312,7 +353,19 @@ export class App {
     return { ids: mapped.ids, width: mask.width, height: mask.height };
   }
 
+  /** The status line's tooltip: the last traces, as SPADE: Show Preview Timings prints them. */
+  private showTimings(): void {
+    const { open, stroke } = this.trace.last;
+    this.status.line.timings = [open, stroke].flatMap((t) => (t ? formatTrace(t) : []));
+  }
+
   private log(message: string): void {
     this.host.post({ type: 'log', message });
   }
+}
+
+function sameIds(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

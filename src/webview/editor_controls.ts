@@ -27,6 +27,8 @@ export interface EditedDocument {
 export interface ControlEvents {
   /** The picture should follow the mask or the style: now (`urgent`) or within the drag interval. */
   requestFrame(urgent: boolean): void;
+  /** An edit is over (pointer up, a shape closed, Replace class): its picture's wait begins. */
+  strokeEnded(): void;
   toggleStyles(): void;
   /** The toolbar's Copy: the picture on screen to the clipboard. */
   copyPicture(): void;
@@ -191,6 +193,7 @@ export class EditorControls {
 
   private endStroke(s: Stroke): void {
     if (s.size > 0) {
+      this.events.strokeEnded();
       const indices = s.finish();
       this.host.post({ type: 'stroke', label: s.label, indices, value: s.value });
     }

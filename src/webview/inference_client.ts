@@ -11,6 +11,7 @@ type StyleCode = { mu: Float32Array; logvar: Float32Array };
 
 /** A finished frame; `latencyMs` from the request to its pixels, `computeMs` in the worker. */
 export interface Frame {
+  frameId: number;
   rgba: Uint8ClampedArray;
   width: number;
   height: number;
@@ -18,11 +19,24 @@ export interface Frame {
   computeMs: number;
   backend: BackendName;
   tensors: number;
+  /** A dirty-region frame (only the changed region recomputed). */
+  dirty: boolean;
+  /** The worker's marks (epoch ms): request received, frame started and done. */
+  receivedAt: number;
+  startedAt: number;
+  doneAt: number;
+}
+
+/** When the worker had parsed the checkpoint and put its weights on the device (epoch ms). */
+export interface LoadMarks {
+  parsedAt: number;
+  readyAt: number;
 }
 
 export interface InferenceEvents {
-  onBackend(backend: BackendName, note?: string, adapter?: string): void;
-  onLoaded(info: ModelInfo): void;
+  /** `at`: when it was ready (epoch ms). */
+  onBackend(backend: BackendName, note: string | undefined, adapter: string | undefined, at: number): void;
+  onLoaded(info: ModelInfo, marks: LoadMarks): void;
   onLoadError(message: string): void;
   onFrame(frame: Frame): void;
   onFrameError(message: string): void;
@@ -91,8 +105,8 @@ export class InferenceClient {
     this.send({ type: 'load', loadId: this.currentLoad, name, bytes: own, optTxt }, [own.buffer as ArrayBuffer]);
   }
 
-  /** Asks for a frame of these model ids (transferred: the array is the worker's afterwards). */
-  render(ids: Int32Array, width: number, height: number, style: StyleSpec): void {
+  /** Asks for a frame of these model ids (transferred: the array is the worker's afterwards); returns its id. */
+  render(ids: Int32Array, width: number, height: number, style: StyleSpec): number {
     const frameId = this.nextFrame++;
     this.latestSent = frameId;
     this.sentAt.set(frameId, performance.now());
@@ -100,6 +114,7 @@ export class InferenceClient {
     const transfer: Transferable[] = [ids.buffer];
     if (style2.kind === 'z') transfer.push(style2.z.buffer);
     this.send({ type: 'render', frameId, ids, width, height, style: style2 }, transfer);
+    return frameId;
   }
 
   /** `maxPixels`: images larger than this are refused before they are decoded (spade.maxPixels). */
@@ -140,10 +155,10 @@ export class InferenceClient {
   private onMessage(m: WorkerToMain): void {
     switch (m.type) {
       case 'backend':
-        this.events.onBackend(m.backend, m.note, m.adapter);
+        this.events.onBackend(m.backend, m.note, m.adapter, m.at);
         return;
       case 'loaded':
-        if (m.loadId === this.currentLoad) this.events.onLoaded(m.info);
+        if (m.loadId === this.currentLoad) this.events.onLoaded(m.info, { parsedAt: m.parsedAt, readyAt: m.readyAt });
         return;
       case 'loadError':
         if (m.loadId === this.currentLoad) this.events.onLoadError(m.message);
@@ -155,6 +170,7 @@ export class InferenceClient {
         for (const id of this.sentAt.keys()) if (id <= m.frameId) this.sentAt.delete(id);
         if (t0 === undefined) return; // from before a model change
         this.events.onFrame({
+          frameId: m.frameId,
           rgba: m.rgba,
           width: m.width,
           height: m.height,
@@ -162,6 +178,10 @@ export class InferenceClient {
           computeMs: m.computeMs,
           backend: m.backend,
           tensors: m.tensors,
+          dirty: m.dirty,
+          receivedAt: m.receivedAt,
+          startedAt: m.startedAt,
+          doneAt: m.doneAt,
         });
         return;
       }

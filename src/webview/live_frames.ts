@@ -11,12 +11,17 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { SpadeInputError } from '../model/errors';
 import type { SpadeModel } from '../model/model';
 import type { LabelBatch } from '../model/preprocess';
-import { LiveRenderer } from '../model/live/live_renderer';
+import { LiveRenderer, type LiveFrame } from '../model/live/live_renderer';
 import type { StyleSpec } from './worker_protocol';
 
 let current: { model: SpadeModel; renderer: LiveRenderer } | null = null;
 
 export function liveFrame(model: SpadeModel, batch: LabelBatch, style: StyleSpec): tf.Tensor4D {
+  return liveRender(model, batch, style).image;
+}
+
+/** The frame and how it was made (`incremental`: a dirty-region frame). */
+export function liveRender(model: SpadeModel, batch: LabelBatch, style: StyleSpec): LiveFrame {
   if (current?.model !== model) {
     try {
       current?.renderer.dispose();
@@ -30,5 +35,5 @@ export function liveFrame(model: SpadeModel, batch: LabelBatch, style: StyleSpec
     throw new SpadeInputError(`style code has ${style.z.length} values but the model needs ${cfg.z_dim}`);
   }
   const hostStyle = style.kind === 'seed' ? { seed: style.seed } : { z: cfg.use_vae ? style.z : undefined };
-  return current.renderer.render(batch, hostStyle, 'label map').image;
+  return current.renderer.render(batch, hostStyle, 'label map');
 }

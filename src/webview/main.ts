@@ -32,7 +32,7 @@ function boot(): void {
   // a property of this webview's own window: the workbench is another origin, the CSP runs only
   // our nonce'd script, so only a browser driven by a test (devtools protocol) can call it.
   if (document.body.dataset.testHooks === '1') {
-    (globalThis as { __spadeDebug?: unknown }).__spadeDebug = { loseGpu: () => app.debugLoseGpu() };
+    (globalThis as { __spadeDebug?: unknown }).__spadeDebug = { loseGpu: () => app.debugLoseGpu(), traces: () => app.traces() };
   }
   host.post({ type: 'ready' });
 }

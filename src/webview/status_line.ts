@@ -18,6 +18,8 @@ export class StatusLine {
   note: string | null = null;
   /** The style of the image on screen (`seed 42`, `style image sea.png`); shown for style images. */
   style = '';
+  /** The last latency traces, shown in the tooltip (preview_trace.ts). */
+  timings: string[] = [];
   /** Shown while nothing has rendered yet. */
   phase = 'starting';
   readonly announcer = new StatusAnnouncer();
@@ -37,7 +39,7 @@ export class StatusLine {
     if (this.style.startsWith('style image')) parts.push(this.style);
     if (this.note) parts.push(this.note);
     this.el.textContent = parts.join(' · ');
-    this.el.title = this.el.textContent;
+    this.el.title = [this.el.textContent, ...this.timings].join('\n');
     this.el.classList.toggle('error', this.error !== null);
     if (this.backend) this.el.dataset.backend = this.backend;
     this.el.dataset.frames = String(this.frames);

@@ -7,7 +7,7 @@ import { rgbaBytes } from '../model/image_bytes';
 import type { SpadeModel } from '../model/model';
 import { nearestIndices } from '../model/nn/ops';
 import type { LabelBatch } from '../model/preprocess';
-import { liveFrame } from './live_frames';
+import { liveRender } from './live_frames';
 import { gpuRead } from './worker_backend';
 import type { ModelInfo, StyleSpec } from './worker_protocol';
 
@@ -19,7 +19,13 @@ export interface SynthesisInput {
   style: StyleSpec;
 }
 
-export async function synthesize(m: SpadeModel, mi: ModelInfo, input: SynthesisInput): Promise<Uint8ClampedArray> {
+/** RGBA pixels; `dirty`: only the changed region was recomputed (the dirty-region renderer's short path). */
+export interface Synthesized {
+  rgba: Uint8ClampedArray;
+  dirty: boolean;
+}
+
+export async function synthesize(m: SpadeModel, mi: ModelInfo, input: SynthesisInput): Promise<Synthesized> {
   let { ids, width: w, height: h } = input;
   if (ids.length !== w * h) throw new SpadeInputError(`label map has ${ids.length} ids for ${w}x${h}`);
   // Larger than the output: shrink first (nearest, as the generator's own resizes do), so the
@@ -31,10 +37,11 @@ export async function synthesize(m: SpadeModel, mi: ModelInfo, input: SynthesisI
   }
   // Models with instance edges get the class map as the instance map (edges at class borders).
   const batch: LabelBatch = { ids, n: 1, h, w, instances: mi.noInstance ? undefined : ids };
-  const img = liveFrame(m, batch, input.style);
+  const frame = liveRender(m, batch, input.style);
+  const img = frame.image;
   try {
     // The same bytes as the CLI's PNG output.
-    return rgbaBytes((await gpuRead(img.data())) as Float32Array);
+    return { rgba: rgbaBytes((await gpuRead(img.data())) as Float32Array), dirty: frame.incremental };
   } finally {
     img.dispose();
   }

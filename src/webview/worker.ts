@@ -35,6 +35,8 @@ type SetEntry = { req: SetRequest; next: number };
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: WorkerToMain, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
+/** The latency trace's clock (epoch ms; see src/shared/preview_trace.ts). */
+const now = () => performance.timeOrigin + performance.now();
 
 /** The worker's state (backend, model, queues) and its scheduling: control jobs in order, then the newest render. */
 class InferenceWorker {
@@ -45,20 +47,27 @@ class InferenceWorker {
   private model: SpadeModel | null = null;
   private info: ModelInfo | null = null;
   private readonly control: ControlJob[] = [];
-  private pendingRender: RenderRequest | null = null;
+  private pendingRender: { req: RenderRequest; at: number } | null = null;
   /**
    * Newest style set per key (grid, interpolation, ...) and its next tile. A newer set for a key
    * replaces the old one, even half done: its tiles would show a mask that is gone.
    */
   private readonly pendingSets = new Map<string, SetEntry>();
   private pumping = false;
+  /** The newest checkpoint, parsed when it arrived (or why it could not be). */
+  private parsed: ({ loadId: number } & Parsed) | null = null;
 
   receive(m: MainToWorker): void {
     if (m.type === 'start') {
       if (this.backendsLeft) return; // once only
       configureWasm('error' in m.wasm ? { error: m.wasm.error } : m.wasm.files);
       this.backendsLeft = backendCandidates(m.preference);
-    } else if (m.type === 'render') this.pendingRender = m; // drops any older pending request
+    } else if (m.type === 'load') {
+      // Parsed on arrival: while the backend still starts (fetching and compiling wasm, off this
+      // thread), not after it.
+      this.parsed = { loadId: m.loadId, ...parse(m) };
+      this.control.push(m);
+    } else if (m.type === 'render') this.pendingRender = { req: m, at: now() }; // drops any older pending request
     else if (m.type === 'renderSet') {
       this.pendingSets.delete(m.key);
       this.pendingSets.set(m.key, { req: m, next: 0 });
@@ -97,7 +106,7 @@ class InferenceWorker {
         const req = this.pendingRender;
         if (req) {
           this.pendingRender = null;
-          await this.render(req);
+          await this.render(req.req, req.at);
         }
         const first = this.pendingSets.values().next();
         if (!first.done) await this.renderSetTile(first.value);
@@ -119,7 +128,7 @@ class InferenceWorker {
     this.backendsLeft = order.slice(order.findIndex((c) => c.name === started));
     const passed = backend.passedOver.length ? `${backend.passedOver.join(', ')}: software adapter, slower than wasm` : undefined;
     const why = [note, passed, ...backend.failed].filter(Boolean).join('; ') || undefined;
-    post({ type: 'backend', backend: started, note: why, adapter: backend.adapter });
+    post({ type: 'backend', backend: started, note: why, adapter: backend.adapter, at: now() });
   }
 
   private async runControl(job: ControlJob): Promise<void> {
@@ -147,9 +156,11 @@ class InferenceWorker {
 
   // ---- model -----------------------------------------------------------------------------------
   private load(job: Extract<MainToWorker, { type: 'load' }>): void {
+    const parsed = this.parsed?.loadId === job.loadId ? this.parsed : { loadId: job.loadId, ...parse(job) };
+    this.parsed = null;
     try {
-      const config = job.optTxt !== undefined ? parseOptTxt(job.optTxt, `${job.name} (opt.txt)`) : undefined;
-      const ck = readCheckpoint(job.bytes, job.name, { config });
+      if ('error' in parsed) throw parsed.error;
+      const { ck, parsedAt } = parsed;
       const next = SpadeModel.fromCheckpoint(ck, job.name);
       this.model?.dispose();
       this.model = next;
@@ -169,7 +180,7 @@ class InferenceWorker {
         height,
         identity: checkpointIdentity(cfg, next.labelSet, job.name),
       };
-      post({ type: 'loaded', loadId: job.loadId, info: this.info });
+      post({ type: 'loaded', loadId: job.loadId, info: this.info, parsedAt, readyAt: now() });
     } catch (e) {
       post({ type: 'loadError', loadId: job.loadId, message: messageOf(e) });
     }
@@ -196,7 +207,7 @@ class InferenceWorker {
   }
 
   // ---- frames ----------------------------------------------------------------------------------
-  private async render(req: RenderRequest): Promise<void> {
+  private async render(req: RenderRequest, receivedAt: number): Promise<void> {
     for (;;) {
       const { model, info, backend } = this;
       if (!model || !info || !backend) {
@@ -206,13 +217,15 @@ class InferenceWorker {
       const be = backend.name;
       try {
         checkGpu(be); // lost between frames: fall back before starting
-        const t0 = performance.now();
-        const out = await synthesize(model, info, req);
+        const startedAt = now();
+        const { rgba, dirty } = await synthesize(model, info, req);
         checkGpu(be);
-        const computeMs = performance.now() - t0;
+        const doneAt = now();
         const tensors = tf.memory().numTensors;
         const { width, height } = info;
-        post({ type: 'frame', frameId: req.frameId, rgba: out, width, height, computeMs, backend: be, tensors }, [out.buffer]);
+        const computeMs = doneAt - startedAt;
+        const marks = { receivedAt, startedAt, doneAt };
+        post({ type: 'frame', frameId: req.frameId, rgba, width, height, computeMs, backend: be, tensors, dirty, ...marks }, [rgba.buffer]);
         return;
       } catch (e) {
         if (e instanceof SpadeInputError) {
@@ -256,7 +269,7 @@ class InferenceWorker {
     }
     try {
       const tile = { ids: req.ids, width: req.width, height: req.height, style: { kind: 'z', z: req.zs[index] } } as const;
-      const rgba = await synthesize(model, info, tile);
+      const { rgba } = await synthesize(model, info, tile);
       const { width, height } = info;
       post({ type: 'setTile', key: req.key, setId: req.setId, index, rgba, width, height }, [rgba.buffer]);
       settle();
@@ -295,6 +308,17 @@ class InferenceWorker {
     } catch (e) {
       post({ type: 'styleError', requestId, message: messageOf(e) });
     }
+  }
+}
+
+type Parsed = { ck: SpadeCheckpoint; parsedAt: number } | { error: unknown };
+
+function parse(job: Extract<MainToWorker, { type: 'load' }>): Parsed {
+  try {
+    const config = job.optTxt !== undefined ? parseOptTxt(job.optTxt, `${job.name} (opt.txt)`) : undefined;
+    return { ck: readCheckpoint(job.bytes, job.name, { config }), parsedAt: now() };
+  } catch (error) {
+    return { error };
   }
 }
 

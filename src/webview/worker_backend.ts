@@ -113,6 +113,12 @@ export async function startBackend(order: readonly Candidate[]): Promise<ActiveB
   for (const [i, { name, software }] of order.entries()) {
     try {
       if (name === 'wasm' && wasmConfigError) throw new Error(wasmConfigError);
+      // Starting a GPU backend (device, shaders, a probe) only to find a software adapter costs
+      // seconds of the first picture: ask the adapter first.
+      if (!software && isSoftwareRenderer(await peekAdapter(name))) {
+        passedOver.push(name);
+        continue;
+      }
       if (!(await setBackendOrExplain(name))) continue;
       await tf.ready();
       const probe = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
@@ -180,6 +186,36 @@ function describeBackend(name: BackendName): string | undefined {
     const ext = gl.getExtension('WEBGL_debug_renderer_info');
     const r: unknown = gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER);
     return typeof r === 'string' && r !== '' ? r : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The adapter (WebGPU) or renderer (WebGL) a GPU backend would get, asked without starting the
+ * backend; undefined when it cannot be told (the backend is then started and described as before).
+ */
+async function peekAdapter(name: BackendName): Promise<string | undefined> {
+  try {
+    if (name === 'webgpu') {
+      const adapter = await navigator.gpu?.requestAdapter();
+      if (!adapter) return undefined;
+      // GPUAdapterInfo's fields, read loosely (they vary by browser; older ones put isFallbackAdapter on the adapter).
+      const a = adapter as unknown as { info?: Record<string, unknown>; isFallbackAdapter?: boolean };
+      if (a.isFallbackAdapter === true || a.info?.isFallbackAdapter === true) return 'fallback adapter (software)';
+      const fields = ['vendor', 'architecture', 'device', 'description'].map((k) => a.info?.[k]);
+      const text = fields.filter((v): v is string => typeof v === 'string' && v !== '').join(' ');
+      return text || undefined;
+    }
+    if (name === 'webgl' && typeof OffscreenCanvas !== 'undefined') {
+      const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+      if (!gl) return undefined;
+      const ext = gl.getExtension('WEBGL_debug_renderer_info');
+      const r: unknown = gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER);
+      gl.getExtension('WEBGL_lose_context')?.loseContext();
+      return typeof r === 'string' && r !== '' ? r : undefined;
+    }
+  } catch {
+    /* unknown: start the backend and see */
   }
   return undefined;
 }

@@ -67,8 +67,10 @@ export type MainToWorker =
 
 export type WorkerToMain =
   /** The backend in use: sent once it starts, and again after a fallback (`note` says why). */
-  | { type: 'backend'; backend: BackendName; note?: string; adapter?: string }
-  | { type: 'loaded'; loadId: number; info: ModelInfo }
+  /** `at`: when it was ready (epoch ms, the latency trace's clock, preview_trace.ts). */
+  | { type: 'backend'; backend: BackendName; note?: string; adapter?: string; at: number }
+  /** `parsedAt`: the checkpoint parsed; `readyAt`: its weights on the device (epoch ms). */
+  | { type: 'loaded'; loadId: number; info: ModelInfo; parsedAt: number; readyAt: number }
   | { type: 'loadError'; loadId: number; message: string }
   | {
       type: 'frame';
@@ -82,6 +84,12 @@ export type WorkerToMain =
       backend: BackendName;
       /** tf.memory().numTensors after the frame: flat from frame to frame when nothing leaks. */
       tensors: number;
+      /** Only the changed region was recomputed (the dirty-region renderer's short path). */
+      dirty: boolean;
+      /** Epoch ms (the latency trace's clock): the request arrived, the frame started and ended. */
+      receivedAt: number;
+      startedAt: number;
+      doneAt: number;
     }
   /** The frame could not be made; the previous image should stay. */
   | { type: 'frameError'; frameId: number; message: string }

@@ -17,8 +17,11 @@
 // backend of the run (webgl in a full run).
 // Env: SPADE_E2E_BACKENDS (same as --backend), SPADE_E2E_ONLY (comma list of scenarios, to iterate
 //      on some; CI runs all), SPADE_VSCODE_TIMEOUT_S (whole run, default 900),
-//      SPADE_E2E_FIRST_IMAGE_S (open -> first image, default 240), SPADE_TEST_VERBOSE=1, KEEP_TMP=1.
-// Writes test-results/e2e-<backend>-*.png, e2e-<backend>.json, e2e-<backend>-server.log.
+//      SPADE_E2E_FIRST_IMAGE_S (open -> first image, default 240), SPADE_TEST_VERBOSE=1, KEEP_TMP=1,
+//      SPADE_E2E_MODEL=stand-in (the auto run on the untrained stand-in instead of the default model).
+// Writes test-results/e2e-<backend>-*.png, e2e-<backend>.json, e2e-<backend>-server.log, and appends
+// the preview's latency trace (first picture, stroke; the auto run also a second, warm tab) to
+// test-results/preview-timings.json (see e2e_timings.mjs and docs/benchmarks.md).
 // Prerequisites: `npm run build`, `node test/vscode/setup.mjs`.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -32,6 +35,7 @@ import { drivePaint } from './e2e_paint.mjs';
 import { driveGpuLoss } from './e2e_gpu_loss.mjs';
 import { driveHideShow, driveHotExit } from './e2e_restore.mjs';
 import { driveA11y } from './e2e_a11y.mjs';
+import { appendTimings, readTraces, timingsRecord, waitForTrace } from './e2e_timings.mjs';
 import {
   paths, log, ms, makeSandbox, freePort, requireSetup, spawnGroup, killGroup, waitForHttp,
   launchChromium, guard,
@@ -39,6 +43,8 @@ import {
 
 const TAG = 'e2e';
 const SAMPLE = 'sample.label.png';
+// A second label map, opened in the same window after the first: the warm tab the latency goal is about.
+const SECOND = 'second.label.png';
 const EXPECTED_DIRTY_S = 60;
 // Canvas regions as fractions of the canvas size: all of it, and the box around the test's stroke.
 const FULL = { x0: 0, y0: 0, x1: 1, y1: 1 };
@@ -141,6 +147,7 @@ async function runOne(backend) {
   sandboxes.push(sb.dir);
   const sample = path.join(sb.workspace, SAMPLE);
   fs.copyFileSync(path.join(paths.root, 'media', 'samples', 'landscape.label.png'), sample);
+  fs.copyFileSync(path.join(paths.root, 'media', 'samples', 'landscape.label.png'), path.join(sb.workspace, SECOND));
   const userData = path.join(sb.dir, 'user-data');
   const extDir = path.join(sb.dir, 'ext');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
@@ -163,7 +170,8 @@ async function runOne(backend) {
     // The shipped default model takes half a minute a frame on SwiftShader's software WebGPU; the
     // untrained stand-in exercises the same pipeline in seconds (the default model's output is
     // checked in Node by test/cli/default_model.test.ts). The auto run (wasm) uses the default model.
-    ...(backend === 'auto' ? {} : { 'spade.checkpoint': path.join(paths.root, 'media', 'models', 'tiny-untrained.safetensors') }),
+    ...(backend === 'auto' && process.env.SPADE_E2E_MODEL !== 'stand-in'
+      ? {} : { 'spade.checkpoint': path.join(paths.root, 'media', 'models', 'tiny-untrained.safetensors') }),
   }, null, 2));
 
   // Install the .vsix with code-server's own CLI.
@@ -263,6 +271,7 @@ async function drive(page, backend, base, workspace, sample, T, shot, userData) 
   log(TAG, `${backend}: webview in ${T.webview} ms, first image ${T.openToFirstImage} ms after open ` +
     `(data-latency ${st.latency ?? 'n/a'} ms, backend ${st.backend})`);
   await shot('first-image');
+  const coldTrace = await waitForTrace(frame, 'open', tOpen, until, 'the first picture\'s latency trace (__spadeDebug.traces)');
   const expected = backend === 'auto' ? 'wasm' : backend;
   if (st.backend !== expected) fail(`#status data-backend is '${st.backend}', expected '${expected}' (spade.inferenceBackend ${backend}): "${st.text}"`);
   if (backend === 'auto' && !/webgpu, webgl: software adapter/.test(st.text)) fail(`#status should say why the GPU backends were passed over: "${st.text}"`);
@@ -291,6 +300,7 @@ async function drive(page, backend, base, workspace, sample, T, shot, userData) 
   }, async () => `last #status: ${JSON.stringify(await status(frame).catch(() => null))}`);
   T.strokeToNewImage = ms(t0);
   T.strokeLatency = st.latency;
+  const strokeTrace = await waitForTrace(frame, 'stroke', t0, until, 'the stroke\'s latency trace (__spadeDebug.traces)');
   log(TAG, `${backend}: stroke changed ${maskChanged} mask px and ${outChanged} output px; new image ${T.strokeToNewImage} ms ` +
     `after the stroke began (data-latency ${st.latency ?? 'n/a'} ms, frames ${st.frames})`);
 
@@ -299,6 +309,11 @@ async function drive(page, backend, base, workspace, sample, T, shot, userData) 
   await dirtyTab.first().waitFor({ timeout: EXPECTED_DIRTY_S * 1000 }).catch(() =>
     fail(`the editor tab for ${SAMPLE} did not show dirty within ${EXPECTED_DIRTY_S} s after painting`));
   await shot('painted');
+  // The warm tab: a second label map in the same window (auto run only: the later scenarios act on the first tab).
+  const warmTrace = backend === 'auto' ? await openWarmTab(page, until) : null;
+  const record = timingsRecord({ backend, cold: coldTrace, warm: warmTrace, stroke: strokeTrace });
+  appendTimings(record);
+  log(TAG, `${backend}: preview timings (trace): ${JSON.stringify({ ...record, marks: undefined, run: undefined })}`);
   if (backend === 'auto') return;
 
   // 8-11: save, export, and a checkpoint switch (scenario base). Leaves the preview on the
@@ -372,6 +387,23 @@ async function drive(page, backend, base, workspace, sample, T, shot, userData) 
   if (runs('hide-show') && last) ctx.frame = await driveHideShow(ctx);
   if (runs('hot-exit') && last) ctx.frame = await driveHotExit(ctx);
   if (runs('gpu-loss') && backend === 'webgpu') await driveGpuLoss(ctx);
+}
+
+/** Opens SECOND from the Explorer and returns its first picture's latency trace (from its own webview). */
+async function openWarmTab(page, until) {
+  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: SECOND });
+  await row.first().waitFor({ timeout: 30_000 }).catch(() => fail(`${SECOND} is not in the Explorer`));
+  const since = Date.now();
+  await row.first().dblclick();
+  let trace = null;
+  await until(`the first picture of ${SECOND} (its latency trace)`, 120_000, async () => {
+    for (const f of page.frames()) {
+      const t = (await readTraces(f))?.open;
+      if (t && t.marks.open >= since - 5 && t.marks.painted !== undefined) trace = t;
+    }
+    return trace !== null;
+  });
+  return trace;
 }
 
 /** Runs a command from the palette by its exact title (the list fills lazily, so retry). */

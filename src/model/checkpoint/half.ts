@@ -49,3 +49,26 @@ export function bfloat16ToFloat(b: number): number {
   u32[0] = b << 16;
   return f32[0];
 }
+
+/** Every binary16 value as float32, built once on first use (a table beats the arithmetic per element). */
+let halfTable: Float32Array | null = null;
+
+/** `count` little-endian binary16 values from `bytes` at `byteOffset`, as float32 (halfToFloat's values). */
+export function halvesToFloats(bytes: Uint8Array, byteOffset: number, count: number): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
+  }
+  const table = halfTable;
+  const out = new Float32Array(count);
+  const start = bytes.byteOffset + byteOffset;
+  if (LITTLE_ENDIAN && start % 2 === 0) {
+    const src = new Uint16Array(bytes.buffer, start, count);
+    for (let i = 0; i < count; i++) out[i] = table[src[i]];
+  } else {
+    for (let i = 0, j = byteOffset; i < count; i++, j += 2) out[i] = table[bytes[j] | (bytes[j + 1] << 8)];
+  }
+  return out;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -6,7 +6,7 @@
  */
 import { SpadeInputError } from '../errors';
 import { numel, type HostTensor, type NamedTensors } from './host_tensor';
-import { bfloat16ToFloat, floatToHalf, halfToFloat } from './half';
+import { bfloat16ToFloat, floatToHalf, halvesToFloats } from './half';
 
 const DTYPE_SIZE: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 const MAX_HEADER = 100 * 1024 * 1024;
@@ -79,13 +79,13 @@ export function readSafetensors(bytes: Uint8Array, fileName: string): Safetensor
 }
 
 function decode(data: Uint8Array, begin: number, count: number, dtype: string): Float32Array {
+  if (dtype === 'F16') return halvesToFloats(data, begin, count);
   const dv = new DataView(data.buffer, data.byteOffset + begin, count * DTYPE_SIZE[dtype]);
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) {
     switch (dtype) {
       case 'F32': out[i] = dv.getFloat32(i * 4, true); break;
       case 'F64': out[i] = dv.getFloat64(i * 8, true); break;
-      case 'F16': out[i] = halfToFloat(dv.getUint16(i * 2, true)); break;
       case 'BF16': out[i] = bfloat16ToFloat(dv.getUint16(i * 2, true)); break;
       case 'I64': out[i] = Number(dv.getBigInt64(i * 8, true)); break;
       case 'I32': out[i] = dv.getInt32(i * 4, true); break;
