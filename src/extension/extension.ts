@@ -9,6 +9,7 @@ import { registerCommands } from './commands';
 import { registerFineTune } from './finetune';
 import { registerEditorActions } from './editor_actions';
 import { registerWalkthrough } from './walkthrough';
+import { registerRunView } from './run_view';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('SPADE Studio');
@@ -29,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerFineTune(context, log);
   registerEditorActions(context, registry);
   registerWalkthrough(context, registry);
+  registerRunView(context, dialogs, log);
 }
 
 export function deactivate(): void {}
