@@ -12,6 +12,7 @@ import './styles.test';
 import './editor_export_style.test';
 import './contributions.test';
 import './sample_dataset.test';
+import './run_view.test';
 
 export function run(): Promise<void> {
   return new Promise((resolve, reject) => {
