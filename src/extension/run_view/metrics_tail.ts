@@ -18,7 +18,7 @@ export interface TailRead {
   exists: boolean;
 }
 
-const CHUNK = 1 << 20;
+const CHUNK = 256 * 1024;
 
 export class MetricsTail {
   private offset = 0;

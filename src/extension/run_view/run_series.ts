@@ -16,13 +16,14 @@ export interface Bucketed {
 }
 
 export class RunSeries {
-  private steps: number[] = [];
-  /** Per key, one entry per row (NaN where the row lacked it). */
-  private columns = new Map<string, number[]>();
+  private steps = new Float64Array(1024);
+  private n = 0;
+  /** Per key, one entry per row (NaN where the row lacked it); typed arrays that double as they fill. */
+  private columns = new Map<string, Float64Array>();
   private last?: TrainMetrics;
 
   get rows(): number {
-    return this.steps.length;
+    return this.n;
   }
 
   get progress(): RunProgress | undefined {
@@ -32,7 +33,8 @@ export class RunSeries {
   }
 
   clear(): void {
-    this.steps = [];
+    this.steps = new Float64Array(1024);
+    this.n = 0;
     this.columns = new Map();
     this.last = undefined;
   }
@@ -44,29 +46,45 @@ export class RunSeries {
    */
   append(rows: readonly TrainMetrics[]): void {
     for (const m of rows) {
-      while (this.steps.length && this.steps[this.steps.length - 1] >= m.step) this.pop();
-      const i = this.steps.length;
-      this.steps.push(m.step);
-      const values: Record<string, number | undefined> = { ...m.values, steps_per_s: m.steps_per_s };
-      for (const [k, v] of Object.entries(values)) {
-        if (v === undefined) continue;
-        let col = this.columns.get(k);
-        if (!col) this.columns.set(k, (col = []));
-        while (col.length < i) col.push(NaN);
-        col.push(v);
-      }
+      while (this.n > 0 && this.steps[this.n - 1] >= m.step) this.pop();
+      if (this.n === this.steps.length) this.grow();
+      const i = this.n++;
+      this.steps[i] = m.step;
+      for (const k in m.values) this.column(k)[i] = m.values[k];
+      if (m.steps_per_s !== undefined) this.column('steps_per_s')[i] = m.steps_per_s;
       this.last = m;
     }
   }
 
+  private column(key: string): Float64Array {
+    let col = this.columns.get(key);
+    if (!col) this.columns.set(key, (col = new Float64Array(this.steps.length).fill(NaN)));
+    return col;
+  }
+
+  private grow(): void {
+    const size = this.steps.length * 2;
+    const steps = new Float64Array(size);
+    steps.set(this.steps);
+    this.steps = steps;
+    for (const [k, col] of this.columns) {
+      const bigger = new Float64Array(size).fill(NaN);
+      bigger.set(col);
+      this.columns.set(k, bigger);
+    }
+  }
+
   private pop(): void {
-    this.steps.pop();
-    for (const col of this.columns.values()) if (col.length > this.steps.length) col.length = this.steps.length;
+    this.n--;
+    for (const col of this.columns.values()) col[this.n] = NaN;
   }
 
   /** The series bucketed into at most `maxPoints` points a line. */
   bucketed(maxPoints: number): Bucketed {
-    return bucketRows(this.steps, this.columns, maxPoints);
+    const cols = new Map<string, Float64Array>();
+    // A key whose rows were all dropped again (see append) has no line.
+    for (const [k, col] of this.columns) if (col.subarray(0, this.n).some((v) => !Number.isNaN(v))) cols.set(k, col.subarray(0, this.n));
+    return bucketRows(this.steps.subarray(0, this.n), cols, maxPoints);
   }
 }
 
@@ -82,8 +100,8 @@ export function orderKeys(keys: Iterable<string>): string[] {
  * step. A key missing from every row of a bucket gives null there.
  */
 export function bucketRows(
-  steps: readonly number[],
-  columns: ReadonlyMap<string, readonly number[]>,
+  steps: ArrayLike<number>,
+  columns: ReadonlyMap<string, ArrayLike<number>>,
   maxPoints: number,
 ): Bucketed {
   const n = steps.length;

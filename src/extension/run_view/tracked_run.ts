@@ -11,6 +11,7 @@ import { RunSeries } from './run_series';
 
 const POLL_MS = 2000;
 const THROTTLE_MS = 250;
+const APPEND_SLICE = 5000;
 
 export class TrackedRun implements vscode.Disposable {
   readonly tail: MetricsTail;
@@ -70,7 +71,11 @@ export class TrackedRun implements vscode.Disposable {
       this.series.clear();
       this.badLines = 0;
     }
-    this.series.append(read.rows);
+    // In slices, yielding between them: a long file's first read must not hold up the host.
+    for (let i = 0; i < read.rows.length; i += APPEND_SLICE) {
+      this.series.append(read.rows.slice(i, i + APPEND_SLICE));
+      if (i + APPEND_SLICE < read.rows.length) await new Promise((r) => setImmediate(r));
+    }
     this.badLines += read.badLines;
     const samples = await listSamples(this.dir);
     const bad = this.badLines;
