@@ -83,7 +83,10 @@ export class RunSeries {
   bucketed(maxPoints: number): Bucketed {
     const cols = new Map<string, Float64Array>();
     // A key whose rows were all dropped again (see append) has no line.
-    for (const [k, col] of this.columns) if (col.subarray(0, this.n).some((v) => !Number.isNaN(v))) cols.set(k, col.subarray(0, this.n));
+    for (const [k, col] of this.columns) {
+      const rows = col.subarray(0, this.n);
+      if (rows.some((v) => !Number.isNaN(v))) cols.set(k, rows);
+    }
     return bucketRows(this.steps.subarray(0, this.n), cols, maxPoints);
   }
 }
