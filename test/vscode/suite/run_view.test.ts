@@ -75,13 +75,17 @@ suite('run view', () => {
     samplePng(path.join(dir, 'samples', 'step_000005.png'));
 
     await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
-    const input = await until('the run view tab', () => {
-      const i = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-      return i instanceof vscode.TabInputCustom && i;
-    }).catch((e: Error) => {
-      const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
-      throw new Error(`${e.message}; the active tab: ${tab?.label} ${tab?.input?.constructor.name} ${JSON.stringify(tab?.input)}`);
+    // Looked for in every group: on the extension's first activation the walkthrough opens too.
+    const input = await until('a tab of metrics.jsonl', () => {
+      for (const g of vscode.window.tabGroups.all) {
+        for (const t of g.tabs) {
+          const i = t.input as { uri?: vscode.Uri } | undefined;
+          if (i?.uri?.fsPath === file) return t.input;
+        }
+      }
+      return undefined;
     });
+    assert.ok(input instanceof vscode.TabInputCustom, `metrics.jsonl opened in a custom editor, not ${input?.constructor.name}`);
     assert.strictEqual(input.viewType, 'spadeStudio.trainingRun');
     await untilShown(dir, 'the view drew 5 rows and 1 sample', (s) => s.rows === 5 && s.lastStep === 5 && s.samples === 1);
 
