@@ -69,21 +69,24 @@ suite('run view', () => {
   });
   teardown(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
 
-  test('opens metrics.jsonl in the run view and follows appends, a torn line and a rewrite', async () => {
+  test('opens metrics.jsonl in the run view editor and follows appends, a torn line and a rewrite', async () => {
     const dir = path.join(workspaceDir(), 'runs', 'view-a');
     const file = writeRun(dir, 5, 20);
     samplePng(path.join(dir, 'samples', 'step_000005.png'));
 
-    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
+    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), 'spadeStudio.trainingRun');
     // Looked for in every group: on the extension's first activation the walkthrough opens too.
     const input = await until('a tab of metrics.jsonl', () => {
       for (const g of vscode.window.tabGroups.all) {
         for (const t of g.tabs) {
           const i = t.input as { uri?: vscode.Uri } | undefined;
-          if (i?.uri?.fsPath === file) return t.input;
+          if (i?.uri?.path.endsWith('/runs/view-a/metrics.jsonl')) return t.input;
         }
       }
       return undefined;
+    }).catch((e: Error) => {
+      const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => `${t.label} (${t.input?.constructor.name})`));
+      throw new Error(`${e.message}; tabs: ${tabs.join(', ')}`);
     });
     assert.ok(input instanceof vscode.TabInputCustom, `metrics.jsonl opened in a custom editor, not ${input?.constructor.name}`);
     assert.strictEqual(input.viewType, 'spadeStudio.trainingRun');
