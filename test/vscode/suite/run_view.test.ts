@@ -74,7 +74,13 @@ suite('run view', () => {
     const file = writeRun(dir, 5, 20);
     samplePng(path.join(dir, 'samples', 'step_000005.png'));
 
-    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), 'spadeStudio.trainingRun');
+    // As a click in the Explorer does. The walkthrough opens on the extension's first activation and may
+    // cover the tab, and a hidden custom editor is not resolved: open again (which reveals it) until it is.
+    const shownOnce = async () => (await shownFor(dir))?.last;
+    for (let i = 0; i < 10 && !(await shownOnce()); i++) {
+      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
+      await until('the view drew', shownOnce, 3000).catch(() => undefined);
+    }
     // Looked for in every group: on the extension's first activation the walkthrough opens too.
     const input = await until('a tab of metrics.jsonl', () => {
       for (const g of vscode.window.tabGroups.all) {
