@@ -8,6 +8,7 @@ const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'es
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: ['vscode'] },
   { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' },
+  { ...common, entryPoints: ['src/webview/run_view/main.ts'], outfile: 'dist/run_view.js', platform: 'browser', format: 'iife' },
   { ...common, entryPoints: ['src/webview/worker.ts'], outfile: 'dist/worker.js', platform: 'browser', format: 'iife' },
   // webgpu (Dawn) is an ES module that loads a native addon; playwright-core is only for `bench --browser`.
   // ESM entries ('module'): the tfjs backends' CJS 'main' files are not in their sideEffects

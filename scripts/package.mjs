@@ -31,7 +31,7 @@ for (const t of targets) {
   }
 }
 const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
-for (const t of ['dist/extension.js', 'dist/cli.js', 'dist/webview.js', 'dist/worker.js']) {
+for (const t of ['dist/extension.js', 'dist/cli.js', 'dist/webview.js', 'dist/worker.js', 'dist/run_view.js']) {
   if (!fs.existsSync(path.join(root, t))) {
     console.error(`[package] ${t} is missing: run \`npm run build\` first (npm run package does).`);
     process.exit(1);

@@ -10,6 +10,7 @@ import { registerFineTune } from './finetune';
 import { registerEditorActions } from './editor_actions';
 import { registerWalkthrough } from './walkthrough';
 import { registerPreviewTimings } from './preview_timings';
+import { registerRunView } from './run_view';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('SPADE Studio');
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerEditorActions(context, registry);
   registerWalkthrough(context, registry);
   registerPreviewTimings(context, registry, log);
+  registerRunView(context, dialogs, log);
 }
 
 export function deactivate(): void {}

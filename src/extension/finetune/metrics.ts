@@ -4,6 +4,9 @@
  * rather than misread. Node only (fs), no vscode.
  */
 import * as fs from 'node:fs/promises';
+import { formatDuration, formatRate, formatValue } from '../../shared/run_format';
+
+export { formatDuration, formatRate } from '../../shared/run_format';
 
 export interface TrainMetrics {
   step: number;
@@ -74,22 +77,6 @@ export async function readLastMetrics(file: string, tailBytes = 64 * 1024): Prom
   }
 }
 
-/** 250 → "4:10", 4000 → "1:06:40". */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
-
-/** Slow CPU runs make fewer than one step a second; those read better as seconds per step. */
-export function formatRate(stepsPerS: number): string {
-  if (stepsPerS >= 1) return `${stepsPerS.toFixed(1)} steps/s`;
-  if (stepsPerS >= 0.1) return `${stepsPerS.toFixed(2)} steps/s`;
-  return stepsPerS > 0 ? `${(1 / stepsPerS).toFixed(0)} s/step` : '0 steps/s';
-}
-
 /** The status bar text: "SPADE: step 120/500 · 1.3 steps/s · ETA 4:10". */
 export function formatProgress(m: TrainMetrics): string {
   const parts = [`SPADE: step ${m.step}/${m.steps_total}`];
@@ -101,6 +88,6 @@ export function formatProgress(m: TrainMetrics): string {
 /** The losses and learning rates, for the tooltip. */
 export function formatValues(m: TrainMetrics): string {
   return Object.entries(m.values)
-    .map(([k, v]) => `${k} ${Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toPrecision(4)}`)
+    .map(([k, v]) => `${k} ${formatValue(v)}`)
     .join(' · ');
 }

@@ -51,7 +51,8 @@ export class RunMonitor implements vscode.Disposable {
     this.item.name = 'SPADE fine-tune';
     this.item.text = `$(sync~spin) SPADE: fine-tune starting…`;
     this.item.tooltip = outDir;
-    this.item.command = 'workbench.action.tasks.showTasks';
+    // A click shows the run's charts and samples.
+    this.item.command = { command: 'spade.showTrainingRun', title: 'Show Training Run', arguments: [vscode.Uri.file(outDir)] };
     this.item.show();
     this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(outDir), '{metrics.jsonl,latest.safetensors}'));
     const kick = () => this.refresh();

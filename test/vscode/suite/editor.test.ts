@@ -83,8 +83,9 @@ suite('label-map editor', () => {
       priority: string;
       selector: { filenamePattern: string }[];
     }[];
-    assert.deepStrictEqual(editors.map((e) => e.priority), ['default', 'option']);
-    assert.ok(editors[0].selector.some((s) => s.filenamePattern === '*.label.png'));
+    const labelEditors = editors.filter((e) => e.viewType.startsWith('spadeStudio.labelMap'));
+    assert.deepStrictEqual(labelEditors.map((e) => e.priority), ['default', 'option']);
+    assert.ok(labelEditors[0].selector.some((s) => s.filenamePattern === '*.label.png'));
     const uri = await writeLabelMap('default.label.png', { kind: 'gray', bitDepth: 8 });
     await vscode.commands.executeCommand('vscode.open', uri);
     await until('the custom editor', () => docIds(uri));
