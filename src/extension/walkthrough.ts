@@ -4,7 +4,6 @@
  */
 import * as vscode from 'vscode';
 import type { PanelRegistry } from './panel_registry';
-import { VIEW_TYPES } from './label_editor_provider';
 import { openSample } from './open_sample';
 
 export const WALKTHROUGH_ID = 'spade-studio.spade-studio#spade.gettingStarted';
@@ -28,10 +27,9 @@ export function registerWalkthrough(context: vscode.ExtensionContext, registry: 
   void context.globalState.update(SHOWN_KEY, true).then(openWalkthrough);
 }
 
-/** Beside an open label map rather than over it, so the painting stays in view. */
+/** Beside an open SPADE editor (a label map, a run view) rather than over it, so it stays in view. */
 function openWalkthrough(): Thenable<unknown> {
-  const viewTypes: readonly string[] = VIEW_TYPES;
-  const ours = (t: vscode.Tab) => t.input instanceof vscode.TabInputCustom && viewTypes.includes(t.input.viewType);
+  const ours = (t: vscode.Tab) => t.input instanceof vscode.TabInputCustom && t.input.viewType.startsWith('spadeStudio.');
   const beside = vscode.window.tabGroups.all.some((g) => g.tabs.some(ours));
   return vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, beside);
 }
