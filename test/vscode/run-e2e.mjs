@@ -13,8 +13,9 @@
 // paint (zoom, pan and shapes on a zoomed map, Replace class; the saved ids checked),
 // a11y (title-bar and Explorer actions, keyboard, announcements, axe-core), styles (the Styles panel),
 // hide-show (webview state restore), hot-exit (window reload with an unsaved stroke), gpu-loss
-// (WebGPU device lost; webgpu run only). paint, a11y, styles, hide-show and hot-exit run on the last
-// backend of the run (webgl in a full run).
+// (WebGPU device lost; webgpu run only), run-view (a real spade train followed in the run view).
+// paint, a11y, styles, hide-show, hot-exit and run-view run on the last backend of the run (webgl
+// in a full run).
 // Env: SPADE_E2E_BACKENDS (same as --backend), SPADE_E2E_ONLY (comma list of scenarios, to iterate
 //      on some; CI runs all), SPADE_VSCODE_TIMEOUT_S (whole run, default 900),
 //      SPADE_E2E_FIRST_IMAGE_S (open -> first image, default 240), SPADE_TEST_VERBOSE=1, KEEP_TMP=1,
@@ -35,6 +36,7 @@ import { drivePaint } from './e2e_paint.mjs';
 import { driveGpuLoss } from './e2e_gpu_loss.mjs';
 import { driveHideShow, driveHotExit } from './e2e_restore.mjs';
 import { driveA11y } from './e2e_a11y.mjs';
+import { driveRunView } from './e2e_run_view.mjs';
 import { appendTimings, readTraces, timingsRecord, waitForTrace } from './e2e_timings.mjs';
 import {
   paths, log, ms, makeSandbox, freePort, requireSetup, spawnGroup, killGroup, waitForHttp,
@@ -67,7 +69,7 @@ for (const b of backends) {
   }
 }
 
-const SCENARIOS = ['base', 'paint', 'a11y', 'styles', 'hide-show', 'hot-exit', 'gpu-loss'];
+const SCENARIOS = ['base', 'paint', 'a11y', 'styles', 'hide-show', 'hot-exit', 'gpu-loss', 'run-view'];
 const only = process.env.SPADE_E2E_ONLY ? process.env.SPADE_E2E_ONLY.split(',') : SCENARIOS;
 for (const s of only) {
   if (!SCENARIOS.includes(s)) {
@@ -387,6 +389,7 @@ async function drive(page, backend, base, workspace, sample, T, shot, userData) 
   if (runs('hide-show') && last) ctx.frame = await driveHideShow(ctx);
   if (runs('hot-exit') && last) ctx.frame = await driveHotExit(ctx);
   if (runs('gpu-loss') && backend === 'webgpu') await driveGpuLoss(ctx);
+  if (runs('run-view') && last) T.runView = await driveRunView(ctx);
 }
 
 /** Opens SECOND from the Explorer and returns its first picture's latency trace (from its own webview). */
