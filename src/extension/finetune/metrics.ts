@@ -6,8 +6,6 @@
 import * as fs from 'node:fs/promises';
 import { formatDuration, formatRate, formatValue } from '../../shared/run_format';
 
-export { formatDuration, formatRate } from '../../shared/run_format';
-
 export interface TrainMetrics {
   step: number;
   steps_total: number;

@@ -83,7 +83,7 @@ export function measureFromProbe(metricsText: string, log: string, now: number):
 }
 
 /** `about 40 s`, `about 12 min`, `about 3 h 20 min`, `about 2 days 5 h`. */
-export function formatDuration(seconds: number): string {
+export function formatDurationInWords(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return 'an unknown time';
   if (seconds < 90) return `about ${Math.max(1, Math.round(seconds))} s`;
   const min = Math.round(seconds / 60);
@@ -99,7 +99,7 @@ export const isCpuBackend = (backend: string) => backend === 'wasm' || backend =
 /** `about 12 min for 1,000 steps on wasm (the CPU)`. */
 export function estimateLine(steps: number, m: SpeedMeasure): string {
   const where = isCpuBackend(m.backend) ? `${m.backend} (the CPU)` : m.backend;
-  return `${formatDuration(steps / m.stepsPerSec)} for ${steps.toLocaleString('en-US')} steps on ${where}`;
+  return `${formatDurationInWords(steps / m.stepsPerSec)} for ${steps.toLocaleString('en-US')} steps on ${where}`;
 }
 
 /** The confirmation's detail: how the figure was measured, and what a CPU run means. */

@@ -66,15 +66,18 @@ async function pickRunFolders(dialogs: UserDialogs, many: boolean): Promise<stri
   const queued = dialogs.hooks.picks.splice(0);
   if (queued.length) return queued.map((u) => u.fsPath);
   const found = await vscode.workspace.findFiles('**/metrics.jsonl', '**/node_modules/**', 200);
-  const dirs = found.map((u) => path.dirname(u.fsPath));
-  const mtime = (d: string) => {
+  const mtime = (file: string) => {
     try {
-      return fs.statSync(path.join(d, 'metrics.jsonl')).mtimeMs;
+      return fs.statSync(file).mtimeMs;
     } catch {
       return 0;
     }
   };
-  dirs.sort((a, b) => mtime(b) - mtime(a));
+  // Each file stat'ed once, not once per comparison.
+  const dirs = found
+    .map((u) => ({ dir: path.dirname(u.fsPath), at: mtime(u.fsPath) }))
+    .sort((a, b) => b.at - a.at)
+    .map((r) => r.dir);
   const browse = '$(folder-opened) Browse…';
   const items: vscode.QuickPickItem[] = [
     ...dirs.map((d) => ({ label: vscode.workspace.asRelativePath(vscode.Uri.file(d), false), description: d })),

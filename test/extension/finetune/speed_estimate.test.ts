@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SPEED_CACHE_SIZE, SPEED_MEMENTO, SpeedCache, estimateDetail, estimateLine, formatDuration, measureFromProbe, speedCacheKey,
+  SPEED_CACHE_SIZE, SPEED_MEMENTO, SpeedCache, estimateDetail, estimateLine, formatDurationInWords, measureFromProbe, speedCacheKey,
   type SpeedKey, type SpeedMeasure,
 } from '../../../src/extension/finetune/speed_estimate';
 
@@ -28,7 +28,7 @@ test('durations in words', () => {
     [5340, 'about 89 min'], [5400, 'about 1 h 30 min'], [7200, 'about 2 h'], [48 * 3600, 'about 2 days'], [53 * 3600, 'about 2 days 5 h'],
     [NaN, 'an unknown time'], [-1, 'an unknown time'],
   ];
-  for (const [s, want] of cases) assert.equal(formatDuration(s), want, String(s));
+  for (const [s, want] of cases) assert.equal(formatDurationInWords(s), want, String(s));
 });
 
 test('the estimate line and detail; a CPU backend says what that means, a GPU one does not', () => {

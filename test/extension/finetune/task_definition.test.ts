@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkArgv, parseTaskDefinition, resolveTaskPath, trainArgv } from '../../../src/extension/finetune/task_definition';
 import { nodeOnPath, pickNodeRuntime } from '../../../src/extension/finetune/runtime';
-import { formatDuration, formatProgress, formatRate, lastMetrics, readLastMetrics } from '../../../src/extension/finetune/metrics';
+import { formatProgress, lastMetrics, readLastMetrics } from '../../../src/extension/finetune/metrics';
 import { parseCheckOutput } from '../../../src/extension/finetune/check_output';
 import { SpadeInputError } from '../../../src/model/errors';
 import { ROOT } from '../../helpers/paths';
@@ -155,10 +155,6 @@ describe('metrics.jsonl', () => {
 
   it('formats the status bar text', () => {
     assert.equal(formatProgress(lastMetrics(`${JSON.stringify({ step: 120, steps_total: 500, steps_per_s: 1.3, eta_s: 250 })}\n`)!), 'SPADE: step 120/500 · 1.3 steps/s · ETA 4:10');
-    assert.equal(formatDuration(4000), '1:06:40');
-    assert.equal(formatDuration(59.6), '1:00');
-    assert.equal(formatRate(0.25), '0.25 steps/s');
-    assert.equal(formatRate(0.05), '20 s/step');
   });
 });
 
