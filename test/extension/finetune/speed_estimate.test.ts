@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SPEED_CACHE_SIZE, SPEED_MEMENTO, SpeedCache, estimateDetail, estimateLine, formatDurationInWords, measureFromProbe, speedCacheKey,
+  SPEED_CACHE_SIZE, SPEED_MEMENTO, SpeedCache, estimateDetail, estimateLine, formatDurationInWords, measureFromProbe,
+  speedCacheKey,
   type SpeedKey, type SpeedMeasure,
 } from '../../../src/extension/finetune/speed_estimate';
 
