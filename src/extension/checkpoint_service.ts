@@ -4,21 +4,31 @@
  */
 import * as vscode from 'vscode';
 import { bundledCheckpointUri, configuredCheckpointUri, loadCheckpoint, type LoadedCheckpoint } from './checkpoint_source';
+import { previewModelFile } from './preview_model_file';
 import { isRunFolderPath } from './run_folder_source';
 import { RUN_FOLDER_FILES } from '../model/nvlabs/run_folder';
 
+/** A checkpoint read for the previews, and the file their pages fetch its preview bytes from. */
+export interface PreviewCheckpoint extends LoadedCheckpoint {
+  previewFile: vscode.Uri;
+}
+
 export class CheckpointService implements vscode.Disposable {
-  private current?: Promise<LoadedCheckpoint>;
+  private current?: Promise<PreviewCheckpoint>;
   private watcher?: vscode.FileSystemWatcher;
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly _onDidChange = new vscode.EventEmitter<LoadedCheckpoint>();
+  private readonly _onDidChange = new vscode.EventEmitter<PreviewCheckpoint>();
   readonly onDidChange = this._onDidChange.event;
   /** How many times a checkpoint was (re)loaded; tests read it through an internal command. */
   loads = 0;
   /** When the current load began (epoch ms): a reload's latency trace starts there. */
   loadStartedAt = 0;
 
-  constructor(private readonly extensionUri: vscode.Uri) {
+  /** `cacheDir`: where preview bytes that are not a file of the extension's own are served from. */
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly cacheDir: vscode.Uri,
+  ) {
     this.disposables.push(
       this._onDidChange,
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -28,7 +38,7 @@ export class CheckpointService implements vscode.Disposable {
   }
 
   /** The current checkpoint; a bad configured one falls back to the bundled model, with a message. */
-  get(): Promise<LoadedCheckpoint> {
+  get(): Promise<PreviewCheckpoint> {
     this.current ??= this.load();
     return this.current;
   }
@@ -38,7 +48,14 @@ export class CheckpointService implements vscode.Disposable {
     this._onDidChange.fire(await this.current);
   }
 
-  private async load(): Promise<LoadedCheckpoint> {
+  private async load(): Promise<PreviewCheckpoint> {
+    const ck = await this.read();
+    const { bytes, wholeFile } = ck.info;
+    const previewFile = await previewModelFile(bytes, wholeFile ? ck.uri : undefined, this.extensionUri, this.cacheDir);
+    return { ...ck, previewFile };
+  }
+
+  private async read(): Promise<LoadedCheckpoint> {
     this.loads++;
     this.loadStartedAt = Date.now();
     const uri = configuredCheckpointUri(this.extensionUri);

@@ -1,6 +1,6 @@
 /**
  * Which checkpoint the previews use: the `spade.checkpoint` setting, else the bundled model.
- * The host reads the bytes (and opt.txt beside a .pth, or an NVlabs run folder) and hands them to the webviews; it
+ * The host reads the bytes (and opt.txt beside a .pth, or an NVlabs run folder) for the webviews to fetch; it
  * parses the file only for the label set, to decode and colour label maps.
  */
 import * as fs from 'node:fs';
@@ -9,13 +9,24 @@ import { readCheckpoint, writeCheckpoint } from '../model/checkpoint/spade_check
 import { parseOptTxt } from '../model/opt_txt';
 import { outputSize, type SpadeConfig } from '../model/config';
 import type { LabelSet } from '../model/io/label_sets';
-import type { CheckpointInfo, LabelSetInfo } from '../shared/protocol';
+import type { LabelSetInfo } from '../shared/protocol';
 import { BUNDLED_MODEL, STAND_IN_MODEL } from '../shared/bundled_model';
 import { isRunFolderPath, readRunFolderForPreview } from './run_folder_source';
 
+/** What a preview loads: the generator (and encoder) as checkpoint bytes. */
+export interface PreviewBytes {
+  /** Shown in the status line. */
+  name: string;
+  bytes: Uint8Array;
+  /** Contents of opt.txt, for official .pth checkpoints. */
+  optTxt?: string;
+  /** The bytes are `uri`'s whole contents (not a run folder's G, nor a checkpoint without its D). */
+  wholeFile: boolean;
+}
+
 export interface LoadedCheckpoint {
   uri: vscode.Uri;
-  info: CheckpointInfo;
+  info: PreviewBytes;
   labelSet: LabelSet;
   /** The generator's input channels: which label ids it can take. */
   model: { labelNc: number; containDontcare: boolean; output: { width: number; height: number } };
@@ -45,7 +56,8 @@ export async function loadCheckpoint(uri: vscode.Uri): Promise<LoadedCheckpoint>
       readOrExplain(vscode.Uri.file(file), what),
     );
     const model = modelOf(ck.config);
-    return { uri, info: { name, bytes }, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E, readAt: Date.now() };
+    const info = { name, bytes, wholeFile: false };
+    return { uri, info, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E, readAt: Date.now() };
   }
   const name = uri.path.split('/').pop() ?? uri.toString();
   const bytes = await readOrExplain(uri, 'checkpoint');
@@ -61,7 +73,7 @@ export async function loadCheckpoint(uri: vscode.Uri): Promise<LoadedCheckpoint>
   const forPreview =
     ck.nets.D || ck.extra.size ? writeCheckpoint({ ...ck, nets: { G: ck.nets.G, E: ck.nets.E }, extra: new Map() }) : bytes;
   const model = modelOf(ck.config);
-  const info = { name, bytes: forPreview, optTxt };
+  const info = { name, bytes: forPreview, optTxt, wholeFile: forPreview === bytes };
   return { uri, info, labelSet: ck.labelSet, model, hasEncoder: !!ck.nets.E, readAt: Date.now() };
 }
 

@@ -1,6 +1,7 @@
 /** VS Code host entry: the label-map editor, its commands, the checkpoint service and fine-tuning. */
 import * as vscode from 'vscode';
 import { CheckpointService } from './checkpoint_service';
+import { previewCacheDir } from './preview_model_file';
 import { LabelEditorProvider, VIEW_TYPES } from './label_editor_provider';
 import { PanelRegistry } from './panel_registry';
 import { TestHooks } from './test_hooks';
@@ -14,7 +15,7 @@ import { registerRunView } from './run_view';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('SPADE Studio');
-  const checkpoints = new CheckpointService(context.extensionUri);
+  const checkpoints = new CheckpointService(context.extensionUri, previewCacheDir(context.globalStorageUri));
   const registry = new PanelRegistry();
   const dialogs = new UserDialogs(log, new TestHooks());
   context.subscriptions.push(log, checkpoints);

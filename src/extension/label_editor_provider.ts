@@ -5,14 +5,15 @@
  */
 import * as vscode from 'vscode';
 import { LabelMapDocument, type StrokeEdit } from './label_document';
-import type { CheckpointService } from './checkpoint_service';
+import type { CheckpointService, PreviewCheckpoint } from './checkpoint_service';
+import { previewCacheDir } from './preview_model_file';
 import { labelSetInfo, plainBytes, type LoadedCheckpoint } from './checkpoint_source';
 import { webviewHtml } from './webview_html';
 import { maxPixelsSetting } from './max_pixels';
 import { inferenceBackendSetting } from './inference_backend';
 import { findUnknownIds } from './unknown_ids';
 import { addDroppedImages, addStyleImages, exportFrames, loadStyleSet, saveStyleSet } from './style_sets';
-import { parseWebviewMessage, type HostToWebview, type PictureSize } from '../shared/protocol';
+import { parseWebviewMessage, type CheckpointInfo, type HostToWebview, type PictureSize } from '../shared/protocol';
 import { RequestReply } from '../shared/request_reply';
 import { formatTrace, type PreviewTrace } from '../shared/preview_trace';
 import type { ExportedPicture, Panel, PanelProvider } from './panel';
@@ -50,7 +51,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
         for (const p of registry.panels) {
           if (p.provider !== this) continue;
           const trace = { open: checkpoints.loadStartedAt, modelRead: ck.readAt, initSent: Date.now() };
-          p.post({ type: 'checkpoint', checkpoint: ck.info, labelSet: labelSetInfo(ck.labelSet), trace });
+          p.post({ type: 'checkpoint', checkpoint: checkpointFor(p.webview.webview, ck), labelSet: labelSetInfo(ck.labelSet), trace });
           void this.checkIds(p.document, ck);
         }
       }),
@@ -160,7 +161,12 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     const ext = this.context.extensionUri;
     webviewPanel.webview.options = {
       enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(ext, 'dist'), vscode.Uri.joinPath(ext, 'media'), vscode.Uri.joinPath(document.uri, '..')],
+      localResourceRoots: [
+        vscode.Uri.joinPath(ext, 'dist'),
+        vscode.Uri.joinPath(ext, 'media'),
+        vscode.Uri.joinPath(document.uri, '..'),
+        previewCacheDir(this.context.globalStorageUri),
+      ],
     };
     const backend = inferenceBackendSetting((text) => this.dialogs.warn(text));
     webviewPanel.webview.html = webviewHtml(webviewPanel.webview, ext, backend, process.env.SPADE_TEST_HOOKS === '1');
@@ -253,7 +259,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     this.log.appendLine(`${panel.document.fileName}: ${formatTrace(trace)[0]}`);
   }
 
-  private sendInit(panel: Panel, ck: LoadedCheckpoint): void {
+  private sendInit(panel: Panel, ck: PreviewCheckpoint): void {
     const d = panel.document;
     panel.maxPixels = this.maxPixels();
     // The model was in memory before this open: it was there at once.
@@ -262,7 +268,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       type: 'init',
       document: { fileName: d.fileName, width: d.width, height: d.height, ids: Int32Array.from(d.ids), encoding: d.encodingName },
       labelSet: labelSetInfo(ck.labelSet),
-      checkpoint: ck.info,
+      checkpoint: checkpointFor(panel.webview.webview, ck),
       editable: true,
       maxPixels: panel.maxPixels,
       trace,
@@ -347,4 +353,11 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       throw e;
     }
   }
+}
+
+/** What a page needs to load `ck`: where to fetch its preview bytes. */
+function checkpointFor(webview: vscode.Webview, ck: PreviewCheckpoint): CheckpointInfo {
+  const { name, bytes, optTxt } = ck.info;
+  const url = webview.asWebviewUri(ck.previewFile).toString();
+  return { name, url, byteLength: bytes.byteLength, ...(optTxt !== undefined ? { optTxt } : {}) };
 }

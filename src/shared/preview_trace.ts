@@ -16,7 +16,8 @@ export type TraceKind = 'open' | 'stroke';
 
 /**
  * Open, in order: the host opens the document (`open`), has the model's bytes (`modelRead`) and
- * sends them (`initSent`); the page starts (`pageStart`), gets them (`initReceived`); the worker's
+ * sends where to fetch them (`initSent`); the page starts (`pageStart`), gets that (`initReceived`) and
+ * has fetched the bytes (`modelFetched`); the worker's
  * backend is ready (`backendReady`), the checkpoint parsed (`modelParsed`) and its weights on the
  * device (`weightsOnDevice`). Stroke: `pointerUp`, the host applied the edit (`editApplied`). Both:
  * the mask goes to the worker (`maskSent`), which gets it (`maskReceived`), starts and finishes the
@@ -28,6 +29,7 @@ export const TRACE_MARKS = [
   'initSent',
   'pageStart',
   'initReceived',
+  'modelFetched',
   'backendReady',
   'modelParsed',
   'weightsOnDevice',

@@ -34,10 +34,15 @@ export interface DocumentInfo {
   encoding: string;
 }
 
+/**
+ * The checkpoint a preview loads. The page fetches its bytes from `url`, a webview resource
+ * (src/extension/preview_model_file.ts): far faster than a message carrying them.
+ */
 export interface CheckpointInfo {
   /** Shown in the status line. */
   name: string;
-  bytes: Uint8Array;
+  url: string;
+  byteLength: number;
   /** Contents of opt.txt, for official .pth checkpoints. */
   optTxt?: string;
 }

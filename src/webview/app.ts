@@ -20,6 +20,7 @@ import { LabelPalette } from './label_palette';
 import { TraceRecorder } from './preview_trace';
 import { formatTrace, type PreviewTrace } from '../shared/preview_trace';
 import { Mask } from './mask';
+import { fetchModel } from './model_fetch';
 import { Stage } from './stage';
 import { StatusReporter } from './status_reporter';
 import { StylesPanel } from './styles/panel';
@@ -71,6 +72,8 @@ export class App {
   /** spade.maxPixels, from the host: style images over it are refused before decoding. */
   private maxPixels = DEFAULT_MAX_PIXELS;
   private framesRequested = 0;
+  /** Checkpoints asked for so far: a fetch that a newer one overtook is dropped. */
+  private loads = 0;
   /** The newest frame request: its model ids, style and id. */
   private lastSent: { ids: Int32Array; style: string; frameId: number } | null = null;
 
@@ -228,7 +231,19 @@ export class App {
     this.status.line.phase = 'loading model';
     this.errors.clear('load');
     this.controls.refreshCapabilities();
-    this.client.load(ck.name, asUint8Array(ck.bytes) ?? new Uint8Array(0), ck.optTxt);
+    const load = ++this.loads;
+    fetchModel(ck).then(
+      (bytes) => {
+        if (load !== this.loads) return; // a newer checkpoint came meanwhile
+        this.trace.mark('open', 'modelFetched');
+        this.client.load(ck.name, bytes, ck.optTxt);
+      },
+      (e: Error) => {
+        if (load !== this.loads) return;
+        this.trace.abandon('open');
+        this.errors.set('load', `cannot load the checkpoint: ${e.message}`);
+      },
+    );
   }
 
   private encodeStyle(name: string, bytes: Uint8Array): void {

@@ -13,6 +13,7 @@ import './editor_export_style.test';
 import './contributions.test';
 import './sample_dataset.test';
 import './preview_timings.test';
+import './preview_model_file.test';
 import './run_view.test';
 
 export function run(): Promise<void> {

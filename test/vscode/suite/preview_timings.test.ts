@@ -35,7 +35,7 @@ describe('preview timings', () => {
     assert.equal((await status()).checkpointLoads, loads, 'the second preview reuses the window\'s checkpoint bytes');
     for (const t of [ta, tb]) {
       assert.equal(t.kind, 'open');
-      for (const k of ['open', 'modelRead', 'initSent', 'initReceived', 'weightsOnDevice', 'maskSent', 'frameStarted', 'frameDone', 'painted'] as const) {
+      for (const k of ['open', 'modelRead', 'initSent', 'initReceived', 'modelFetched', 'weightsOnDevice', 'maskSent', 'frameStarted', 'frameDone', 'painted'] as const) {
         assert.equal(typeof t.marks[k], 'number', `${k} in ${JSON.stringify(t.marks)}`);
       }
       assert.ok(t.marks.open! <= t.marks.initSent! && t.marks.frameStarted! <= t.marks.frameDone!, JSON.stringify(t.marks));
