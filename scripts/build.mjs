@@ -7,6 +7,8 @@ const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'es2022' };
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: ['vscode'] },
+  // The host's first-picture render thread: TF.js on wasm in a Node worker thread (ESM entries, as for the CLI).
+  { ...common, entryPoints: ['src/extension/first_picture/render_worker.ts'], outfile: 'dist/first_picture.js', platform: 'node', format: 'cjs', mainFields: ['module', 'main'] },
   { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' },
   { ...common, entryPoints: ['src/webview/run_view/main.ts'], outfile: 'dist/run_view.js', platform: 'browser', format: 'iife' },
   { ...common, entryPoints: ['src/webview/worker.ts'], outfile: 'dist/worker.js', platform: 'browser', format: 'iife' },

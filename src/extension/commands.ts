@@ -94,6 +94,7 @@ export function registerCommands(
       file: p.document.uri.toString(),
       maxPixels: p.maxPixels,
       traces: p.traces,
+      firstPictures: p.firstPicturesSent,
       ...(p.status ?? {}),
     })),
     notices: [...dialogs.hooks.notices],

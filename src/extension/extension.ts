@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { CheckpointService } from './checkpoint_service';
 import { previewCacheDir } from './preview_model_file';
+import { FirstPictureRenderer, renderWorkerScript } from './first_picture/first_picture_renderer';
 import { LabelEditorProvider, VIEW_TYPES } from './label_editor_provider';
 import { PanelRegistry } from './panel_registry';
 import { TestHooks } from './test_hooks';
@@ -19,8 +20,13 @@ export function activate(context: vscode.ExtensionContext): void {
   const registry = new PanelRegistry();
   const dialogs = new UserDialogs(log, new TestHooks());
   context.subscriptions.push(log, checkpoints);
+  const labelMapOpen = () => registry.panels.size > 0;
+  const firstPictures = new FirstPictureRenderer(renderWorkerScript(context.extensionPath), labelMapOpen, (l) =>
+    log.appendLine(l),
+  );
+  context.subscriptions.push(firstPictures);
   for (const viewType of VIEW_TYPES) {
-    const provider = new LabelEditorProvider(context, checkpoints, registry, dialogs, log);
+    const provider = new LabelEditorProvider(context, checkpoints, registry, dialogs, log, firstPictures);
     context.subscriptions.push(
       vscode.window.registerCustomEditorProvider(viewType, provider, {
         supportsMultipleEditorsPerDocument: true,

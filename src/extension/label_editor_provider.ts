@@ -20,6 +20,7 @@ import type { ExportedPicture, Panel, PanelProvider } from './panel';
 import { markOpened, markPainted } from './walkthrough_progress';
 import type { PanelRegistry } from './panel_registry';
 import type { UserDialogs } from './user_dialogs';
+import type { FirstPictureRenderer } from './first_picture/first_picture_renderer';
 
 export const VIEW_TYPES = ['spadeStudio.labelMap', 'spadeStudio.labelMapAnyPng'] as const;
 
@@ -44,6 +45,7 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     private readonly registry: PanelRegistry,
     private readonly dialogs: UserDialogs,
     private readonly log: vscode.OutputChannel,
+    private readonly firstPictures: FirstPictureRenderer,
   ) {
     context.subscriptions.push(
       this._onDidChangeCustomDocument,
@@ -172,6 +174,11 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     webviewPanel.webview.html = webviewHtml(webviewPanel.webview, ext, backend, process.env.SPADE_TEST_HOOKS === '1');
     const post = (m: HostToWebview) => void webviewPanel.webview.postMessage(m);
     const panel: Panel = { document, webview: webviewPanel, provider: this, post, openedAt, traces: {} };
+    // While the page starts: it gets the picture once it is ready for messages.
+    panel.firstPicture = this.checkpoints.get().then(
+      (ck) => this.renderFirstPicture(panel, ck),
+      () => undefined, // the init that follows reports it
+    );
     const registry = this.registry;
     registry.panels.add(panel);
     registry.active = panel;
@@ -209,9 +216,19 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
       return;
     }
     switch (m.type) {
-      case 'ready':
+      case 'ready': {
         markOpened();
-        return this.sendInit(panel, await this.checkpoints.get());
+        const ck = await this.checkpoints.get();
+        this.sendInit(panel, ck);
+        // A page made anew (shown again after hiding) wants a picture of the map as it is now.
+        const picture = panel.firstPicture ?? this.renderFirstPicture(panel, ck);
+        panel.firstPicture = undefined;
+        const shown = await picture;
+        if (!shown) return;
+        panel.post(shown);
+        panel.firstPicturesSent = (panel.firstPicturesSent ?? 0) + 1;
+        return;
+      }
       case 'stroke':
         markPainted();
         doc.applyStroke(m.label, m.indices, m.value, panel);
@@ -257,6 +274,11 @@ export class LabelEditorProvider implements vscode.CustomEditorProvider<LabelMap
     }
     panel.traces[trace.kind] = trace;
     this.log.appendLine(`${panel.document.fileName}: ${formatTrace(trace)[0]}`);
+  }
+
+  private renderFirstPicture(panel: Panel, ck: PreviewCheckpoint): ReturnType<FirstPictureRenderer['render']> {
+    const d = panel.document;
+    return this.firstPictures.render(ck, Int32Array.from(d.ids), d.width, d.height);
   }
 
   private sendInit(panel: Panel, ck: PreviewCheckpoint): void {

@@ -7,6 +7,7 @@ import type * as vscode from 'vscode';
 import type { LabelMapDocument } from './label_document';
 import type { HostToWebview, PictureSize, PictureStyle, StatusMessage } from '../shared/protocol';
 import type { PreviewTrace, TraceKind } from '../shared/preview_trace';
+import type { FirstPicture } from './first_picture/first_picture_renderer';
 
 /** What commands and the tests ask of the provider that opened a panel. */
 export interface PanelProvider {
@@ -38,6 +39,10 @@ export interface Panel {
   openedAt: number;
   /** When the host last applied a stroke from this panel (epoch ms). */
   editAppliedAt?: number;
+  /** The host's first picture, started as the panel opened, until its page is ready for it. */
+  firstPicture?: Promise<FirstPicture | undefined>;
+  /** How many first pictures the host sent this panel (the integration tests read it). */
+  firstPicturesSent?: number;
   /** The last latency trace of each kind (SPADE: Show Preview Timings). */
   traces: Partial<Record<TraceKind, PreviewTrace>>;
   post(m: HostToWebview): void;

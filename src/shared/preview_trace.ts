@@ -21,7 +21,9 @@ export type TraceKind = 'open' | 'stroke';
  * backend is ready (`backendReady`), the checkpoint parsed (`modelParsed`) and its weights on the
  * device (`weightsOnDevice`). Stroke: `pointerUp`, the host applied the edit (`editApplied`). Both:
  * the mask goes to the worker (`maskSent`), which gets it (`maskReceived`), starts and finishes the
- * frame (`frameStarted`, `frameDone`); the page draws it (`painted`).
+ * frame (`frameStarted`, `frameDone`); the page draws it (`painted`). An open may also get the
+ * host's first picture (src/shared/first_picture.ts): the host's frame (`hostFrameStarted`,
+ * `hostFrameDone`) and the page drawing it (`hostPicturePainted`), before the page's own.
  */
 export const TRACE_MARKS = [
   'open',
@@ -40,6 +42,9 @@ export const TRACE_MARKS = [
   'frameStarted',
   'frameDone',
   'painted',
+  'hostFrameStarted',
+  'hostFrameDone',
+  'hostPicturePainted',
 ] as const;
 export type TraceMark = (typeof TRACE_MARKS)[number];
 
@@ -88,9 +93,21 @@ export function span(trace: PreviewTrace, from: TraceMark, to: TraceMark): numbe
   return a === undefined || b === undefined ? null : b - a;
 }
 
-/** From the wait's start to the picture on the canvas. */
+/** The first picture on the canvas: the host's first picture when it came first, else the page's own. */
+export function firstPainted(trace: PreviewTrace): TraceMark {
+  const host = trace.marks.hostPicturePainted;
+  const own = trace.marks.painted;
+  return host !== undefined && (own === undefined || host <= own) ? 'hostPicturePainted' : 'painted';
+}
+
+/** From the wait's start to the first picture on the canvas. */
 export function waitMs(trace: PreviewTrace): number | null {
-  return span(trace, TRACE_START[trace.kind], 'painted');
+  return span(trace, TRACE_START[trace.kind], firstPainted(trace));
+}
+
+/** The frame that made the first picture: the host's or the page's worker's. */
+export function firstFrameMs(trace: PreviewTrace): number | null {
+  return firstPainted(trace) === 'hostPicturePainted' ? span(trace, 'hostFrameStarted', 'hostFrameDone') : frameMs(trace);
 }
 
 /** The frame itself, in the worker. */
@@ -107,10 +124,12 @@ export function formatTrace(trace: PreviewTrace): string[] {
   marks.sort((a, b) => a[1] - b[1]);
   const t0 = trace.marks[TRACE_START[trace.kind]] ?? marks[0]?.[1] ?? 0;
   const total = waitMs(trace);
-  const frame = frameMs(trace);
+  const frame = firstFrameMs(trace);
+  const host = firstPainted(trace) === 'hostPicturePainted';
   const head =
     `${trace.kind === 'open' ? 'open → picture' : 'stroke → picture'}: ${total === null ? 'n/a' : `${Math.round(total)} ms`}` +
-    ` (frame ${frame === null ? 'n/a' : `${Math.round(frame)} ms`}${trace.dirty ? ', dirty region' : ''}; ${trace.backend}, ${trace.model})`;
+    ` (frame ${frame === null ? 'n/a' : `${Math.round(frame)} ms`}${trace.dirty && !host ? ', dirty region' : ''}; ` +
+    `${host ? 'first picture from the host' : trace.backend}, ${trace.model})`;
   let prev = t0;
   const lines = marks.map(([k, t]) => {
     const line = `  ${k.padEnd(16)} ${fmt(t - t0).padStart(8)}  (+${fmt(t - prev)})`;

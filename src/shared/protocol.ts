@@ -104,6 +104,11 @@ export type HostToWebview =
   /** The whole mask changed (an edit in another panel, undo, redo, revert, reload from disk). */
   | { type: 'setIds'; ids: Int32Array; reason: 'edit' | 'undo' | 'redo' | 'revert' | 'reload' }
   | { type: 'checkpoint'; checkpoint: CheckpointInfo; labelSet: LabelSetInfo; trace: TraceMarks }
+  /**
+   * The host's first picture (src/shared/first_picture.ts): RGBA of `model` for the map whose ids
+   * hash to `idsHash`, in seed `seed`; `marks`: the host's frame (hostFrameStarted, hostFrameDone).
+   */
+  | { type: 'firstPicture'; model: string; idsHash: number; seed: number; width: number; height: number; rgba: Uint8Array; marks: TraceMarks }
   | { type: 'styleImage'; name: string; bytes: Uint8Array }
   /** SPADE: Compare Style Encodings: open the Styles panel. */
   | { type: 'showStyles' }

@@ -19,6 +19,7 @@ import { InferenceClient, type Frame } from './inference_client';
 import { LabelPalette } from './label_palette';
 import { TraceRecorder } from './preview_trace';
 import { formatTrace, type PreviewTrace } from '../shared/preview_trace';
+import { idsHash } from '../shared/first_picture';
 import { Mask } from './mask';
 import { fetchModel } from './model_fetch';
 import { Stage } from './stage';
@@ -63,9 +64,12 @@ export class App {
     copyPicture: (m) => this.exports.request({ kind: 'copy', requestId: m.requestId }),
     editorAction: (m) => this.controls.runAction(m.action),
     error: (m) => this.errors.set('host', m.message),
+    firstPicture: (m) => this.showFirstPicture(m),
   };
 
   private mask: Mask | null = null;
+  /** The page's worker has painted a picture since the last init (the host's first picture is then late). */
+  private ownPicture = false;
   private palette: LabelPalette | null = null;
   private editable = false;
   private model: ModelInfo | null = null;
@@ -195,6 +199,7 @@ export class App {
     this.stage.setMaskSize(d.width, d.height);
     this.exports.show(null);
     this.stage.clearOutput();
+    this.ownPicture = false;
     this.trace.beginOpen(m.checkpoint.name, m.trace);
     this.setLabelSet(m.labelSet);
     this.loadCheckpoint(m.checkpoint);
@@ -281,7 +286,26 @@ export class App {
     this.styles.setModel(info);
   }
 
+  /**
+   * The host's first picture (src/shared/first_picture.ts): shown only until the worker's own first
+   * picture, and only of the map, model and style on screen now.
+   */
+  private showFirstPicture(m: HostMessage<'firstPicture'>): void {
+    const rgba = asUint8Array(m.rgba);
+    if (this.ownPicture || !this.mask || !rgba || rgba.length !== m.width * m.height * 4) return;
+    const s = this.controls.state;
+    if (m.model !== this.status.line.model || s.styleImage || s.seed !== m.seed || idsHash(this.mask.ids) !== m.idsHash) return;
+    const pixels = new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.length);
+    this.stage.showOutput(pixels, m.width, m.height);
+    this.exports.show({ rgba: pixels, width: m.width, height: m.height });
+    this.trace.mark('open', 'hostFrameStarted', m.marks.hostFrameStarted);
+    this.trace.mark('open', 'hostFrameDone', m.marks.hostFrameDone);
+    this.trace.mark('open', 'hostPicturePainted');
+    this.status.line.announcer.say('Picture ready');
+  }
+
   private onFrame(f: Frame): void {
+    this.ownPicture = true;
     this.exports.show({ rgba: f.rgba, width: f.width, height: f.height });
     this.stage.showOutput(f.rgba, f.width, f.height);
     const worker = { maskReceived: f.receivedAt, frameStarted: f.startedAt, frameDone: f.doneAt };

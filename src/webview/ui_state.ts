@@ -2,6 +2,7 @@
  * The UI state kept across hide/show (VS Code's webview state, JSON): tool, brush size,
  * style, view mode. Anything malformed in a stored state falls back to the default.
  */
+import { FIRST_SEED } from '../shared/first_picture';
 import type { StyleSpec } from './worker_protocol';
 
 export type Tool = 'brush' | 'fill' | 'eraser' | 'eyedropper' | 'line' | 'rect' | 'polygon' | 'lasso';
@@ -34,7 +35,7 @@ export const DEFAULT_STATE: UiState = {
   tool: 'brush',
   brushSize: 8,
   classId: null,
-  seed: 1,
+  seed: FIRST_SEED,
   styleImage: null,
   view: 'side',
   opacity: 0.6,

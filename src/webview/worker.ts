@@ -218,7 +218,7 @@ class InferenceWorker {
       try {
         checkGpu(be); // lost between frames: fall back before starting
         const startedAt = now();
-        const { rgba, dirty } = await synthesize(model, info, req);
+        const { rgba, dirty } = await synthesize(model, req);
         checkGpu(be);
         const doneAt = now();
         const tensors = tf.memory().numTensors;
@@ -269,7 +269,7 @@ class InferenceWorker {
     }
     try {
       const tile = { ids: req.ids, width: req.width, height: req.height, style: { kind: 'z', z: req.zs[index] } } as const;
-      const { rgba } = await synthesize(model, info, tile);
+      const { rgba } = await synthesize(model, tile);
       const { width, height } = info;
       post({ type: 'setTile', key: req.key, setId: req.setId, index, rgba, width, height }, [rgba.buffer]);
       settle();

@@ -2,7 +2,7 @@
 // trace the webview sends through parsePreviewTrace (and the protocol's 'trace' message).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatTrace, frameMs, parsePreviewTrace, waitMs, type PreviewTrace } from '../../src/shared/preview_trace';
+import { firstFrameMs, firstPainted, formatTrace, frameMs, parsePreviewTrace, waitMs, type PreviewTrace } from '../../src/shared/preview_trace';
 import { parseWebviewMessage } from '../../src/shared/protocol';
 
 const now = 1_800_000_000_000;
@@ -63,4 +63,23 @@ test('formatTrace lists the marks in time order, from the wait\'s start', () => 
     ['pointerUp', 'maskSent', 'maskReceived', 'frameStarted', 'frameDone', 'painted'],
   );
   assert.match(lines[lines.length - 1], /painted\s+320 ms\s+\(\+15 ms\)/);
+});
+
+test('an open whose first picture came from the host waits until that picture, and its frame is the host\'s', () => {
+  const marks = {
+    open: now, hostFrameStarted: now + 40, hostFrameDone: now + 700, hostPicturePainted: now + 730,
+    frameStarted: now + 2000, frameDone: now + 3500, painted: now + 3510,
+  };
+  const t: PreviewTrace = { kind: 'open', model: 'default.safetensors', backend: 'wasm', marks };
+  assert.deepEqual(parsePreviewTrace(t, now), t);
+  assert.equal(firstPainted(t), 'hostPicturePainted');
+  assert.equal(waitMs(t), 730);
+  assert.equal(firstFrameMs(t), 660);
+  assert.equal(frameMs(t), 1500, 'the page\'s own frame is still there');
+  assert.match(formatTrace(t)[0], /^open → picture: 730 ms \(frame 660 ms; first picture from the host, default\.safetensors\)$/);
+  // The page's own picture came first: the host's is not the first.
+  const late = { ...t, marks: { ...marks, hostPicturePainted: now + 4000 } };
+  assert.equal(firstPainted(late), 'painted');
+  assert.equal(waitMs(late), 3510);
+  assert.equal(firstFrameMs(late), 1500);
 });

@@ -27,6 +27,11 @@ export async function waitForTrace(frame, kind, since, until, what) {
 
 const span = (t, a, b) => (t?.marks[a] !== undefined && t?.marks[b] !== undefined ? Math.round(t.marks[b] - t.marks[a]) : null);
 
+/** The host's first picture was on the canvas before the page's own (as src/shared/preview_trace.ts reads it). */
+const fromHost = (t) => t?.marks.hostPicturePainted !== undefined && !(t.marks.painted < t.marks.hostPicturePainted);
+const firstPainted = (t) => (fromHost(t) ? 'hostPicturePainted' : 'painted');
+const firstFrame = (t) => (fromHost(t) ? span(t, 'hostFrameStarted', 'hostFrameDone') : span(t, 'frameStarted', 'frameDone'));
+
 /** Each mark, ms after the trace's start. */
 function relative(t) {
   if (!t) return null;
@@ -43,13 +48,18 @@ export function timingsRecord({ backend, cold, warm, stroke }) {
   return {
     model: open?.model ?? stroke?.model ?? null,
     backend: open?.backend ?? stroke?.backend ?? backend,
-    open_to_first_picture_ms: span(open, 'open', 'painted'),
-    frame_ms: span(open, 'frameStarted', 'frameDone'),
+    open_to_first_picture_ms: span(open, 'open', firstPainted(open)),
+    frame_ms: firstFrame(open),
     stroke_to_picture_ms: span(stroke, 'pointerUp', 'painted'),
     dirty_frame_ms: stroke?.dirty ? span(stroke, 'frameStarted', 'frameDone') : null,
     tab: warm ? 'warm' : 'cold',
-    cold_open_to_first_picture_ms: span(cold, 'open', 'painted'),
-    cold_frame_ms: span(cold, 'frameStarted', 'frameDone'),
+    // Where the first picture came from: the host's first-picture renderer, or the page's worker.
+    first_picture_from: fromHost(open) ? 'host' : 'page',
+    page_open_to_picture_ms: span(open, 'open', 'painted'),
+    page_frame_ms: span(open, 'frameStarted', 'frameDone'),
+    cold_open_to_first_picture_ms: span(cold, 'open', firstPainted(cold)),
+    cold_first_picture_from: fromHost(cold) ? 'host' : 'page',
+    cold_frame_ms: firstFrame(cold),
     stroke_frame_dirty: stroke?.dirty ?? null,
     stroke_frame_ms: span(stroke, 'frameStarted', 'frameDone'),
     marks: { open: relative(open), cold: warm ? relative(cold) : undefined, stroke: relative(stroke) },
