@@ -21,6 +21,7 @@ import { TraceRecorder } from './preview_trace';
 import { formatTrace, type PreviewTrace } from '../shared/preview_trace';
 import { idsHash } from '../shared/first_picture';
 import { Mask } from './mask';
+import { sameIds } from './same_frame';
 import { fetchModel } from './model_fetch';
 import { Stage } from './stage';
 import { StatusReporter } from './status_reporter';
@@ -76,6 +77,8 @@ export class App {
   /** spade.maxPixels, from the host: style images over it are refused before decoding. */
   private maxPixels = DEFAULT_MAX_PIXELS;
   private framesRequested = 0;
+  /** The next frame request may interrupt a frame under way (see requestFrame). */
+  private preemptNext = false;
   /** Checkpoints asked for so far: a fetch that a newer one overtook is dropped. */
   private loads = 0;
   /** The newest frame request: its model ids, style and id. */
@@ -354,23 +357,29 @@ export class App {
   // ---- frames -------------------------------------------------------------------------------
   /** `urgent`: send now; otherwise at most every DRAG_FRAME_MS. */
   private requestFrame(urgent: boolean): void {
-    if (this.model && this.mask && this.palette) this.frames.request(urgent);
+    if (!this.model || !this.mask || !this.palette) return;
+    // An urgent frame ends an action (pointer-up, fill, undo): it need not wait for a drag frame.
+    if (urgent) this.preemptNext = true;
+    this.frames.request(urgent);
   }
 
   private sendFrame(): void {
+    const preempt = this.preemptNext;
+    this.preemptNext = false;
     const m = this.modelIds();
     if (!m) return;
     const style = styleSpec(this.controls.state);
     const key = style.kind === 'seed' ? `seed:${style.seed}` : `z:${style.z.join(',')}`;
     const last = this.lastSent;
     // The frame still on its way already has this mask and style (a stroke's last move was sent
-    // before pointer-up): wait for it rather than queue the same frame behind it.
-    if (last && this.client.busy && last.style === key && sameIds(last.ids, m.ids)) {
+    // before pointer-up): wait for it rather than queue the same frame behind it. Unless this one
+    // may preempt: the frame awaited may still wait behind another, which the worker then gives up.
+    if (!preempt && last && this.client.busy && last.style === key && sameIds(last.ids, m.ids)) {
       this.trace.frameSent(last.frameId);
       return;
     }
     this.status.line.el.dataset.requests = String(++this.framesRequested);
-    const frameId = this.client.render(m.ids.slice(), m.width, m.height, style);
+    const frameId = this.client.render(m.ids.slice(), m.width, m.height, style, preempt);
     this.lastSent = { ids: m.ids, style: key, frameId };
     this.trace.frameSent(frameId);
     this.status.line.el.dataset.busy = 'true';
@@ -401,10 +410,4 @@ export class App {
   private log(message: string): void {
     this.host.post({ type: 'log', message });
   }
-}
-
-function sameIds(a: Int32Array, b: Int32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -106,14 +106,14 @@ export class InferenceClient {
   }
 
   /** Asks for a frame of these model ids (transferred: the array is the worker's afterwards); returns its id. */
-  render(ids: Int32Array, width: number, height: number, style: StyleSpec): number {
+  render(ids: Int32Array, width: number, height: number, style: StyleSpec, preempt = false): number {
     const frameId = this.nextFrame++;
     this.latestSent = frameId;
     this.sentAt.set(frameId, performance.now());
     const style2: StyleSpec = style.kind === 'z' ? { kind: 'z', z: style.z.slice() } : style;
     const transfer: Transferable[] = [ids.buffer];
     if (style2.kind === 'z') transfer.push(style2.z.buffer);
-    this.send({ type: 'render', frameId, ids, width, height, style: style2 }, transfer);
+    this.send({ type: 'render', frameId, ids, width, height, style: style2, ...(preempt ? { preempt } : {}) }, transfer);
     return frameId;
   }
 

@@ -5,7 +5,7 @@
 import { rgbaBytes } from '../model/image_bytes';
 import type { SpadeModel } from '../model/model';
 import { previewBatch } from '../model/live/preview_batch';
-import { liveRender } from './live_frames';
+import { liveRender, liveRenderPreemptible } from './live_frames';
 import { gpuRead } from './worker_backend';
 import type { StyleSpec } from './worker_protocol';
 
@@ -23,9 +23,13 @@ export interface Synthesized {
   dirty: boolean;
 }
 
-export async function synthesize(m: SpadeModel, input: SynthesisInput): Promise<Synthesized> {
+export async function synthesize(m: SpadeModel, input: SynthesisInput): Promise<Synthesized>;
+/** With `stop`: the frame may be given up between blocks (a newer mask waits); then null. */
+export async function synthesize(m: SpadeModel, input: SynthesisInput, stop: () => boolean): Promise<Synthesized | null>;
+export async function synthesize(m: SpadeModel, input: SynthesisInput, stop?: () => boolean): Promise<Synthesized | null> {
   const batch = previewBatch(m.config, input.ids, input.width, input.height);
-  const frame = liveRender(m, batch, input.style);
+  const frame = stop ? await liveRenderPreemptible(m, batch, input.style, stop) : liveRender(m, batch, input.style);
+  if (!frame) return null;
   const img = frame.image;
   try {
     // The same bytes as the CLI's PNG output.

@@ -12,6 +12,7 @@ import { parseOptTxt } from '../model/opt_txt';
 import { decodeStyleImage } from '../model/io/style_image';
 import { checkpointIdentity } from '../model/io/style_file';
 import { synthesize } from './synthesize';
+import { sameIds, sameStyle } from './same_frame';
 import {
   GpuFailure,
   abandonBackend,
@@ -218,7 +219,14 @@ class InferenceWorker {
       try {
         checkGpu(be); // lost between frames: fall back before starting
         const startedAt = now();
-        const { rgba, dirty } = await synthesize(model, req);
+        // Given up for a newer request that may not wait and asks for another picture (it runs next, from the pump).
+        const preempted = () => {
+          const next = this.pendingRender?.req;
+          return !!next?.preempt && !(sameStyle(next.style, req.style) && sameIds(next.ids, req.ids));
+        };
+        const done = await synthesize(model, req, preempted);
+        if (!done) return;
+        const { rgba, dirty } = done;
         checkGpu(be);
         const doneAt = now();
         const tensors = tf.memory().numTensors;

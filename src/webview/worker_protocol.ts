@@ -46,9 +46,11 @@ export type MainToWorker =
   | { type: 'load'; loadId: number; name: string; bytes: Uint8Array; optTxt?: string }
   /**
    * Synthesize one frame. Only the newest render request matters: while a frame runs the
-   * worker keeps just the latest pending one and drops older ones.
+   * worker keeps just the latest pending one and drops older ones. `preempt` (the picture after
+   * a finished action, such as pointer-up): a frame under way is given up between two blocks
+   * so that this one starts at once; other requests wait for it (frames run back to back).
    */
-  | { type: 'render'; frameId: number; ids: Int32Array; width: number; height: number; style: StyleSpec }
+  | { type: 'render'; frameId: number; ids: Int32Array; width: number; height: number; style: StyleSpec; preempt?: boolean }
   /**
    * Encode a style image (PNG or JPEG bytes) to z with the checkpoint's encoder (mu). Images over
    * `maxPixels` (spade.maxPixels) are refused from their header, before they are decoded.

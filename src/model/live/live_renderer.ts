@@ -49,6 +49,15 @@ export interface LiveFrame {
   partialBlocks: number;
 }
 
+/** What a frame under way is changing: what abandoning it after a step must undo. */
+interface InFlight {
+  changed: Box | null;
+  /** Every cache is being recomputed. */
+  whole: boolean;
+  /** The main path is being recomputed whole (a new style, instance norm, or none cached). */
+  mainWhole: boolean;
+}
+
 export class LiveRenderer {
   readonly method: ModulationMethod;
   private readonly localNorm: boolean;
@@ -58,6 +67,8 @@ export class LiveRenderer {
   /** head_0's input and every block's output for the current mask and style (kept tensors). */
   private x0: tf.Tensor4D | null = null;
   private outs: tf.Tensor4D[] = [];
+  /** Where an abandoned frame had begun to change the caches: the next frame recomputes it. */
+  private stale: Box | null = null;
   /** Spectral-normalised kernels: constant in eval mode, so computed once (Ctx.kernels). */
   private readonly kernels = new Map<string, tf.Tensor>();
 
@@ -90,22 +101,60 @@ export class LiveRenderer {
   }
 
   render(labels: LabelBatch, style: HostStyle = {}, source?: string): LiveFrame {
-    const sem = hostSemantic(this.G.cfg, labels, source);
+    const steps = this.frameSteps(hostSemantic(this.G.cfg, labels, source), style);
+    return this.guarded(() => {
+      for (;;) {
+        const r = steps.next();
+        if (r.done) return r.value;
+      }
+    });
+  }
+
+  /**
+   * As render, but between blocks it awaits `pause()` (which lets the caller's messages in) and
+   * gives the frame up when `stop()` says so (a newer mask waits): then it returns null, and the
+   * next frame recomputes whatever the abandoned one had begun to change, so pixels stay exact.
+   */
+  async renderPreemptible(
+    labels: LabelBatch,
+    style: HostStyle,
+    source: string | undefined,
+    stop: () => boolean,
+    pause: () => Promise<void>,
+  ): Promise<LiveFrame | null> {
+    const steps = this.frameSteps(hostSemantic(this.G.cfg, labels, source), style);
+    for (;;) {
+      const r = this.guarded(() => steps.next());
+      if (r.done) return r.value;
+      await pause();
+      if (stop()) {
+        this.abandon(r.value);
+        return null;
+      }
+    }
+  }
+
+  /** A half-updated cache (a GPU lost mid-frame) must not feed the next frame: on failure, start afresh. */
+  private guarded<T>(fn: () => T): T {
     try {
-      return this.renderChecked(sem, style);
+      return fn();
     } catch (e) {
-      // A half-updated cache (a GPU lost mid-frame) must not feed the next frame: start afresh.
       this.dispose();
       throw e;
     }
   }
 
-  private renderChecked(sem: HostSemantic, style: HostStyle): LiveFrame {
+  /**
+   * One frame, in steps (a block's modulations or main path each): yields what was under way, so
+   * that an abandoned frame can be undone (see abandon), and returns the frame.
+   */
+  private *frameSteps(sem: HostSemantic, style: HostStyle): Generator<InFlight, LiveFrame, void> {
     // Without use_vae the style is unused: any style renders the same picture.
     const key = !this.G.cfg.use_vae ? '' : style.z ? `z:${style.z.join(',')}` : `seed:${style.seed ?? 0}`;
     const ctx = new Ctx(this.params, false, undefined, this.kernels);
     const prev = this.sem;
-    const changed = prev ? changedBox(prev, sem) : fullBox(sem.h, sem.w);
+    // What an abandoned frame had begun to change counts as changed again.
+    const changed = union(prev ? changedBox(prev, sem) : fullBox(sem.h, sem.w), this.stale);
     const whole = !prev || (changed !== null && (!this.dirtyRegions || isFull(changed, sem.h, sem.w)));
     prev?.device?.dispose();
     this.sem = sem;
@@ -114,69 +163,103 @@ export class LiveRenderer {
       disposeModulations(this.mods);
       this.mods = generatorModulations(ctx, this.G, sem, this.method);
     }
-    const modBoxes = whole || !changed ? this.G.blocks.map(() => null) : this.patchModulations(ctx, changed);
     const styleSame = key === this.styleKey;
     this.styleKey = key;
+    const mainWhole = whole || !styleSame || !this.localNorm || !this.x0;
+    const inFlight: InFlight = { changed, whole, mainWhole };
+    const modBoxes = whole || !changed ? this.G.blocks.map(() => null) : yield* this.patchModulations(ctx, changed, inFlight);
     const incremental = !whole && changed !== null;
     let partialBlocks = 0;
-    if (whole || !styleSame || !this.localNorm || !this.x0) this.runMainPath(ctx, style);
-    else partialBlocks = this.updateMainPath(ctx, changed, modBoxes);
+    if (mainWhole) yield* this.runMainPath(ctx, style, inFlight);
+    else partialBlocks = yield* this.updateMainPath(ctx, changed, modBoxes, inFlight);
     const image = tf.tidy(() => this.G.output(ctx, this.outs[this.outs.length - 1]));
+    this.stale = null;
     return { image, changed, incremental, partialBlocks };
   }
 
+  /**
+   * A frame given up after a step: a whole frame's caches are dropped (the next frame is whole);
+   * otherwise the box it was changing is kept as stale, and a main path it was rerunning whole is
+   * dropped, so the next frame recomputes both.
+   */
+  private abandon(f: InFlight): void {
+    if (f.whole) {
+      this.dropCaches();
+      return;
+    }
+    this.stale = union(this.stale, f.changed);
+    if (f.mainWhole) this.dropMainPath();
+  }
+
   dispose(): void {
-    disposeModulations(this.mods);
-    this.dropMainPath();
+    this.dropCaches();
     tf.dispose([...this.kernels.values()]);
     this.kernels.clear();
+  }
+
+  /** Forgets the mask and everything computed from it: the next frame is whole. */
+  private dropCaches(): void {
+    disposeModulations(this.mods);
+    this.mods = new Map();
+    this.dropMainPath();
     this.sem?.device?.dispose();
     this.sem = null;
     this.styleKey = null;
+    this.stale = null;
   }
 
-  /** Recomputes the modulations around the change; returns each block's changed box. */
-  private patchModulations(ctx: Ctx, changed: Box): Array<Box | null> {
+  /** Recomputes the modulations around the change, a block at a time; returns each block's changed box. */
+  private *patchModulations(ctx: Ctx, changed: Box, step: InFlight): Generator<InFlight, Array<Box | null>, void> {
     const grids = this.G.blockGrids();
-    return this.G.blocks.map((block, i) => {
+    const boxes: Array<Box | null> = [];
+    for (const [i, block] of this.G.blocks.entries()) {
       const { h, w } = grids[i];
       const { rows, cols } = sampling(this.sem!, h, w);
       const seg = resizedBox(changed, rows, cols);
-      if (!seg) return null; // no sampled pixel of this grid lies in the change
       let blockBox: Box | null = null;
-      for (const s of block.spades()) {
-        const box = this.bucket(dilate(seg, s.mlp_shared.pad + s.mlp_gamma.pad, h, w), h, w);
+      // A null seg: no sampled pixel of this grid lies in the change.
+      for (const s of seg ? block.spades() : []) {
+        const box = this.bucket(dilate(seg!, s.mlp_shared.pad + s.mlp_gamma.pad, h, w), h, w);
         const patch = spadeModulation(ctx, s, this.sem!, h, w, box, this.method);
         const old = this.mods.get(s.key)!;
         this.mods.set(s.key, { gamma: pasteKeep(old.gamma, patch.gamma, box), beta: pasteKeep(old.beta, patch.beta, box) });
         tf.dispose([old.gamma, old.beta, patch.gamma, patch.beta]);
         blockBox = union(blockBox, box);
       }
-      return blockBox;
-    });
+      boxes.push(blockBox);
+      if (blockBox) yield step;
+    }
+    return boxes;
   }
 
-  private runMainPath(ctx: Ctx, style: HostStyle): void {
+  private *runMainPath(ctx: Ctx, style: HostStyle, step: InFlight): Generator<InFlight, void, void> {
     this.dropMainPath();
     const n = this.sem!.n;
-    const [x0, ...outs] = tf.tidy(() => {
+    this.x0 = tf.tidy(() => {
       const seg = latentSemantic(this.G, this.sem!);
       const z = style.z ? tf.tensor2d(style.z, [n, this.G.cfg.z_dim]) : undefined;
-      let x = this.G.input(ctx, seg, styleCode(this.G.cfg, n, { z, seed: style.seed }));
-      const kept = [x];
-      this.G.blocks.forEach((block, i) => {
-        const input = x;
-        x = tf.tidy(() => block.forward(ctx, this.G.doublesBefore(i) ? upsample2x(input) : input, seg, this.mods));
-        kept.push(x);
-      });
-      return kept;
+      return this.G.input(ctx, seg, styleCode(this.G.cfg, n, { z, seed: style.seed }));
     });
-    this.x0 = x0;
-    this.outs = outs;
+    let x = this.x0;
+    for (const [i, block] of this.G.blocks.entries()) {
+      const input = x;
+      // The modulations are given, so the block's seg argument is unused.
+      x = tf.tidy(() => {
+        const up = this.G.doublesBefore(i) ? upsample2x(input) : input;
+        return block.forward(ctx, up, up, this.mods);
+      });
+      this.outs.push(x);
+      if (i < this.G.blocks.length - 1) yield step;
+    }
   }
 
   /** Block by block: recompute the box where the input or the modulation changed, grown by 2. */
-  private updateMainPath(ctx: Ctx, changed: Box | null, modBoxes: Array<Box | null>): number {
+  private *updateMainPath(
+    ctx: Ctx,
+    changed: Box | null,
+    modBoxes: Array<Box | null>,
+    step: InFlight,
+  ): Generator<InFlight, number, void> {
     const grids = this.G.blockGrids();
     let partial = 0;
     let dirty: Box | null = null; // in the current block's grid
@@ -193,12 +276,12 @@ export class LiveRenderer {
         dirty = box;
       }
     }
-    this.G.blocks.forEach((block, i) => {
+    for (const [i, block] of this.G.blocks.entries()) {
       const { h, w } = grids[i];
       const up = this.G.doublesBefore(i);
       if (up && dirty) dirty = doubled(dirty);
       const cause = union(dirty, modBoxes[i]);
-      if (!cause) return;
+      if (!cause) continue;
       const out = this.bucket(dilate(cause, 2, h, w), h, w);
       const prevOut = i === 0 ? this.x0! : this.outs[i - 1];
       const next = tf.tidy(() => {
@@ -213,7 +296,8 @@ export class LiveRenderer {
         partial++;
       }
       dirty = out;
-    });
+      if (i < this.G.blocks.length - 1) yield step;
+    }
     return partial;
   }
 

@@ -161,6 +161,47 @@ for (const backend of ['cpu', 'wasm', 'webgpu'] as const) {
   });
 }
 
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`frames given up part way (a newer mask waiting) leave the next frame exact (${backend})`, async () => {
+    await useBackend(backend);
+    const rnd = mulberry32(23);
+    for (const [name, opts] of Object.entries(TOYS)) {
+      const cfg = makeConfig(opts);
+      const model = SpadeModel.initialise(cfg, 5);
+      const live = new LiveRenderer(model.G, model.params.G);
+      const labels = randomLabels(cfg, 4);
+      let pauses = 0;
+      const pause = async () => {
+        pauses++;
+      };
+      let abandoned = 0;
+      for (const [frame, s] of strokes(cfg, 17, backend === 'wasm' ? 9 : 6).entries()) {
+        paint(labels.ids, labels.w, labels.h, s.x, s.y, s.size, s.v);
+        // A style change now and then, given up too: the main path was being rerun whole.
+        const style = { seed: frame % 4 === 3 ? 10 + frame : 2 };
+        // Give up after a random number of steps (0: after the first), once or twice in a row, on
+        // this mask or a stroke in between; then a frame that runs to the end must be exact.
+        for (let k = 0; k < 1 + (frame % 2); k++) {
+          const after = Math.floor(rnd() * 4);
+          let seen = 0;
+          const stop = () => seen++ >= after;
+          const r = await live.renderPreemptible({ ...labels, ids: labels.ids.slice() }, style, undefined, stop, pause);
+          if (r) r.image.dispose();
+          else abandoned++;
+          if (k === 0 && frame % 3 === 1) paint(labels.ids, labels.w, labels.h, (s.x + 7) % labels.w, s.y, 2, s.v);
+        }
+        const got = await live.renderPreemptible({ ...labels, ids: labels.ids.slice() }, style, undefined, () => false, pause);
+        assert.ok(got, 'a frame not stopped completes');
+        assertSame(await values(got.image), await values(model.synthesize(labels, style)), `${name} frame ${frame}`);
+      }
+      assert.ok(abandoned >= 4, `${name}: ${abandoned} frames given up`);
+      assert.ok(pauses > 0);
+      live.dispose();
+      model.dispose();
+    }
+  });
+}
+
 test('bucketed dirty boxes (the GPU default) are exact too, and on by default only on GPU backends (cpu)', async () => {
   await useBackend('cpu');
   for (const name of ['bn_vae', 'bn_more_inst'] as const) {
