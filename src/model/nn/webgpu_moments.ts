@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { offTape } from './ops';
 import { runProgram, webgpuKernels, workgroupSum } from './webgpu_program';
 
 const MEAN_KERNEL = 'SpadeChannelMean';
@@ -110,4 +111,17 @@ export function channelMoments(x: tf.Tensor4D, perSample: boolean): { mean: tf.T
   });
   const mean = meanOp(x);
   return { mean, variance: varOp(x, mean) };
+}
+
+/**
+ * The same statistics off the gradient tape, flat: (groups * C), groups being N per sample or 1.
+ * Call only when canComputeMomentsOnWebGPU() is true.
+ */
+export function channelMomentsDetached(x: tf.Tensor4D, perSample: boolean): { mean: tf.Tensor; variance: tf.Tensor } {
+  const [n, h, w, c] = x.shape;
+  const attrs: tf.NamedAttrMap = { groups: perSample ? n : 1, count: perSample ? h * w : n * h * w, channels: c };
+  return offTape(() => {
+    const mean = tf.engine().runKernel(MEAN_KERNEL, { x }, attrs) as tf.Tensor;
+    return { mean, variance: tf.engine().runKernel(VAR_KERNEL, { x, mean }, attrs) as tf.Tensor };
+  });
 }
