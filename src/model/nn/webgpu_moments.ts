@@ -20,7 +20,7 @@ const FLAG = 'SPADE_WEBGPU_MOMENTS';
 const THREADS = 64;
 
 /** x viewed as (groups, count, channels); the output is (groups, channels), one workgroup each. */
-class ChannelReduceProgram implements WebGPUProgram {
+export class ChannelReduceProgram implements WebGPUProgram {
   readonly variableNames: string[];
   readonly uniforms = 'count : i32, channels : i32,';
   readonly workgroupSize: [number, number, number] = [THREADS, 1, 1];
@@ -30,15 +30,18 @@ class ChannelReduceProgram implements WebGPUProgram {
   dispatch: [number, number, number];
   shaderKey: string;
 
+  /** `sum`: the sum instead of the mean; `shape`: the output's, of groups * channels values. */
   constructor(
     readonly squaredDeviation: boolean,
     groups: number,
     channels: number,
+    readonly sum = false,
+    shape = [groups * channels],
   ) {
     this.variableNames = squaredDeviation ? ['x', 'mean'] : ['x'];
-    this.outputShape = [groups * channels];
+    this.outputShape = shape;
     this.dispatch = [groups * channels, 1, 1];
-    this.shaderKey = `spadeChannelReduce_${squaredDeviation}`;
+    this.shaderKey = `spadeChannelReduce_${squaredDeviation}_${sum}`;
   }
 
   getUserCode(): string {
@@ -58,7 +61,7 @@ class ChannelReduceProgram implements WebGPUProgram {
         }
         ${workgroupSum(THREADS)}
         if (lid == 0) {
-          result[out] = partial[0] / f32(uniforms.count);
+          result[out] = ${this.sum ? 'partial[0]' : 'partial[0] / f32(uniforms.count)'};
         }
       }`;
   }

@@ -31,6 +31,7 @@ import type { CrossReplica } from '../nn/sync_moments';
 import { Adam } from './adam';
 import { installScalarConstants } from '../nn/webgpu_constants';
 import { registerWebGPUGradients } from '../nn/webgpu_gradients';
+import { installChannelSum } from '../nn/webgpu_channel_sum';
 import { ratesAt, type TrainOptions } from './options';
 
 export interface TrainBatch {
@@ -108,6 +109,7 @@ export class SpadeTrainer {
       throw new Error('internal: use_vae needs an encoder (call addTrainingNets)');
     installScalarConstants();
     registerWebGPUGradients();
+    installChannelSum();
     this.optG = new Adam('G', params.G);
     if (params.E) this.optE = new Adam('E', params.E);
     this.optD = new Adam('D', params.D);
