@@ -69,8 +69,8 @@ export class BatchNorm2d implements Norm {
       throw new SpadeInputError(`BatchNorm ${k} needs more than one value per channel in train mode (batch ${n}, ${h}x${w})`);
     }
     const r = normTrain(x, { perSample: false, eps: EPS, leaky, ...mod });
-    ctx.setBuffer(`${k}.running_mean`, runningStat(ctx.p(`${k}.running_mean`), r.mean, MOMENTUM));
-    ctx.setBuffer(`${k}.running_var`, runningStat(ctx.p(`${k}.running_var`), r.variance, MOMENTUM, count / (count - 1)));
+    ctx.setBuffer(`${k}.running_mean`, runningStat(ctx.p(`${k}.running_mean`), r.moments, 0, MOMENTUM));
+    ctx.setBuffer(`${k}.running_var`, runningStat(ctx.p(`${k}.running_var`), r.moments, 1, MOMENTUM, count / (count - 1)));
     ctx.setBuffer(`${k}.num_batches_tracked`, tf.add(ctx.p(`${k}.num_batches_tracked`), 1));
     return r.y;
   }

@@ -16,6 +16,7 @@ import { runProgram, webgpuKernels, workgroupSum } from './webgpu_program';
 
 const MEAN_KERNEL = 'SpadeChannelMean';
 const VAR_KERNEL = 'SpadeChannelVariance';
+const MOMENTS_KERNEL = 'SpadeChannelMoments';
 const FLAG = 'SPADE_WEBGPU_MOMENTS';
 const THREADS = 64;
 
@@ -67,6 +68,55 @@ export class ChannelReduceProgram implements WebGPUProgram {
   }
 }
 
+/**
+ * Mean and variance in one dispatch: each workgroup makes both passes over its channel. The
+ * output is every mean, then every variance; the same arithmetic as the two programs above.
+ */
+class ChannelMomentsProgram implements WebGPUProgram {
+  readonly variableNames = ['x'];
+  readonly uniforms = 'count : i32, channels : i32, stats : i32,';
+  readonly workgroupSize: [number, number, number] = [THREADS, 1, 1];
+  readonly size = true;
+  readonly outputShape: number[];
+  readonly dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  shaderKey = 'spadeChannelMoments';
+
+  constructor(stats: number) {
+    this.outputShape = [2 * stats];
+    this.dispatch = [stats, 1, 1];
+  }
+
+  getUserCode(): string {
+    return `
+      var<workgroup> partial : array<f32, ${THREADS}>;
+      fn main(index : i32) {
+        let out = i32(workgroupId.x);
+        let lid = i32(localId.x);
+        let g = out / uniforms.channels;
+        let c = out % uniforms.channels;
+        let base = g * uniforms.count * uniforms.channels + c;
+        var s = 0.0;
+        for (var m = lid; m < uniforms.count; m = m + ${THREADS}) {
+          s = s + x[base + m * uniforms.channels];
+        }
+        ${workgroupSum(THREADS)}
+        let mu = partial[0] / f32(uniforms.count);
+        workgroupBarrier();
+        s = 0.0;
+        for (var m = lid; m < uniforms.count; m = m + ${THREADS}) {
+          let d = x[base + m * uniforms.channels] - mu;
+          s = s + d * d;
+        }
+        ${workgroupSum(THREADS)}
+        if (lid == 0) {
+          result[out] = mu;
+          result[uniforms.stats + out] = partial[0] / f32(uniforms.count);
+        }
+      }`;
+  }
+}
+
 function reduceKernel(squaredDeviation: boolean): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { groups, count, channels } = attrs as { groups: number; count: number; channels: number };
@@ -81,6 +131,11 @@ function reduceKernel(squaredDeviation: boolean): KernelFunc {
 export const canComputeMomentsOnWebGPU = webgpuKernels(FLAG, {
   [MEAN_KERNEL]: reduceKernel(false),
   [VAR_KERNEL]: reduceKernel(true),
+  [MOMENTS_KERNEL]: (({ inputs, backend, attrs }) => {
+    const { groups, count, channels } = attrs as { groups: number; count: number; channels: number };
+    const uniforms = [count, channels, groups * channels].map((v) => ({ type: 'int32' as const, data: [v] }));
+    return runProgram(backend, 'channel moments', new ChannelMomentsProgram(groups * channels), [(inputs as { x: TensorInfo }).x], uniforms);
+  }) as KernelFunc,
 });
 
 /**
@@ -117,14 +172,12 @@ export function channelMoments(x: tf.Tensor4D, perSample: boolean): { mean: tf.T
 }
 
 /**
- * The same statistics off the gradient tape, flat: (groups * C), groups being N per sample or 1.
- * Call only when canComputeMomentsOnWebGPU() is true.
+ * The same statistics off the gradient tape in one dispatch, flat and packed: every mean (groups
+ * * C, groups being N per sample or 1), then every variance. Call only when
+ * canComputeMomentsOnWebGPU() is true.
  */
-export function channelMomentsDetached(x: tf.Tensor4D, perSample: boolean): { mean: tf.Tensor; variance: tf.Tensor } {
+export function packedMomentsDetached(x: tf.Tensor4D, perSample: boolean): tf.Tensor {
   const [n, h, w, c] = x.shape;
   const attrs: tf.NamedAttrMap = { groups: perSample ? n : 1, count: perSample ? h * w : n * h * w, channels: c };
-  return offTape(() => {
-    const mean = tf.engine().runKernel(MEAN_KERNEL, { x }, attrs) as tf.Tensor;
-    return { mean, variance: tf.engine().runKernel(VAR_KERNEL, { x, mean }, attrs) as tf.Tensor };
-  });
+  return offTape(() => tf.engine().runKernel(MOMENTS_KERNEL, { x }, attrs) as tf.Tensor);
 }

@@ -6,7 +6,7 @@
  *
  * with the batch statistics (over N, H, W; per sample over H, W for instance norm). Composed from
  * TF.js ops, the forward is about a dozen elementwise kernels and the backward twice that, the
- * statistics' gradients included. Here the forward is the two moment reductions
+ * statistics' gradients included. Here the forward is one moments reduction
  * (webgpu_moments.ts) and one elementwise pass; the backward is one per-channel reduction of
  * sum(dxhat) and sum(dxhat * xhat), one pass for dx, and one each for dgamma and dbeta:
  *
@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { offTape } from './ops';
-import { canComputeMomentsOnWebGPU, channelMomentsDetached } from './webgpu_moments';
+import { canComputeMomentsOnWebGPU, packedMomentsDetached } from './webgpu_moments';
 import { runProgram, webgpuKernels } from './webgpu_program';
 
 const FLAG = 'SPADE_WEBGPU_NORM_TRAIN';
@@ -55,7 +55,7 @@ function helpers(v: Variant, withGrad: boolean): string {
       }
       fn xhatAt(i : i32) -> f32 {
         let s = stat(i);
-        return (x[i] - mean[s]) * inverseSqrt(variance[s] + uniforms.eps);
+        return (x[i] - moments[s]) * inverseSqrt(moments[uniforms.stats + s] + uniforms.eps);
       }
       ${
         withGrad
@@ -90,7 +90,7 @@ abstract class NormProgram implements WebGPUProgram {
   /** The gradient needs beta only to find where the LeakyReLU was negative (WebGPU binds only what a shader reads). */
   protected inputs(grad: boolean): string[] {
     const mod = this.v.modulated ? ['gamma', ...(!grad || this.v.leaky ? ['beta'] : [])] : [];
-    return [...(grad ? ['dy'] : []), 'x', 'mean', 'variance', ...mod];
+    return [...(grad ? ['dy'] : []), 'x', 'moments', ...mod];
   }
 
   abstract getUserCode(): string;
@@ -175,7 +175,7 @@ class NormGradInputProgram extends NormProgram {
           let t = terms(index);
           let s = stat(index);
           let n = f32(uniforms.count);
-          let r = inverseSqrt(variance[s] + uniforms.eps);
+          let r = inverseSqrt(moments[uniforms.stats + s] + uniforms.eps);
           setOutputAtIndex(index, r * (t.z - sums[s] / n - t.x * (sums[uniforms.stats + s] / n)));
         }
       }`;
@@ -207,10 +207,10 @@ class NormGradModulationProgram extends NormProgram {
   }
 }
 
-/** running * (1 - momentum) + stat * scale * momentum, one thread per channel. */
+/** running * (1 - momentum) + stat[offset + i] * scale * momentum, one thread per channel. */
 class RunningStatProgram implements WebGPUProgram {
   readonly variableNames = ['running', 'stat'];
-  readonly uniforms = 'keep : f32, momentum : f32, scale : f32,';
+  readonly uniforms = 'keep : f32, momentum : f32, scale : f32, offset : i32,';
   readonly size = true;
   readonly dispatchLayout = { x: [0] };
   readonly workgroupSize: [number, number, number] = [64, 1, 1];
@@ -228,7 +228,8 @@ class RunningStatProgram implements WebGPUProgram {
     return `
       fn main(index : i32) {
         if (index < uniforms.size) {
-          setOutputAtIndex(index, running[index] * uniforms.keep + (stat[index] * uniforms.scale) * uniforms.momentum);
+          let v = stat[uniforms.offset + index];
+          setOutputAtIndex(index, running[index] * uniforms.keep + (v * uniforms.scale) * uniforms.momentum);
         }
       }`;
   }
@@ -274,11 +275,12 @@ const canRunKernels = webgpuKernels(FLAG, {
   [GRAD_MOD]: normKernel((a, x) => new NormGradModulationProgram(a, sizeOf(x), a.which!), (p) => p.variableNames),
   [RUNNING]: ({ inputs, backend, attrs }) => {
     const { running, stat } = inputs as Record<string, TensorInfo>;
-    const { momentum, scale } = attrs as { momentum: number; scale: number };
+    const { momentum, scale, offset } = attrs as { momentum: number; scale: number; offset: number };
     const uniforms = [
       { type: 'float32' as const, data: [1 - momentum] },
       { type: 'float32' as const, data: [momentum] },
       { type: 'float32' as const, data: [scale] },
+      { type: 'int32' as const, data: [offset] },
     ];
     return runProgram(backend, RUNNING, new RunningStatProgram(sizeOf(running)), [running, stat], uniforms);
   },
@@ -291,9 +293,11 @@ export function canNormTrainOnWebGPU(): boolean {
 
 export interface NormTrainResult {
   y: tf.Tensor4D;
-  /** The batch statistics, off the gradient tape: (C) for batch norm, (N, 1, 1, C) per sample. */
-  mean: tf.Tensor;
-  variance: tf.Tensor;
+  /**
+   * The batch statistics, off the gradient tape, flat: every mean, then every variance ((C) each
+   * for batch norm, (N * C) per sample). runningStat reads them as they are.
+   */
+  moments: tf.Tensor;
 }
 
 /**
@@ -323,19 +327,19 @@ export function normTrain(
     stats: groups * c,
     eps: opts.eps,
   } satisfies NormAttrs as unknown as tf.NamedAttrMap;
-  const { mean, variance } = offTape(() => channelMomentsDetached(x, opts.perSample));
+  const moments = packedMomentsDetached(x, opts.perSample);
   const run = (kernel: string, ins: tf.NamedTensorMap, extra: tf.NamedAttrMap = {}) =>
     tf.engine().runKernel(kernel, ins, { ...attrs, ...extra }) as tf.Tensor;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const [xi, g, b] = args as tf.Tensor[];
     const mod: tf.NamedTensorMap = modulated ? { gamma: g, beta: b } : {};
-    save([xi, mean, variance, ...(modulated ? [g, b] : [])]);
+    save([xi, moments, ...(modulated ? [g, b] : [])]);
     return {
-      value: tf.reshape(run(APPLY, { x: xi, mean, variance, ...mod }), x.shape),
+      value: tf.reshape(run(APPLY, { x: xi, moments, ...mod }), x.shape),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [sx, sm, sv, sg, sb] = saved;
-        const ins: tf.NamedTensorMap = { dy: dy as tf.Tensor, x: sx, mean: sm, variance: sv };
+        const [sx, sm, sg, sb] = saved;
+        const ins: tf.NamedTensorMap = { dy: dy as tf.Tensor, x: sx, moments: sm };
         if (modulated) Object.assign(ins, { gamma: sg, beta: sb });
         const sums = run(GRAD_SUMS, ins);
         const dx = tf.reshape(run(GRAD_X, { ...ins, sums }), x.shape);
@@ -347,15 +351,16 @@ export function normTrain(
     };
   });
   const y = (modulated ? op(x, gamma!, beta!) : op(x)) as tf.Tensor4D;
-  const statShape = opts.perSample ? [n, 1, 1, c] : [c];
-  return { y, mean: tf.reshape(mean, statShape), variance: tf.reshape(variance, statShape) };
+  return { y, moments };
 }
 
 /**
- * BatchNorm's running statistic: running * (1 - momentum) + stat * scale * momentum, in one
- * dispatch. Call only when canNormTrainOnWebGPU() is true.
+ * BatchNorm's running mean (`which` 0) or variance (1) from normTrain's moments: running *
+ * (1 - momentum) + stat * scale * momentum, in one dispatch. Call only when
+ * canNormTrainOnWebGPU() is true.
  */
-export function runningStat(running: tf.Tensor, stat: tf.Tensor, momentum: number, scale = 1): tf.Tensor {
-  const inputs = { running, stat: tf.reshape(stat, running.shape) };
-  return offTape(() => tf.engine().runKernel(RUNNING, inputs, { momentum, scale }) as tf.Tensor);
+export function runningStat(running: tf.Tensor, moments: tf.Tensor, which: 0 | 1, momentum: number, scale = 1): tf.Tensor {
+  if (moments.size !== 2 * running.size) throw new Error(`internal: moments of size ${moments.size} for a running statistic of ${running.size}`);
+  const inputs = { running, stat: moments };
+  return offTape(() => tf.engine().runKernel(RUNNING, inputs, { momentum, scale, offset: which * running.size }) as tf.Tensor);
 }

@@ -8,6 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { selectBackend } from '../../../src/cli/backend';
 import { canNormTrainOnWebGPU, normTrain, runningStat } from '../../../src/model/nn/webgpu_norm_train';
+import { BatchNorm2d } from '../../../src/model/nn/norms';
+import { Ctx } from '../../../src/model/nn/context';
+import { ParamStore } from '../../../src/model/nn/params';
 
 function close(got: ArrayLike<number>, want: ArrayLike<number>, what: string, tol = 2e-5) {
   assert.equal(got.length, want.length, what);
@@ -68,7 +71,11 @@ test('normTrain: the composed ops on cpu, values and gradients, batch and instan
       await tf.setBackend('cpu');
       const want = await run((x, g, b) => composed(x, perSample, leaky, g, b));
       await tf.setBackend('webgpu');
-      const got = await run((x, g, b) => normTrain(x, { perSample, eps: EPS, leaky, gamma: g, beta: b }));
+      const got = await run((x, g, b) => {
+        const r = normTrain(x, { perSample, eps: EPS, leaky, gamma: g, beta: b });
+        const stats = r.moments.size / 2;
+        return { y: r.y, mean: tf.slice(r.moments, 0, stats), variance: tf.slice(r.moments, stats, stats) };
+      });
       const names = ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'];
       for (let i = 0; i < want.length; i++) close(got[i], want[i], names[i], i < 3 ? 2e-5 : 2e-4);
     }),
@@ -76,17 +83,49 @@ test('normTrain: the composed ops on cpu, values and gradients, batch and instan
   );
 });
 
-test('runningStat: the composed exponential average', async () => {
+test('runningStat: the composed exponential average, from the mean or the variance half of the moments', async () => {
   await selectBackend('webgpu');
   const running = [0.5, -1, 2, 3.25, 0];
-  const stat = [1.5, 2, -0.75, 3, 9];
+  const mean = [1.5, 2, -0.75, 3, 9];
+  const variance = [0.25, 4, 1.5, 0.125, 7];
   const { scale, m } = { scale: 10 / 9, m: 0.1 };
-  const want = tf.tidy(() => {
-    const r = tf.tensor1d(running);
-    return tf.add(tf.mul(r, 1 - m), tf.mul(tf.mul(tf.tensor1d(stat), scale), m));
-  });
-  const w = await want.data();
-  const got = runningStat(tf.tensor1d(running), tf.tensor1d(stat), m, scale);
-  close(await got.data(), w, 'running', 1e-6);
-  tf.dispose([want, got]);
+  for (const [which, stat] of [[0, mean], [1, variance]] as const) {
+    const want = tf.tidy(() => {
+      const r = tf.tensor1d(running);
+      return tf.add(tf.mul(r, 1 - m), tf.mul(tf.mul(tf.tensor1d(stat), scale), m));
+    });
+    const w = await want.data();
+    const got = runningStat(tf.tensor1d(running), tf.tensor1d([...mean, ...variance]), which, m, scale);
+    close(await got.data(), w, `running ${which ? 'variance' : 'mean'}`, 1e-6);
+    tf.dispose([want, got]);
+  }
+});
+
+test('BatchNorm2d in train mode on WebGPU (fused) gives the output and running statistics it gives on cpu', async () => {
+  process.env.SPADE_DAWN_FLAGS = 'backend=opengles';
+  const shape: [number, number, number, number] = [2, 5, 3, 4];
+  const xs = Float32Array.from({ length: 120 }, (_, i) => Math.sin(i * 0.37) * 3 + 1);
+  const gs = Float32Array.from({ length: 120 }, (_, i) => Math.cos(i * 0.21));
+  const bs = Float32Array.from({ length: 120 }, (_, i) => Math.sin(i * 0.53));
+  const run = async () => {
+    const bn = new BatchNorm2d('bn', 4, false);
+    const params = ParamStore.initialise(bn.specs(), 3);
+    const ctx = new Ctx(params, true);
+    const x = tf.tensor4d(xs, shape);
+    const [g, b] = [tf.tensor4d(gs, shape), tf.tensor4d(bs, shape)];
+    // cpu: what spade.ts composes when trainFused does not run.
+    const composed = () => tf.leakyRelu(tf.add(tf.mul(bn.forward(ctx, x), tf.add(g, 1)), b), 0.2);
+    const y = bn.trainFused(ctx, x, { gamma: g, beta: b }, true) ?? composed();
+    const out = [y, ...['running_mean', 'running_var', 'num_batches_tracked'].map((k) => ctx.updates.get(`bn.${k}`)!)];
+    const values = await Promise.all(out.map(async (t) => Array.from(await t.data())));
+    tf.dispose([x, g, b, y, ...ctx.updates.values()]);
+    params.dispose();
+    return values;
+  };
+  await selectBackend('cpu');
+  const want = await run();
+  await selectBackend('webgpu');
+  assert.ok(canNormTrainOnWebGPU());
+  const got = await run();
+  ['y', 'running_mean', 'running_var', 'num_batches_tracked'].forEach((name, i) => close(got[i], want[i], name, 2e-5));
 });
