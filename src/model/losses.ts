@@ -4,6 +4,7 @@
  * and average over scales.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { canL1MeanOnWebGPU, l1MeanToConstant } from './nn/webgpu_l1_mean';
 
 export type GanMode = 'hinge' | 'ls' | 'original' | 'w';
 type DOut = tf.Tensor[][];
@@ -43,7 +44,11 @@ export function ganLoss(pred: DOut, targetIsReal: boolean, forDiscriminator: boo
 export function featureMatchingLoss(fake: DOut, real: DOut, lambdaFeat: number): tf.Scalar {
   const terms: tf.Scalar[] = [];
   fake.forEach((scale, i) => {
-    for (let j = 0; j < scale.length - 1; j++) terms.push(tf.mean(tf.abs(tf.sub(scale[j], real[i][j]))));
+    for (let j = 0; j < scale.length - 1; j++) {
+      // The real features are detached: on WebGPU one op with no gradient for them (webgpu_l1_mean.ts).
+      const [a, b] = [scale[j], real[i][j]];
+      terms.push(canL1MeanOnWebGPU() ? l1MeanToConstant(a, b) : tf.mean(tf.abs(tf.sub(a, b))));
+    }
   });
   if (terms.length === 0) return tf.scalar(0);
   return tf.mul(sumScalars(terms), lambdaFeat / fake.length);

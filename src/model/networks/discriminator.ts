@@ -47,8 +47,13 @@ export class NLayerDiscriminator {
     const results: tf.Tensor4D[] = [];
     let x = input;
     this.models.forEach((m, i) => {
-      x = m.forward(ctx, x);
-      if (i < this.models.length - 1) x = leakyRelu(x);
+      const leaky = i < this.models.length - 1;
+      if (m instanceof NormConv2d) {
+        x = m.forward(ctx, x, leaky);
+      } else {
+        x = m.forward(ctx, x);
+        if (leaky) x = leakyRelu(x);
+      }
       results.push(x);
     });
     return results;

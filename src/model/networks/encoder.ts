@@ -42,11 +42,14 @@ export class ConvEncoder {
       x = tf.image.resizeBilinear(x, [ENCODER_INPUT, ENCODER_INPUT], false, true);
     }
     ctx.tap('input_resized', x);
+    // Each layer's LeakyReLU is applied by the layer itself (fused with its norm on WebGPU),
+    // unless the layers' outputs before it are tapped.
+    const own = !ctx.taps;
     this.layers.forEach((layer, i) => {
-      x = layer.forward(ctx, i === 0 ? x : leakyRelu(x));
+      x = own ? layer.forward(ctx, x, true) : layer.forward(ctx, i === 0 ? x : leakyRelu(x));
       ctx.tap(`layer${i + 1}`, x);
     });
-    const flat = flattenNCHW(leakyRelu(x));
+    const flat = flattenNCHW(own ? x : leakyRelu(x));
     return { mu: this.fc_mu.forward(ctx, flat), logvar: this.fc_var.forward(ctx, flat) };
   }
 }

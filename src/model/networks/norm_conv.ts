@@ -7,6 +7,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { Ctx } from '../nn/context';
 import type { ParamSpec } from '../nn/params';
 import { Conv2d, join } from '../nn/conv';
+import { leakyRelu } from '../nn/ops';
 import { BatchNorm2d, InstanceNorm2d, type Norm } from '../nn/norms';
 import type { PlainNormSpec } from '../config';
 
@@ -25,8 +26,12 @@ export class NormConv2d {
     return [...this.conv.specs(), ...(this.norm ? this.norm.specs() : [])];
   }
 
-  forward(ctx: Ctx, x: tf.Tensor4D): tf.Tensor4D {
+  /** `leaky`: LeakyReLU(0.2) after the norm, fused with it where that runs (webgpu_norm_train.ts). */
+  forward(ctx: Ctx, x: tf.Tensor4D, leaky = false): tf.Tensor4D {
     const y = this.conv.forward(ctx, x);
-    return this.norm ? this.norm.forward(ctx, y) : y;
+    const fused = this.norm ? this.norm.trainFused(ctx, y, undefined, leaky) : null;
+    if (fused) return fused;
+    const out = this.norm ? this.norm.forward(ctx, y) : y;
+    return leaky ? leakyRelu(out) : out;
   }
 }

@@ -52,6 +52,8 @@ export class SPADE {
     const { gamma, beta } = mod ?? this.modulation(ctx, x, seg);
     const stats = !ctx.taps && !ctx.training && canFuseModulation() ? this.param_free_norm.evalStats(ctx, x) : null;
     if (stats) return fusedModulate(x, stats.mean, stats.variance, stats.eps, gamma, beta, leaky);
+    const trained = !ctx.taps && !mod ? this.param_free_norm.trainFused(ctx, x, { gamma, beta }, leaky) : null;
+    if (trained) return trained;
     const normalized = this.param_free_norm.forward(ctx, x);
     const out = tf.add(tf.mul(normalized, tf.add(gamma, 1)), beta) as tf.Tensor4D;
     if (ctx.taps && !mod) {

@@ -12,6 +12,7 @@ import { stopGradient } from './ops';
 import { SpadeInputError } from '../errors';
 import { canComputeMomentsOnWebGPU, channelMoments } from './webgpu_moments';
 import { syncMoments } from './sync_moments';
+import { canNormTrainOnWebGPU, normTrain, runningStat } from './webgpu_norm_train';
 
 const EPS = 1e-5;
 const MOMENTUM = 0.1;
@@ -23,11 +24,20 @@ export interface ChannelStats {
   eps: number;
 }
 
+/** SPADE's modulation, activation-sized. */
+export type GammaBeta = { gamma: tf.Tensor4D; beta: tf.Tensor4D };
+
 export interface Norm {
   specs(): ParamSpec[];
   forward(ctx: Ctx, x: tf.Tensor4D): tf.Tensor4D;
   /** Eval mode: the statistics forward would use, when one set serves the whole batch; else null. */
   evalStats(ctx: Ctx, x: tf.Tensor4D): ChannelStats | null;
+  /**
+   * Train mode on WebGPU: act(norm(x) * (1 + gamma) + beta) as one op with its own gradient
+   * (webgpu_norm_train.ts), act being LeakyReLU(0.2) with `leaky`, else identity. Null where
+   * that does not run; the caller then composes forward() and the rest.
+   */
+  trainFused(ctx: Ctx, x: tf.Tensor4D, mod: GammaBeta | undefined, leaky: boolean): tf.Tensor4D | null;
 }
 
 export class BatchNorm2d implements Norm {
@@ -50,9 +60,26 @@ export class BatchNorm2d implements Norm {
     return s;
   }
 
+  trainFused(ctx: Ctx, x: tf.Tensor4D, mod: GammaBeta | undefined, leaky: boolean): tf.Tensor4D | null {
+    if (!ctx.training || ctx.replica || this.affine || !canNormTrainOnWebGPU()) return null;
+    const k = this.key;
+    const [n, h, w] = x.shape;
+    const count = n * h * w;
+    if (count < 2) {
+      throw new SpadeInputError(`BatchNorm ${k} needs more than one value per channel in train mode (batch ${n}, ${h}x${w})`);
+    }
+    const r = normTrain(x, { perSample: false, eps: EPS, leaky, ...mod });
+    ctx.setBuffer(`${k}.running_mean`, runningStat(ctx.p(`${k}.running_mean`), r.moments, 0, MOMENTUM));
+    ctx.setBuffer(`${k}.running_var`, runningStat(ctx.p(`${k}.running_var`), r.moments, 1, MOMENTUM, count / (count - 1)));
+    ctx.setBuffer(`${k}.num_batches_tracked`, tf.add(ctx.p(`${k}.num_batches_tracked`), 1));
+    return r.y;
+  }
+
   forward(ctx: Ctx, x: tf.Tensor4D): tf.Tensor4D {
     const k = this.key;
     let y: tf.Tensor4D;
+    const fused = this.trainFused(ctx, x, undefined, false);
+    if (fused) return fused;
     if (ctx.training) {
       const [n, h, w] = x.shape;
       const synced = ctx.replica ? syncMoments(x, ctx.replica) : undefined;
@@ -87,7 +114,14 @@ export class InstanceNorm2d implements Norm {
     return [];
   }
 
-  forward(_ctx: Ctx, x: tf.Tensor4D): tf.Tensor4D {
+  trainFused(ctx: Ctx, x: tf.Tensor4D, mod: GammaBeta | undefined, leaky: boolean): tf.Tensor4D | null {
+    if (!ctx.training || !canNormTrainOnWebGPU()) return null;
+    return normTrain(x, { perSample: true, eps: EPS, leaky, ...mod }).y;
+  }
+
+  forward(ctx: Ctx, x: tf.Tensor4D): tf.Tensor4D {
+    const fused = this.trainFused(ctx, x, undefined, false);
+    if (fused) return fused;
     const { mean, variance } = canComputeMomentsOnWebGPU() ? channelMoments(x, true) : tf.moments(x, [1, 2], true);
     return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS)));
   }

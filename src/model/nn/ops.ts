@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Gradients are registered separately from tfjs-core's ops; training needs them everywhere.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { canResizeOnWebGPU, resizeByIndices } from './webgpu_resize';
 
 /** Identity forward, zero gradient: PyTorch's `.detach()` / no_grad for a value. */
 const stopGradientOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -99,8 +100,11 @@ export function resizeNearest(x: tf.Tensor4D, h: number, w: number): tf.Tensor4D
   const [, inH, inW] = x.shape;
   if (inH === h && inW === w) return x;
   return tf.tidy(() => {
-    const rows = tf.gather(x, tf.tensor1d(nearestIndices(inH, h), 'int32'), 1);
-    return tf.gather(rows, tf.tensor1d(nearestIndices(inW, w), 'int32'), 2) as tf.Tensor4D;
+    const rowIds = tf.tensor1d(nearestIndices(inH, h), 'int32');
+    const colIds = tf.tensor1d(nearestIndices(inW, w), 'int32');
+    // WebGPU: both axes in one dispatch, for the label map (webgpu_resize.ts, which has no gradient).
+    if (x.dtype === 'float32' && canResizeOnWebGPU()) return resizeByIndices(x, rowIds, colIds);
+    return tf.gather(tf.gather(x, rowIds, 1), colIds, 2) as tf.Tensor4D;
   });
 }
 

@@ -11,6 +11,7 @@ import type { Ctx } from './context';
 import type { ParamSpec } from './params';
 import { stopGradient } from './ops';
 import { canNormalizeOnWebGPU, normalizeDetached } from './webgpu_normalize';
+import { canSpectralTrainOnWebGPU, spectralTrain } from './webgpu_spectral_norm';
 
 const EPS = 1e-12;
 
@@ -45,9 +46,16 @@ export function weightMatrix(w: tf.Tensor): tf.Tensor2D {
 /** The weight actually used: weight_orig / sigma, in the layout weight_orig is stored in. */
 export function spectralWeight(ctx: Ctx, key: string): tf.Tensor {
   const w = ctx.p(`${key}.weight_orig`);
-  const wMat = weightMatrix(w);
   let u = ctx.p(`${key}.weight_u`);
   let v = ctx.p(`${key}.weight_v`);
+  if (ctx.training && canSpectralTrainOnWebGPU()) {
+    // The same step without transposes, in seven dispatches (webgpu_spectral_norm.ts).
+    const r = spectralTrain(w, u, v, EPS);
+    ctx.setBuffer(`${key}.weight_u`, r.u);
+    ctx.setBuffer(`${key}.weight_v`, r.v);
+    return r.weight;
+  }
+  const wMat = weightMatrix(w);
   if (ctx.training) {
     // reshape, not squeeze: a 1-channel conv has u of shape [1], which squeeze would drop.
     v = detachedNormalize(tf.reshape(tf.matMul(wMat, tf.reshape(u, [-1, 1]), true, false), [-1]));

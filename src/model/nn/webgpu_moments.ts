@@ -11,15 +11,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { offTape } from './ops';
 import { runProgram, webgpuKernels, workgroupSum } from './webgpu_program';
 
 const MEAN_KERNEL = 'SpadeChannelMean';
 const VAR_KERNEL = 'SpadeChannelVariance';
+const MOMENTS_KERNEL = 'SpadeChannelMoments';
 const FLAG = 'SPADE_WEBGPU_MOMENTS';
 const THREADS = 64;
 
 /** x viewed as (groups, count, channels); the output is (groups, channels), one workgroup each. */
-class ChannelReduceProgram implements WebGPUProgram {
+export class ChannelReduceProgram implements WebGPUProgram {
   readonly variableNames: string[];
   readonly uniforms = 'count : i32, channels : i32,';
   readonly workgroupSize: [number, number, number] = [THREADS, 1, 1];
@@ -29,15 +31,18 @@ class ChannelReduceProgram implements WebGPUProgram {
   dispatch: [number, number, number];
   shaderKey: string;
 
+  /** `sum`: the sum instead of the mean; `shape`: the output's, of groups * channels values. */
   constructor(
     readonly squaredDeviation: boolean,
     groups: number,
     channels: number,
+    readonly sum = false,
+    shape = [groups * channels],
   ) {
     this.variableNames = squaredDeviation ? ['x', 'mean'] : ['x'];
-    this.outputShape = [groups * channels];
+    this.outputShape = shape;
     this.dispatch = [groups * channels, 1, 1];
-    this.shaderKey = `spadeChannelReduce_${squaredDeviation}`;
+    this.shaderKey = `spadeChannelReduce_${squaredDeviation}_${sum}`;
   }
 
   getUserCode(): string {
@@ -57,7 +62,56 @@ class ChannelReduceProgram implements WebGPUProgram {
         }
         ${workgroupSum(THREADS)}
         if (lid == 0) {
-          result[out] = partial[0] / f32(uniforms.count);
+          result[out] = ${this.sum ? 'partial[0]' : 'partial[0] / f32(uniforms.count)'};
+        }
+      }`;
+  }
+}
+
+/**
+ * Mean and variance in one dispatch: each workgroup makes both passes over its channel. The
+ * output is every mean, then every variance; the same arithmetic as the two programs above.
+ */
+class ChannelMomentsProgram implements WebGPUProgram {
+  readonly variableNames = ['x'];
+  readonly uniforms = 'count : i32, channels : i32, stats : i32,';
+  readonly workgroupSize: [number, number, number] = [THREADS, 1, 1];
+  readonly size = true;
+  readonly outputShape: number[];
+  readonly dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  shaderKey = 'spadeChannelMoments';
+
+  constructor(stats: number) {
+    this.outputShape = [2 * stats];
+    this.dispatch = [stats, 1, 1];
+  }
+
+  getUserCode(): string {
+    return `
+      var<workgroup> partial : array<f32, ${THREADS}>;
+      fn main(index : i32) {
+        let out = i32(workgroupId.x);
+        let lid = i32(localId.x);
+        let g = out / uniforms.channels;
+        let c = out % uniforms.channels;
+        let base = g * uniforms.count * uniforms.channels + c;
+        var s = 0.0;
+        for (var m = lid; m < uniforms.count; m = m + ${THREADS}) {
+          s = s + x[base + m * uniforms.channels];
+        }
+        ${workgroupSum(THREADS)}
+        let mu = partial[0] / f32(uniforms.count);
+        workgroupBarrier();
+        s = 0.0;
+        for (var m = lid; m < uniforms.count; m = m + ${THREADS}) {
+          let d = x[base + m * uniforms.channels] - mu;
+          s = s + d * d;
+        }
+        ${workgroupSum(THREADS)}
+        if (lid == 0) {
+          result[out] = mu;
+          result[uniforms.stats + out] = partial[0] / f32(uniforms.count);
         }
       }`;
   }
@@ -77,6 +131,11 @@ function reduceKernel(squaredDeviation: boolean): KernelFunc {
 export const canComputeMomentsOnWebGPU = webgpuKernels(FLAG, {
   [MEAN_KERNEL]: reduceKernel(false),
   [VAR_KERNEL]: reduceKernel(true),
+  [MOMENTS_KERNEL]: (({ inputs, backend, attrs }) => {
+    const { groups, count, channels } = attrs as { groups: number; count: number; channels: number };
+    const uniforms = [count, channels, groups * channels].map((v) => ({ type: 'int32' as const, data: [v] }));
+    return runProgram(backend, 'channel moments', new ChannelMomentsProgram(groups * channels), [(inputs as { x: TensorInfo }).x], uniforms);
+  }) as KernelFunc,
 });
 
 /**
@@ -110,4 +169,15 @@ export function channelMoments(x: tf.Tensor4D, perSample: boolean): { mean: tf.T
   });
   const mean = meanOp(x);
   return { mean, variance: varOp(x, mean) };
+}
+
+/**
+ * The same statistics off the gradient tape in one dispatch, flat and packed: every mean (groups
+ * * C, groups being N per sample or 1), then every variance. Call only when
+ * canComputeMomentsOnWebGPU() is true.
+ */
+export function packedMomentsDetached(x: tf.Tensor4D, perSample: boolean): tf.Tensor {
+  const [n, h, w, c] = x.shape;
+  const attrs: tf.NamedAttrMap = { groups: perSample ? n : 1, count: perSample ? h * w : n * h * w, channels: c };
+  return offTape(() => tf.engine().runKernel(MOMENTS_KERNEL, { x }, attrs) as tf.Tensor);
 }

@@ -31,6 +31,7 @@ import type { CrossReplica } from '../nn/sync_moments';
 import { Adam } from './adam';
 import { installScalarConstants } from '../nn/webgpu_constants';
 import { registerWebGPUGradients } from '../nn/webgpu_gradients';
+import { installChannelSum } from '../nn/webgpu_channel_sum';
 import { ratesAt, type TrainOptions } from './options';
 
 export interface TrainBatch {
@@ -108,6 +109,7 @@ export class SpadeTrainer {
       throw new Error('internal: use_vae needs an encoder (call addTrainingNets)');
     installScalarConstants();
     registerWebGPUGradients();
+    installChannelSum();
     this.optG = new Adam('G', params.G);
     if (params.E) this.optE = new Adam('E', params.E);
     this.optD = new Adam('D', params.D);
@@ -244,9 +246,20 @@ export class SpadeTrainer {
     return { z, kld: tf.mul(kldLoss(mu, logvar), this.model.config.lambda_kld) as tf.Scalar };
   }
 
-  private discriminate(ctxD: Ctx, seg: tf.Tensor4D, fake: tf.Tensor4D, real: tf.Tensor4D): { fake: DOut; real: DOut } {
+  /**
+   * D on the fake and the real batch. `lastOnly`: each scale keeps its last map alone (all the
+   * GAN loss reads), so the intermediate maps are not split into halves for nothing.
+   */
+  private discriminate(
+    ctxD: Ctx,
+    seg: tf.Tensor4D,
+    fake: tf.Tensor4D,
+    real: tf.Tensor4D,
+    lastOnly = false,
+  ): { fake: DOut; real: DOut } {
     const input = tf.concat([tf.concat([seg, fake], 3), tf.concat([seg, real], 3)], 0) as tf.Tensor4D;
-    return dividePred(this.model.D!.forward(ctxD, input), seg.shape[0]);
+    const pred = this.model.D!.forward(ctxD, input);
+    return dividePred(lastOnly ? pred.map((scale) => scale.slice(-1)) : pred, seg.shape[0]);
   }
 
   private generatorStep(
@@ -310,7 +323,7 @@ export class SpadeTrainer {
     for (const ctx of [ctxG, ctxE]) if (ctx) ctx.params.applyUpdates(ctx.updates);
     const kept: Array<[string, tf.Scalar]> = [];
     const { value, grads } = tf.variableGrads(() => {
-      const pred = this.discriminate(ctxD, seg, fake, real);
+      const pred = this.discriminate(ctxD, seg, fake, real, true);
       const dFake = this.share(ganLoss(pred.fake, false, true, this.gan), seg.shape[0]);
       const dReal = this.share(ganLoss(pred.real, true, true, this.gan), seg.shape[0]);
       kept.push(['D_Fake', tf.keep(dFake.clone())], ['D_real', tf.keep(dReal.clone())]);

@@ -1,10 +1,11 @@
 /**
- * One Adam update of one parameter on WebGPU in three dispatches that write in place:
+ * One Adam update of one parameter on WebGPU in two dispatches that write in place:
  *
- *   m <- m * beta1 + g * (1 - beta1)
- *   v <- v * beta2 + g^2 * (1 - beta2)
+ *   m <- m * beta1 + g * (1 - beta1),  v <- v * beta2 + g^2 * (1 - beta2)   (one buffer, m then v)
  *   p <- p - m / (sqrt(v) / c2 + eps) * stepSize
  *
+ * The two moments share one buffer (adam.ts keeps them so on WebGPU) because a TF.js program
+ * writes one output: apart, they took a dispatch each.
  * Composed from TF.js ops this is thirteen elementwise kernels, with seven JS numbers each
  * uploaded as a scalar tensor, plus three fresh buffers the variables' assign() swaps in.
  * Here the numbers travel as uniforms and each program's output is the variable's own buffer
@@ -39,7 +40,7 @@ function isInPlaceRunner(b: KernelBackend): b is KernelBackend & InPlaceRunner {
   return typeof r.runWebGPUProgram === 'function' && r.tensorMap !== undefined;
 }
 
-type Stage = 'm' | 'v' | 'p';
+type Stage = 'mv' | 'p';
 
 /** One stage of the update: one thread per value, the output being the buffer it updates. */
 class AdamStageProgram implements WebGPUProgram {
@@ -56,25 +57,33 @@ class AdamStageProgram implements WebGPUProgram {
     readonly stage: Stage,
     n: number,
   ) {
+    // size: the parameter's, so that one thread updates value i of m and of v.
     this.outputShape = [n];
     this.dispatchLayout = { x: [0] };
     this.dispatch = [Math.ceil(n / this.workgroupSize[0]), 1, 1];
-    this.variableNames = stage === 'p' ? ['m', 'v'] : ['g'];
-    this.uniforms = stage === 'p' ? 'stepSize : f32, c2 : f32, eps : f32,' : 'beta : f32, oneMinusBeta : f32,';
+    this.variableNames = stage === 'p' ? ['mv'] : ['g'];
+    this.uniforms =
+      stage === 'p'
+        ? 'stepSize : f32, c2 : f32, eps : f32,'
+        : 'beta1 : f32, oneMinusBeta1 : f32, beta2 : f32, oneMinusBeta2 : f32,';
     this.shaderKey = `spadeAdam_${stage}`;
   }
 
   getUserCode(): string {
     // Each product and sum in the order adam.ts's ops round them.
-    const update = {
-      m: 'result[index] * uniforms.beta + g[index] * uniforms.oneMinusBeta',
-      v: 'result[index] * uniforms.beta + (g[index] * g[index]) * uniforms.oneMinusBeta',
-      p: 'result[index] - (m[index] / (sqrt(v[index]) / uniforms.c2 + uniforms.eps)) * uniforms.stepSize',
-    }[this.stage];
+    const update =
+      this.stage === 'mv'
+        ? `let gi = g[index];
+          result[index] = result[index] * uniforms.beta1 + gi * uniforms.oneMinusBeta1;
+          let j = index + uniforms.size;
+          result[j] = result[j] * uniforms.beta2 + (gi * gi) * uniforms.oneMinusBeta2;`
+        : `let m = mv[index];
+          let v = mv[index + uniforms.size];
+          result[index] = result[index] - (m / (sqrt(v) / uniforms.c2 + uniforms.eps)) * uniforms.stepSize;`;
     return `
       fn main(index : i32) {
         if (index < uniforms.size) {
-          result[index] = ${update};
+          ${update}
         }
       }`;
   }
@@ -96,14 +105,17 @@ export interface AdamScalars {
   eps: number;
 }
 
-/** Updates m, v and p in place from the gradient g. Call only when canUpdateInPlace() is true. */
-export function adamInPlace(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.Tensor, s: AdamScalars): void {
+/**
+ * Updates the moments mv (m then v, flat, twice p's size) and p in place from the gradient g.
+ * Call only when canUpdateInPlace() is true.
+ */
+export function adamInPlace(p: tf.Variable, mv: tf.Variable, g: tf.Tensor, s: AdamScalars): void {
   const backend = tf.backend() as unknown as KernelBackend & InPlaceRunner;
   const n = p.size;
-  for (const t of [m, v, g]) {
-    if (t.size !== n || t.dtype !== 'float32') throw new Error(`internal: Adam state of size ${t.size} (${t.dtype}) for a parameter of size ${n}`);
+  for (const [t, size] of [[mv, 2 * n], [g, n]] as const) {
+    if (t.size !== size || t.dtype !== 'float32') throw new Error(`internal: Adam state of size ${t.size} (${t.dtype}) for a parameter of size ${n}`);
   }
-  for (const t of [m, v, p]) {
+  for (const t of [mv, p]) {
     // The update writes these buffers: none may be a shared constant (webgpu_constants.ts).
     backend.uploadToGPU(t.dataId);
     ownBuffer(t.dataId);
@@ -115,7 +127,6 @@ export function adamInPlace(p: tf.Variable, m: tf.Variable, v: tf.Variable, g: t
     const rec = backend.tensorMap.get(out.dataId);
     if (rec) rec.values = null;
   };
-  run('m', [g], [f(s.beta1), f(1 - s.beta1)], m);
-  run('v', [g], [f(s.beta2), f(1 - s.beta2)], v);
-  run('p', [m, v], [f(s.stepSize), f(s.c2), f(s.eps)], p);
+  run('mv', [g], [f(s.beta1), f(1 - s.beta1), f(s.beta2), f(1 - s.beta2)], mv);
+  run('p', [mv], [f(s.stepSize), f(s.c2), f(s.eps)], p);
 }

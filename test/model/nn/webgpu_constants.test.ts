@@ -55,9 +55,8 @@ test('scalar constants: same results as cpu, one upload per distinct value, neve
 
   // A one-value variable updated in place gets its own buffer: the shared 2.5 stays 2.5.
   const p = tf.variable(tf.scalar(2.5));
-  const m = tf.variable(tf.scalar(0));
-  const v = tf.variable(tf.scalar(0));
-  adamInPlace(p, m, v, tf.scalar(1), { beta1: 0.5, beta2: 0.9, stepSize: 1, c2: 1, eps: 1e-8 });
+  const mv = tf.variable(tf.zeros([2]));
+  adamInPlace(p, mv, tf.scalar(1), { beta1: 0.5, beta2: 0.9, stepSize: 1, c2: 1, eps: 1e-8 });
   assert.notEqual((await p.data())[0], 2.5);
   const z = tf.add(tf.zeros([N]), 2.5);
   assert.ok(Array.from(await z.data()).every((a) => a === 2.5), 'the shared constant was not overwritten');

@@ -37,3 +37,38 @@ test('Sum and Mean gradients equal TF.js formula bit for bit', async () => {
     { numRuns: 40 },
   );
 });
+
+test('ReLU, LeakyReLU, Abs and whole-tensor Mean gradients: one kernel each on WebGPU, the values TF.js gives on cpu', async () => {
+  process.env.SPADE_DAWN_FLAGS = 'backend=opengles';
+  const cases = fc.record({
+    shape: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 }),
+    seed: fc.integer({ min: 0, max: 1000 }),
+  });
+  const grads = (xs: Float32Array, dys: Float32Array, shape: number[]) =>
+    tf.tidy(() => {
+      const x = tf.tensor(xs, shape);
+      const dy = tf.tensor(dys, shape);
+      const meanDy = tf.scalar(dys[0]);
+      return [
+        tf.grad((t: tf.Tensor) => tf.relu(t))(x, dy),
+        tf.grad((t: tf.Tensor) => tf.leakyRelu(t, 0.2))(x, dy),
+        tf.grad((t: tf.Tensor) => tf.abs(t))(x, dy),
+        tf.grad((t: tf.Tensor) => tf.mean(t))(x, meanDy),
+      ];
+    });
+  await fc.assert(
+    fc.asyncProperty(cases, async ({ shape, seed }) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      // Zeros included: the kernels must treat x == 0 as TF.js does.
+      const xs = Float32Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 0 : Math.sin(seed + i * 0.7) * 3));
+      const dys = Float32Array.from({ length: n }, (_, i) => Math.cos(seed + i * 1.3) * 2);
+      await selectBackend('cpu');
+      const want = await Promise.all(grads(xs, dys, shape).map(async (t) => Array.from(await t.data())));
+      await selectBackend('webgpu');
+      registerWebGPUGradients();
+      const got = await Promise.all(grads(xs, dys, shape).map(async (t) => Array.from(await t.data())));
+      ['relu', 'leakyRelu', 'abs', 'mean'].forEach((name, k) => assert.deepEqual(got[k], want[k], name));
+    }),
+    { numRuns: 30 },
+  );
+});

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { selectBackend } from '../../../src/cli/backend';
-import { canComputeMomentsOnWebGPU, channelMoments } from '../../../src/model/nn/webgpu_moments';
+import { canComputeMomentsOnWebGPU, channelMoments, packedMomentsDetached } from '../../../src/model/nn/webgpu_moments';
 
 function close(got: ArrayLike<number>, want: ArrayLike<number>, what: string, tol = 2e-5) {
   assert.equal(got.length, want.length, what);
@@ -56,6 +56,35 @@ test('channelMoments: tf.moments values and gradients, per batch and per sample'
       close(got[0], want[0], 'mean');
       close(got[1], want[1], 'variance');
       close(got[2], want[2], 'dx', 1e-4);
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test('packedMomentsDetached: the same means and variances as channelMoments, packed, in one dispatch', async () => {
+  process.env.SPADE_DAWN_FLAGS = 'backend=opengles';
+  await selectBackend('webgpu');
+  assert.ok(canComputeMomentsOnWebGPU());
+  const cases = fc.record({
+    shape: fc.tuple(
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 17 }),
+      fc.integer({ min: 1, max: 17 }),
+      fc.integer({ min: 1, max: 9 }),
+    ),
+    perSample: fc.boolean(),
+    seed: fc.integer(),
+  });
+  await fc.assert(
+    fc.asyncProperty(cases, async ({ shape, perSample, seed }) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const x = tf.tensor4d(Float32Array.from({ length: size }, (_, i) => Math.sin(seed * 0.1 + i * 0.77) * 2 + 0.5), shape);
+      const two = channelMoments(x, perSample);
+      const packed = packedMomentsDetached(x, perSample);
+      const want = [...(await two.mean.data()), ...(await two.variance.data())];
+      // The same arithmetic in the same order: equal bit for bit.
+      assert.deepEqual(Array.from(await packed.data()), want);
+      tf.dispose([x, two.mean, two.variance, packed]);
     }),
     { numRuns: 30 },
   );
