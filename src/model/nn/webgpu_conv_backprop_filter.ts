@@ -14,11 +14,11 @@
 import { backend_util, type Conv2DBackpropFilterAttrs, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { replaceWebgpuKernel, runProgram } from './webgpu_program';
-import { GEMM_UNIFORMS, GEMM_WORKGROUP, gemmMain, gemmUniforms, planGemm, SumSplitsProgram, type GemmPlan } from './webgpu_gemm';
+import { GEMM_UNIFORMS, GEMM_WORKGROUP, gemmMain, gemmUniforms, planGemm, planKey, sumSplits, type GemmPlan } from './webgpu_gemm';
 
 class FilterGemmProgram implements WebGPUProgram {
   readonly variableNames = ['x', 'dy'];
-  readonly uniforms = `pads : vec2<i32>, strides : vec2<i32>, filterWidth : i32, ${GEMM_UNIFORMS}`;
+  readonly uniforms = GEMM_UNIFORMS;
   readonly workgroupSize = GEMM_WORKGROUP;
   readonly outputShape: number[];
   // Not flat: main() reads its tile from workgroupId.
@@ -29,34 +29,38 @@ class FilterGemmProgram implements WebGPUProgram {
   constructor(
     outputShape: number[],
     readonly plan: GemmPlan,
+    readonly info: backend_util.Conv2DInfo,
   ) {
     this.outputShape = outputShape;
     this.dispatch = plan.dispatch;
-    this.shaderKey = `spadeConvBackpropFilterGemm_${plan.tileN}`;
+    const c = info;
+    this.shaderKey = `spadeConvBackpropFilterGemm_${planKey(plan)}_${c.inHeight}_${c.inWidth}_${c.inChannels}_${c.outHeight}_${c.outWidth}_${c.filterWidth}_${c.strideHeight}_${c.strideWidth}_${c.padInfo.top}_${c.padInfo.left}`;
   }
 
   getUserCode(): string {
+    const c = this.info;
+    // Rows m are weights (kh, kw, ci); the reduction index k is an output pixel (n, oh, ow).
     return `
-      fn loadA(k : i32, m : i32) -> f32 {
-        let ci = m % uniforms.xShape[3];
-        let kk = m / uniforms.xShape[3];
-        let kw = kk % uniforms.filterWidth;
-        let kh = kk / uniforms.filterWidth;
-        let ow = k % uniforms.dyShape[2];
-        let nh = k / uniforms.dyShape[2];
-        let oh = nh % uniforms.dyShape[1];
-        let n = nh / uniforms.dyShape[1];
-        let ih = oh * uniforms.strides.x - uniforms.pads.x + kh;
-        let iw = ow * uniforms.strides.y - uniforms.pads.y + kw;
-        if (ih < 0 || ih >= uniforms.xShape[1] || iw < 0 || iw >= uniforms.xShape[2]) {
+      fn loadA(k : u32, m : u32) -> f32 {
+        let ci = m % ${c.inChannels}u;
+        let khw = m / ${c.inChannels}u;
+        let kw = i32(khw % ${c.filterWidth}u);
+        let kh = i32(khw / ${c.filterWidth}u);
+        let ow = i32(k % ${c.outWidth}u);
+        let nh = k / ${c.outWidth}u;
+        let oh = i32(nh % ${c.outHeight}u);
+        let n = nh / ${c.outHeight}u;
+        let ih = oh * ${c.strideHeight} - ${c.padInfo.top} + kh;
+        let iw = ow * ${c.strideWidth} - ${c.padInfo.left} + kw;
+        if (ih < 0 || ih >= ${c.inHeight} || iw < 0 || iw >= ${c.inWidth}) {
           return 0.0;
         }
-        return x[((n * uniforms.xShape[1] + ih) * uniforms.xShape[2] + iw) * uniforms.xShape[3] + ci];
+        return x[((n * ${c.inHeight}u + u32(ih)) * ${c.inWidth}u + u32(iw)) * ${c.inChannels}u + ci];
       }
-      fn loadB(k : i32, n : i32) -> f32 {
-        return dy[k * uniforms.gemmN + n];
+      fn loadB(k : u32, n : u32) -> f32 {
+        return dy[k * ${c.outChannels}u + n];
       }
-      ${gemmMain(this.plan.tileN)}`;
+      ${gemmMain(this.plan, { a: false, b: false })}`;
   }
 }
 
@@ -78,23 +82,11 @@ export function conv2dBackpropFilterGemm(backend: object, x: TensorInfo, dy: Ten
     'channelsLast',
   );
   const m = info.filterHeight * info.filterWidth * info.inChannels;
-  const n = info.outChannels;
   const k = info.batchSize * info.outHeight * info.outWidth;
-  const plan = planGemm(m, n, k);
-  const uniforms = [
-    { type: 'int32' as const, data: [info.padInfo.top, info.padInfo.left] },
-    { type: 'int32' as const, data: [info.strideHeight, info.strideWidth] },
-    { type: 'int32' as const, data: [info.filterWidth] },
-    ...gemmUniforms(m, n, k, plan),
-  ];
-  const planes = plan.splits === 1 ? filterShape : [plan.splits, m * n];
-  const product = runProgram(backend, 'Conv2DBackpropFilter', new FilterGemmProgram(planes, plan), [x, dy], uniforms);
-  if (plan.splits === 1) return product;
-  const sum = runProgram(backend, 'Conv2DBackpropFilter', new SumSplitsProgram(filterShape), [product], [
-    { type: 'int32', data: [plan.splits] },
-  ]);
-  (backend as { disposeData(id: object): void }).disposeData(product.dataId);
-  return sum;
+  const plan = planGemm(m, info.outChannels, k);
+  const planes = plan.splits === 1 ? filterShape : [plan.splits, m * info.outChannels];
+  const product = runProgram(backend, 'Conv2DBackpropFilter', new FilterGemmProgram(planes, plan, info), [x, dy], gemmUniforms(plan));
+  return plan.splits === 1 ? product : sumSplits(backend, product, filterShape, plan.splits);
 }
 
 /** The Conv2DBackpropFilter kernel: ours where it applies, else `fallback` (TF.js's). */

@@ -10,20 +10,20 @@
  * reduction, written to its own (M x N) plane of the output, which a second, elementwise
  * program adds up (split-K) when the output alone makes too few workgroups to fill a GPU.
  *
- * The program that uses this supplies `fn loadA(k : i32, m : i32) -> f32` and
- * `fn loadB(k : i32, n : i32) -> f32` (zero outside the operand) and the uniforms
- * `gemmM, gemmN, gemmK, slice : i32`.
+ * The program that uses this supplies `fn loadA(k : u32, m : u32) -> f32` and
+ * `fn loadB(k : u32, n : u32) -> f32`, called only inside the operands, and declares the
+ * uniforms GEMM_UNIFORMS, set by gemmUniforms.
  */
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { runProgram } from './webgpu_program';
 
 export const TILE_M = 64;
 export const TILE_K = 16;
-const SIDE = 16;
+const SIDE = 8;
 /** Workgroups a split aims for, and the fewest reduction steps worth a slice of their own. */
 const TARGET_WORKGROUPS = 128;
 const MIN_SLICE = 1024;
-
-export const GEMM_UNIFORMS = 'gemmM : i32, gemmN : i32, gemmK : i32, slice : i32,';
 
 /** The output tile's width: narrow outputs (few output channels) waste less of a 32-wide tile. */
 export function tileN(n: number): number {
@@ -31,6 +31,9 @@ export function tileN(n: number): number {
 }
 
 export interface GemmPlan {
+  m: number;
+  n: number;
+  k: number;
   tileN: number;
   /** Reduction slices (1: no split, the GEMM writes the result itself). */
   splits: number;
@@ -49,21 +52,30 @@ export function planGemm(m: number, n: number, k: number): GemmPlan {
   }
   const slice = Math.ceil(Math.ceil(k / splits) / TILE_K) * TILE_K;
   splits = Math.ceil(k / slice);
-  return { tileN: tn, splits, slice, dispatch: [Math.ceil(n / tn), Math.ceil(m / TILE_M), splits] };
+  return { m, n, k, tileN: tn, splits, slice, dispatch: [Math.ceil(n / tn), Math.ceil(m / TILE_M), splits] };
 }
 
-/** The GEMM uniforms for runProgram, after the program's own. */
-export function gemmUniforms(m: number, n: number, k: number, plan: GemmPlan): Array<{ type: 'int32'; data: number[] }> {
-  return [
-    { type: 'int32', data: [m] },
-    { type: 'int32', data: [n] },
-    { type: 'int32', data: [k] },
-    { type: 'int32', data: [plan.slice] },
-  ];
+export const GEMM_UNIFORMS = 'slice : i32,';
+
+export function gemmUniforms(plan: GemmPlan): Array<{ type: 'int32'; data: number[] }> {
+  return [{ type: 'int32', data: [plan.slice] }];
 }
 
-/** WGSL `main` of the tiled GEMM, for an output of TILE_M x tn tiles (see above). */
-export function gemmMain(tn: number): string {
+/** A shader key part for a plan: its sizes are constants in the shader. */
+export function planKey(plan: GemmPlan): string {
+  return `${plan.m}_${plan.n}_${plan.k}_${plan.slice}_${plan.tileN}`;
+}
+
+/**
+ * WGSL \`main\` of the tiled GEMM for \`plan\` (see above). The sizes are constants in the
+ * shader (so are the conv's, in the loaders): a division by a constant compiles to a multiply
+ * and shift, where one by a uniform is a real division in every load, the costliest part of an
+ * implicit GEMM on the CPU adapters. So a shader serves one conv shape. \`kFastest\` says, per
+ * operand, whether neighbouring threads should load neighbouring k (where k, not the row or
+ * column, is the contiguous axis in memory).
+ */
+export function gemmMain(plan: GemmPlan, kFastest: { a: boolean; b: boolean }): string {
+  const tn = plan.tileN;
   const rowsPerThread = TILE_M / SIDE;
   const colsPerThread = tn / SIDE;
   const threads = SIDE * SIDE;
@@ -71,70 +83,87 @@ export function gemmMain(tn: number): string {
       var<workgroup> tileA : array<f32, ${TILE_K * TILE_M}>;
       var<workgroup> tileB : array<f32, ${TILE_K * tn}>;
       fn main() {
-        let tx = i32(localId.x);
-        let ty = i32(localId.y);
-        let lid = i32(localIndex);
-        let n0 = i32(workgroupId.x) * ${tn};
-        let m0 = i32(workgroupId.y) * ${TILE_M};
-        let split = i32(workgroupId.z);
-        let kBegin = split * uniforms.slice;
-        let kEnd = min(uniforms.gemmK, kBegin + uniforms.slice);
+        let tx = localId.x;
+        let ty = localId.y;
+        let lid = localIndex;
+        let n0 = workgroupId.x * ${tn}u;
+        let m0 = workgroupId.y * ${TILE_M}u;
+        let split = workgroupId.z;
+        let kBegin = split * ${plan.slice}u;
+        let kEnd = min(${plan.k}u, kBegin + ${plan.slice}u);
         var acc : array<array<f32, ${colsPerThread}>, ${rowsPerThread}>;
-        for (var i = 0; i < ${rowsPerThread}; i++) {
-          for (var j = 0; j < ${colsPerThread}; j++) {
+        for (var i = 0u; i < ${rowsPerThread}u; i++) {
+          for (var j = 0u; j < ${colsPerThread}u; j++) {
             acc[i][j] = 0.0;
           }
         }
-        // The trip count is a uniform, so every barrier is reached by the whole workgroup.
-        for (var t = 0; t < uniforms.slice; t = t + ${TILE_K}) {
+        // The trip count is a uniform (the shader must read one to have its uniform binding):
+        // every barrier is reached by the whole workgroup.
+        for (var t = 0u; t < u32(uniforms.slice); t = t + ${TILE_K}u) {
           let k0 = kBegin + t;
-          for (var e = lid; e < ${TILE_K * TILE_M}; e = e + ${threads}) {
-            let k = k0 + e / ${TILE_M};
-            let m = m0 + e % ${TILE_M};
+          for (var e = lid; e < ${TILE_K * TILE_M}u; e = e + ${threads}u) {
+            ${tileIndex(kFastest.a, TILE_M)}
+            let k = k0 + kk;
+            let m = m0 + j;
             var v = 0.0;
-            if (k < kEnd && m < uniforms.gemmM) {
+            if (k < kEnd && m < ${plan.m}u) {
               v = loadA(k, m);
             }
-            tileA[e] = v;
+            tileA[kk * ${TILE_M}u + j] = v;
           }
-          for (var e = lid; e < ${TILE_K * tn}; e = e + ${threads}) {
-            let k = k0 + e / ${tn};
-            let n = n0 + e % ${tn};
+          for (var e = lid; e < ${TILE_K * tn}u; e = e + ${threads}u) {
+            ${tileIndex(kFastest.b, tn)}
+            let k = k0 + kk;
+            let n = n0 + j;
             var v = 0.0;
-            if (k < kEnd && n < uniforms.gemmN) {
+            if (k < kEnd && n < ${plan.n}u) {
               v = loadB(k, n);
             }
-            tileB[e] = v;
+            tileB[kk * ${tn}u + j] = v;
           }
           workgroupBarrier();
-          for (var kk = 0; kk < ${TILE_K}; kk++) {
+          for (var kk = 0u; kk < ${TILE_K}u; kk++) {
             var a : array<f32, ${rowsPerThread}>;
-            for (var i = 0; i < ${rowsPerThread}; i++) {
-              a[i] = tileA[kk * ${TILE_M} + ty + i * ${SIDE}];
+            for (var i = 0u; i < ${rowsPerThread}u; i++) {
+              a[i] = tileA[kk * ${TILE_M}u + ty + i * ${SIDE}u];
             }
-            for (var j = 0; j < ${colsPerThread}; j++) {
-              let b = tileB[kk * ${tn} + tx + j * ${SIDE}];
-              for (var i = 0; i < ${rowsPerThread}; i++) {
+            for (var j = 0u; j < ${colsPerThread}u; j++) {
+              let b = tileB[kk * ${tn}u + tx + j * ${SIDE}u];
+              for (var i = 0u; i < ${rowsPerThread}u; i++) {
                 acc[i][j] = fma(a[i], b, acc[i][j]);
               }
             }
           }
           workgroupBarrier();
         }
-        let plane = split * uniforms.gemmM * uniforms.gemmN;
-        for (var i = 0; i < ${rowsPerThread}; i++) {
-          let m = m0 + ty + i * ${SIDE};
-          for (var j = 0; j < ${colsPerThread}; j++) {
-            let n = n0 + tx + j * ${SIDE};
-            if (m < uniforms.gemmM && n < uniforms.gemmN) {
-              result[plane + m * uniforms.gemmN + n] = acc[i][j];
+        let plane = split * ${plan.m * plan.n}u;
+        for (var i = 0u; i < ${rowsPerThread}u; i++) {
+          let m = m0 + ty + i * ${SIDE}u;
+          for (var j = 0u; j < ${colsPerThread}u; j++) {
+            let n = n0 + tx + j * ${SIDE}u;
+            if (m < ${plan.m}u && n < ${plan.n}u) {
+              result[plane + m * ${plan.n}u + n] = acc[i][j];
             }
           }
         }
       }`;
 }
 
+/** WGSL: the shared tile's row kk (reduction) and column j for a thread's e-th load. */
+function tileIndex(kFastest: boolean, width: number): string {
+  return kFastest
+    ? `let kk = e % ${TILE_K}u; let j = e / ${TILE_K}u;`
+    : `let kk = e / ${width}u; let j = e % ${width}u;`;
+}
+
 export const GEMM_WORKGROUP: [number, number, number] = [SIDE, SIDE, 1];
+
+/** The split planes (splits x the output's size) added up into one tensor of \`shape\`; frees the planes. */
+export function sumSplits(backend: object, planes: TensorInfo, shape: number[], splits: number): TensorInfo {
+  const sum = runProgram(backend, 'split-K sum', new SumSplitsProgram(shape), [planes], [{ type: 'int32', data: [splits] }]);
+  (backend as { disposeData(id: object): void }).disposeData(planes.dataId);
+  return sum;
+}
 
 /** Adds up the split planes (splits x size) into the result, one thread per output value. */
 export class SumSplitsProgram implements WebGPUProgram {

@@ -31,6 +31,8 @@ import type { CrossReplica } from '../nn/sync_moments';
 import { Adam } from './adam';
 import { installScalarConstants } from '../nn/webgpu_constants';
 import { registerWebGPUGradients } from '../nn/webgpu_gradients';
+import { registerWebGPUConvBackpropFilter } from '../nn/webgpu_conv_backprop_filter';
+import { registerWebGPUConvBackpropInput } from '../nn/webgpu_conv_backprop_input';
 import { ratesAt, type TrainOptions } from './options';
 
 export interface TrainBatch {
@@ -108,6 +110,11 @@ export class SpadeTrainer {
       throw new Error('internal: use_vae needs an encoder (call addTrainingNets)');
     installScalarConstants();
     registerWebGPUGradients();
+    if (tf.getBackend() === 'webgpu') {
+      // Tiled conv backprop in place of TF.js's untiled kernels (each falls back to TF.js's own).
+      registerWebGPUConvBackpropFilter();
+      registerWebGPUConvBackpropInput();
+    }
     this.optG = new Adam('G', params.G);
     if (params.E) this.optE = new Adam('E', params.E);
     this.optD = new Adam('D', params.D);
