@@ -24,6 +24,8 @@ const SHAPES: Array<{ name: string; x: Shape4; filter: Shape4; stride: number; p
   { name: '64²×128→128 3x3', x: [1, 64, 64, 128], filter: [3, 3, 128, 128], stride: 1, pad: 1 },
   { name: '16²×256→256 3x3', x: [1, 16, 16, 256], filter: [3, 3, 256, 256], stride: 1, pad: 1 },
   { name: 'D 128²×39→64 4x4 s2, batch 2', x: [2, 128, 128, 39], filter: [4, 4, 39, 64], stride: 2, pad: 2 },
+  { name: 'toy SPADE 64²×8→4 3x3', x: [1, 64, 64, 8], filter: [3, 3, 8, 4], stride: 1, pad: 1 },
+  { name: 'toy D 64²×7→8 4x4 s2', x: [1, 64, 64, 7], filter: [4, 4, 7, 8], stride: 2, pad: 2 },
 ];
 
 function median(xs: number[]): number {

@@ -62,7 +62,9 @@ async function runReference(backend: 'cpu' | 'wasm' | 'webgpu', opts: { steps?: 
     // Kept and read after the step: WebGPU in Node reads back only asynchronously.
     onGradients: (step, grads) => {
       if (step !== 0) return;
-      for (const [key, g] of grads) if (key in reference.grads0) grads0Kept.set(key, tf.keep(tf.tidy(() => tf.clone(toTorchLayout(g)))));
+      for (const [key, g] of grads) {
+        if (key in reference.grads0) grads0Kept.set(key, tf.keep(tf.tidy(() => tf.clone(toTorchLayout(g)))));
+      }
     },
   });
   const grads0Kept = new Map<string, tf.Tensor>();

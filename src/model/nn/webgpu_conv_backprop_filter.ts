@@ -68,7 +68,12 @@ class FilterGemmProgram implements WebGPUProgram {
  * Our kernel, or null where it does not apply (the caller then runs TF.js's). Exported for the
  * tests and the micro-benchmark.
  */
-export function conv2dBackpropFilterGemm(backend: object, x: TensorInfo, dy: TensorInfo, attrs: Conv2DBackpropFilterAttrs): TensorInfo | null {
+export function conv2dBackpropFilterGemm(
+  backend: object,
+  x: TensorInfo,
+  dy: TensorInfo,
+  attrs: Conv2DBackpropFilterAttrs,
+): TensorInfo | null {
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
   if (dataFormat !== 'NHWC' || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
   const info = backend_util.computeConv2DInfo(
@@ -93,7 +98,8 @@ export function conv2dBackpropFilterGemm(backend: object, x: TensorInfo, dy: Ten
 export function backpropFilterKernel(fallback: KernelFunc, enabled: () => boolean): KernelFunc {
   return (args) => {
     const { x, dy } = args.inputs as Record<string, TensorInfo>;
-    const out = enabled() ? conv2dBackpropFilterGemm(args.backend, x, dy, args.attrs as unknown as Conv2DBackpropFilterAttrs) : null;
+    const attrs = args.attrs as unknown as Conv2DBackpropFilterAttrs;
+    const out = enabled() ? conv2dBackpropFilterGemm(args.backend, x, dy, attrs) : null;
     return out ?? fallback(args);
   };
 }

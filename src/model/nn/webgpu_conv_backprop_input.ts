@@ -75,7 +75,12 @@ class InputGemmProgram implements WebGPUProgram {
  * Our kernel, or null where it does not apply (the caller then runs TF.js's). Exported for the
  * tests and the micro-benchmark.
  */
-export function conv2dBackpropInputGemm(backend: object, dy: TensorInfo, filter: TensorInfo, attrs: Conv2DBackpropInputAttrs): TensorInfo | null {
+export function conv2dBackpropInputGemm(
+  backend: object,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  attrs: Conv2DBackpropInputAttrs,
+): TensorInfo | null {
   const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs;
   if (dataFormat !== 'NHWC' || dy.dtype !== 'float32' || filter.dtype !== 'float32') return null;
   const info = backend_util.computeConv2DInfo(
@@ -100,7 +105,8 @@ export function conv2dBackpropInputGemm(backend: object, dy: TensorInfo, filter:
 export function backpropInputKernel(fallback: KernelFunc, enabled: () => boolean): KernelFunc {
   return (args) => {
     const { dy, filter } = args.inputs as Record<string, TensorInfo>;
-    const out = enabled() ? conv2dBackpropInputGemm(args.backend, dy, filter, args.attrs as unknown as Conv2DBackpropInputAttrs) : null;
+    const attrs = args.attrs as unknown as Conv2DBackpropInputAttrs;
+    const out = enabled() ? conv2dBackpropInputGemm(args.backend, dy, filter, attrs) : null;
     return out ?? fallback(args);
   };
 }

@@ -4,11 +4,12 @@
  *
  *   out[m, n] = sum over k in the workgroup's slice of A(k, m) * B(k, n)
  *
- * A workgroup of 16 x 16 threads owns a TILE_M x tileN block of the output; each step loads a
+ * A workgroup of 8 x 8 threads owns a TILE_M x tileN block of the output; each step loads a
  * TILE_K-deep slab of A and B into shared memory, then every thread accumulates its
- * (TILE_M / 16) x (tileN / 16) outputs from it. Workgroup z is the split: slice z of the
- * reduction, written to its own (M x N) plane of the output, which a second, elementwise
- * program adds up (split-K) when the output alone makes too few workgroups to fill a GPU.
+ * (TILE_M / 8) x (tileN / 8) outputs from it (several outputs per value read from shared memory).
+ * Workgroup z is the split: slice z of the reduction, written to its own (M x N) plane of the
+ * output, which a second, elementwise program adds up (split-K) when the output alone makes too
+ * few workgroups to fill a GPU.
  *
  * The program that uses this supplies `fn loadA(k : u32, m : u32) -> f32` and
  * `fn loadB(k : u32, n : u32) -> f32`, called only inside the operands, and declares the
@@ -25,9 +26,10 @@ const SIDE = 8;
 const TARGET_WORKGROUPS = 128;
 const MIN_SLICE = 1024;
 
-/** The output tile's width: narrow outputs (few output channels) waste less of a 32-wide tile. */
+/** The output tile's width: the narrowest of 8, 16, 32 and 64 that covers n (few channels waste less). */
 export function tileN(n: number): number {
-  return n <= 32 ? 32 : 64;
+  for (const w of [8, 16, 32]) if (n <= w) return w;
+  return 64;
 }
 
 export interface GemmPlan {

@@ -80,7 +80,11 @@ const replaced = new Map<string, KernelFunc>();
  * where ours does not apply; idempotent. `flag` (on by default, FLAG=0 in Node turns it off) is
  * read on every call, so the A/B needs no re-registration.
  */
-export function replaceWebgpuKernel(flag: string, kernelName: string, make: (original: KernelFunc, enabled: () => boolean) => KernelFunc): void {
+export function replaceWebgpuKernel(
+  flag: string,
+  kernelName: string,
+  make: (original: KernelFunc, enabled: () => boolean) => KernelFunc,
+): void {
   registerOnFlag(flag);
   const current = tf.getKernel(kernelName, 'webgpu');
   if (!current || current.kernelFunc === replaced.get(kernelName)) return;
