@@ -9,10 +9,11 @@
  *   SPADE_DAWN_FLAGS=backend=opengles node --import tsx bench/webgpu_conv_backprop.ts [--reps 5]
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { Conv2DBackpropInputAttrs } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { selectBackend, webgpuAdapterInfo } from '../src/cli/backend';
 import { registerWebGPUConvBackpropFilter } from '../src/model/nn/webgpu_conv_backprop_filter';
-import { registerWebGPUConvBackpropInput } from '../src/model/nn/webgpu_conv_backprop_input';
+import { conv2dBackpropInputGemm, registerWebGPUConvBackpropInput } from '../src/model/nn/webgpu_conv_backprop_input';
 import { seededNormal } from '../src/model/random';
 
 const args = process.argv.slice(2);
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
   registerWebGPUConvBackpropFilter();
   registerWebGPUConvBackpropInput();
   console.log(`adapter: ${webgpuAdapterInfo()?.description ?? '?'}; wall ms, median of ${REPS}`);
-  console.log('| layer | dW TF.js | dW ours | dX TF.js (naive, default) | dX TF.js (matmul) | dX ours |');
+  console.log('| layer | dW TF.js | dW ours | dX TF.js (naive, default) | dX TF.js (matmul) | dX our GEMM |');
   console.log('|---|---:|---:|---:|---:|---:|');
   const off = { SPADE_WEBGPU_CONV_BACKPROP_FILTER: false, SPADE_WEBGPU_CONV_BACKPROP_INPUT: false };
   const on = { SPADE_WEBGPU_CONV_BACKPROP_FILTER: true, SPADE_WEBGPU_CONV_BACKPROP_INPUT: true };
@@ -79,12 +80,17 @@ async function main(): Promise<void> {
     const attrs = { strides: s.stride, pad, dataFormat: 'NHWC' } as unknown as tf.NamedAttrMap;
     const dW = () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: s.filter }) as tf.Tensor;
     const dX = () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: s.x }) as tf.Tensor;
+    // Our GEMM itself: the registered dX kernel uses it at stride 1 only.
+    const dXGemm = () => {
+      const a = { ...attrs, inputShape: s.x } as unknown as Conv2DBackpropInputAttrs;
+      return tf.engine().makeTensorFromTensorInfo(conv2dBackpropInputGemm(tf.backend(), dy, w, a)!);
+    };
     const row = [
       await withFlags(off, () => timeIt(dW)),
       await withFlags(on, () => timeIt(dW)),
       await withFlags(off, () => timeIt(dX)),
       await withFlags({ ...off, WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE: false }, () => timeIt(dX)),
-      await withFlags(on, () => timeIt(dX)),
+      await timeIt(dXGemm),
     ];
     console.log(`| ${s.name} | ${row.map((ms) => ms.toFixed(ms >= 100 ? 0 : 1)).join(' | ')} |`);
     tf.dispose([x, w, dy]);

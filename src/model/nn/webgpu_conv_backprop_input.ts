@@ -101,12 +101,22 @@ export function conv2dBackpropInputGemm(
   return plan.splits === 1 ? product : sumSplits(backend, product, inputShape, plan.splits);
 }
 
-/** The Conv2DBackpropInput kernel: ours where it applies, else `fallback` (TF.js's). */
+/** Whether the trainer's kernel uses the GEMM: at stride 1 (see backpropInputKernel). */
+export function usesGemm(attrs: Conv2DBackpropInputAttrs): boolean {
+  const strides = typeof attrs.strides === 'number' ? [attrs.strides, attrs.strides] : attrs.strides;
+  return strides[0] === 1 && strides[1] === 1;
+}
+
+/**
+ * The Conv2DBackpropInput kernel: ours at stride 1, else \`fallback\` (TF.js's). At stride s
+ * all but 1 / s² of the GEMM's terms are zeros that it reads and multiplies, where TF.js's
+ * kernel skips them; it was the slower of the two at stride 2 (docs/benchmarks.md).
+ */
 export function backpropInputKernel(fallback: KernelFunc, enabled: () => boolean): KernelFunc {
   return (args) => {
     const { dy, filter } = args.inputs as Record<string, TensorInfo>;
     const attrs = args.attrs as unknown as Conv2DBackpropInputAttrs;
-    const out = enabled() ? conv2dBackpropInputGemm(args.backend, dy, filter, attrs) : null;
+    const out = enabled() && usesGemm(attrs) ? conv2dBackpropInputGemm(args.backend, dy, filter, attrs) : null;
     return out ?? fallback(args);
   };
 }
