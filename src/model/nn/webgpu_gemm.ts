@@ -22,9 +22,14 @@ import { runProgram } from './webgpu_program';
 export const TILE_M = 64;
 export const TILE_K = 16;
 const SIDE = 8;
-/** Workgroups a split aims for, and the fewest reduction steps worth a slice of their own. */
+/**
+ * Workgroups a split aims for, the fewest reduction steps worth a slice of their own, and the
+ * fewest multiply-adds worth the split's second dispatch (below it the product is too small for
+ * the GPU's width to matter).
+ */
 const TARGET_WORKGROUPS = 128;
 const MIN_SLICE = 1024;
+const MIN_SPLIT_WORK = 1 << 24;
 
 /** The output tile's width: the narrowest of 8, 16, 32 and 64 that covers n (few channels waste less). */
 export function tileN(n: number): number {
@@ -44,12 +49,12 @@ export interface GemmPlan {
   dispatch: [number, number, number];
 }
 
-/** Tiles for an M x N output reduced over K; split-K only where the tiles alone are few and K is long. */
+/** Tiles for an M x N output reduced over K; split-K only where the tiles alone are few, K is long and the work large. */
 export function planGemm(m: number, n: number, k: number): GemmPlan {
   const tn = tileN(n);
   const tiles = Math.ceil(m / TILE_M) * Math.ceil(n / tn);
   let splits = 1;
-  if (tiles < TARGET_WORKGROUPS && k >= 2 * MIN_SLICE) {
+  if (tiles < TARGET_WORKGROUPS && k >= 2 * MIN_SLICE && m * n * k >= MIN_SPLIT_WORK) {
     splits = Math.min(Math.ceil(TARGET_WORKGROUPS / tiles), Math.floor(k / MIN_SLICE));
   }
   const slice = Math.ceil(Math.ceil(k / splits) / TILE_K) * TILE_K;

@@ -41,12 +41,12 @@ test('Conv2DBackpropFilter on webgpu matches cpu on random shapes', async () => 
 
 test('Conv2DBackpropFilter on webgpu: split reductions and several output tiles', async () => {
   await setUp();
-  // N*OH*OW = 2 * 40 * 37, split (the last slice shorter than the others), 32-wide tiles.
-  const split = convCase([2, 40, 37, 5], 3, 24, 1, 1, 11)!;
-  assert.ok(planGemm(3 * 3 * 5, 24, 2 * 40 * 37).splits > 1);
+  // N*OH*OW = 2 * 64 * 61, split (the last slice shorter than the others), 32-wide tiles.
+  const split = convCase([2, 64, 61, 16], 3, 24, 1, 1, 11)!;
+  assert.ok(planGemm(3 * 3 * 16, 24, 2 * 64 * 61).splits > 1);
   // Stride 2, a 4x4 kernel, SAME, over an odd size: split too.
-  const strided = convCase([1, 97, 95, 3], 4, 6, 2, 'same', 12)!;
-  assert.ok(planGemm(4 * 4 * 3, 6, 49 * 48).splits > 1);
+  const strided = convCase([1, 161, 159, 8], 4, 24, 2, 'same', 12)!;
+  assert.ok(planGemm(4 * 4 * 8, 24, 81 * 80).splits > 1);
   // 3*3*70 rows by 40 columns: several tiles each way, no split.
   const wide = convCase([1, 9, 11, 70], 3, 40, 1, 1, 13)!;
   assert.equal(planGemm(3 * 3 * 70, 40, 99).splits, 1);

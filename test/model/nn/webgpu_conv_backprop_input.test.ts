@@ -47,9 +47,9 @@ test('Conv2DBackpropInput on webgpu matches cpu on random shapes', async () => {
 
 test('Conv2DBackpropInput on webgpu: split reductions and several output tiles', async () => {
   await setUp();
-  // A 4x3 input with 3*3*300 reduction steps per value: split.
-  const split = convCase([1, 4, 3, 6], 3, 300, 1, 1, 21)!;
-  assert.ok(planGemm(12, 6, 3 * 3 * 300).splits > 1);
+  // A 6x5 input with 3*3*2000 reduction steps per value: split.
+  const split = convCase([1, 6, 5, 64], 3, 2000, 1, 1, 21)!;
+  assert.ok(planGemm(30, 64, 3 * 3 * 2000).splits > 1);
   // Stride 2, a 4x4 kernel, SAME, odd sizes, 70 input channels: several tiles each way.
   const strided = convCase([2, 13, 11, 70], 4, 9, 2, 'same', 22)!;
   assert.equal(planGemm(2 * 13 * 11, 70, 4 * 4 * 9).splits, 1);
