@@ -30,6 +30,11 @@ const SIDE = 8;
 const TARGET_WORKGROUPS = 128;
 const MIN_SLICE = 1024;
 const MIN_SPLIT_WORK = 1 << 24;
+/**
+ * The longest slice: bounded serial work per workgroup, and llvmpipe returned partial sums for
+ * unsplit reductions several times longer (a limit on shader loop iterations, we believe).
+ */
+const MAX_SLICE = 4096;
 
 /** The output tile's width: the narrowest of 8, 16, 32 and 64 that covers n (few channels waste less). */
 export function tileN(n: number): number {
@@ -49,7 +54,10 @@ export interface GemmPlan {
   dispatch: [number, number, number];
 }
 
-/** Tiles for an M x N output reduced over K; split-K only where the tiles alone are few, K is long and the work large. */
+/**
+ * Tiles for an M x N output reduced over K; split-K where the tiles alone are few, K is long and
+ * the work large, and wherever K is longer than MAX_SLICE.
+ */
 export function planGemm(m: number, n: number, k: number): GemmPlan {
   const tn = tileN(n);
   const tiles = Math.ceil(m / TILE_M) * Math.ceil(n / tn);
@@ -57,6 +65,7 @@ export function planGemm(m: number, n: number, k: number): GemmPlan {
   if (tiles < TARGET_WORKGROUPS && k >= 2 * MIN_SLICE && m * n * k >= MIN_SPLIT_WORK) {
     splits = Math.min(Math.ceil(TARGET_WORKGROUPS / tiles), Math.floor(k / MIN_SLICE));
   }
+  splits = Math.max(splits, Math.ceil(k / MAX_SLICE));
   const slice = Math.ceil(Math.ceil(k / splits) / TILE_K) * TILE_K;
   splits = Math.ceil(k / slice);
   return { m, n, k, tileN: tn, splits, slice, dispatch: [Math.ceil(n / tn), Math.ceil(m / TILE_M), splits] };

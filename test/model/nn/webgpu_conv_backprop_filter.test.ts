@@ -50,5 +50,8 @@ test('Conv2DBackpropFilter on webgpu: split reductions and several output tiles'
   // 3*3*70 rows by 40 columns: several tiles each way, no split.
   const wide = convCase([1, 9, 11, 70], 3, 40, 1, 1, 13)!;
   assert.equal(planGemm(3 * 3 * 70, 40, 99).splits, 1);
-  for (const c of [split, strided, wide]) await check(c);
+  // E's first conv (NVlabs' encoder at 256²): a long reduction, unsplit (under the work floor).
+  const encoder = convCase([2, 256, 256, 3], 3, 4, 2, 1, 14)!;
+  assert.ok(planGemm(27, 4, 2 * 128 * 128).splits > 1);
+  for (const c of [split, strided, wide, encoder]) await check(c);
 });
