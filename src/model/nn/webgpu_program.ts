@@ -72,3 +72,24 @@ export function webgpuKernels(flag: string, kernels: Record<string, KernelFunc>)
     return true;
   };
 }
+
+const replaced = new Map<string, KernelFunc>();
+
+/**
+ * Replaces TF.js's own webgpu kernel `kernelName` by `make(its kernel)`, which falls back to it
+ * where ours does not apply; idempotent. `flag` (on by default, FLAG=0 in Node turns it off) is
+ * read on every call, so the A/B needs no re-registration.
+ */
+export function replaceWebgpuKernel(
+  flag: string,
+  kernelName: string,
+  make: (original: KernelFunc, enabled: () => boolean) => KernelFunc,
+): void {
+  registerOnFlag(flag);
+  const current = tf.getKernel(kernelName, 'webgpu');
+  if (!current || current.kernelFunc === replaced.get(kernelName)) return;
+  const kernelFunc = make(current.kernelFunc, () => tf.env().getBool(flag));
+  tf.unregisterKernel(kernelName, 'webgpu');
+  tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc, setupFunc: current.setupFunc, disposeFunc: current.disposeFunc });
+  replaced.set(kernelName, kernelFunc);
+}

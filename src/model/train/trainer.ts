@@ -32,6 +32,8 @@ import { Adam } from './adam';
 import { installScalarConstants } from '../nn/webgpu_constants';
 import { registerWebGPUGradients } from '../nn/webgpu_gradients';
 import { installChannelSum } from '../nn/webgpu_channel_sum';
+import { registerWebGPUConvBackpropFilter } from '../nn/webgpu_conv_backprop_filter';
+import { registerWebGPUConvBackpropInput } from '../nn/webgpu_conv_backprop_input';
 import { ratesAt, type TrainOptions } from './options';
 
 export interface TrainBatch {
@@ -110,6 +112,11 @@ export class SpadeTrainer {
     installScalarConstants();
     registerWebGPUGradients();
     installChannelSum();
+    if (tf.getBackend() === 'webgpu') {
+      // Tiled conv backprop in place of TF.js's untiled kernels (each falls back to TF.js's own).
+      registerWebGPUConvBackpropFilter();
+      registerWebGPUConvBackpropInput();
+    }
     this.optG = new Adam('G', params.G);
     if (params.E) this.optE = new Adam('E', params.E);
     this.optD = new Adam('D', params.D);
