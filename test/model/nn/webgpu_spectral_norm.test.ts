@@ -66,7 +66,11 @@ test('spectralTrain: spectralWeight composed on cpu, conv and linear weights, va
       const got = await run();
       const names = ['weight', 'u', 'v'];
       for (let i = 0; i < 3; i++) close(got[i], want[i], names[i], 1e-4);
-      close(got[3], want[3], 'dweight_orig', 5e-4);
+      // The gradient to 1e-5 of its largest value (it measures about 2e-7).
+      const scale = Math.max(...Array.from(want[3], Math.abs));
+      for (let i = 0; i < want[3].length; i++) {
+        assert.ok(Math.abs(got[3][i] - want[3][i]) <= 1e-5 * scale, `dweight_orig[${i}]: webgpu ${got[3][i]} vs cpu ${want[3][i]}`);
+      }
     }),
     { numRuns: 30 },
   );
