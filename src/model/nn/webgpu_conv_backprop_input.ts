@@ -12,29 +12,14 @@
  * SPADE_WEBGPU_CONV_BACKPROP_INPUT=0 (the benchmark's A/B).
  */
 import { backend_util, type Conv2DBackpropInputAttrs, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { replaceWebgpuKernel, runProgram } from './webgpu_program';
-import { GEMM_UNIFORMS, GEMM_WORKGROUP, gemmMain, gemmUniforms, planGemm, planKey, sumSplits, type GemmPlan } from './webgpu_gemm';
+import { ConvGemmProgram, gemmMain, gemmUniforms, planGemm, sumSplits, type GemmPlan } from './webgpu_gemm';
 
-class InputGemmProgram implements WebGPUProgram {
+class InputGemmProgram extends ConvGemmProgram {
   readonly variableNames = ['dy', 'W'];
-  readonly uniforms = GEMM_UNIFORMS;
-  readonly workgroupSize = GEMM_WORKGROUP;
-  readonly outputShape: number[];
-  // Not flat: main() reads its tile from workgroupId.
-  readonly dispatchLayout = { x: [1], y: [0] };
-  dispatch: [number, number, number];
-  shaderKey: string;
 
-  constructor(
-    outputShape: number[],
-    readonly plan: GemmPlan,
-    readonly info: backend_util.Conv2DInfo,
-  ) {
-    this.outputShape = outputShape;
-    this.dispatch = plan.dispatch;
-    const c = info;
-    this.shaderKey = `spadeConvBackpropInputGemm_${planKey(plan)}_${c.inHeight}_${c.inWidth}_${c.inChannels}_${c.outHeight}_${c.outWidth}_${c.filterWidth}_${c.strideHeight}_${c.strideWidth}_${c.padInfo.top}_${c.padInfo.left}`;
+  constructor(outputShape: number[], plan: GemmPlan, info: backend_util.Conv2DInfo) {
+    super(outputShape, plan, info, 'spadeConvBackpropInputGemm');
   }
 
   getUserCode(): string {

@@ -15,7 +15,7 @@
  * `fn loadB(k : u32, n : u32) -> f32`, called only inside the operands, and declares the
  * uniforms GEMM_UNIFORMS, set by gemmUniforms.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { runProgram } from './webgpu_program';
 
@@ -173,6 +173,35 @@ function tileIndex(kFastest: boolean, width: number): string {
 }
 
 export const GEMM_WORKGROUP: [number, number, number] = [SIDE, SIDE, 1];
+
+/**
+ * A convolution's gradient as one GEMM program over the plan's output tiles. The conv's sizes are
+ * constants in the shader (a division by a constant is cheap, one by a uniform was not), so the
+ * shader key names all of them; subclasses give loadA / loadB.
+ */
+export abstract class ConvGemmProgram implements WebGPUProgram {
+  abstract readonly variableNames: string[];
+  readonly uniforms = GEMM_UNIFORMS;
+  readonly workgroupSize = GEMM_WORKGROUP;
+  // Not flat: main() reads its tile from workgroupId.
+  readonly dispatchLayout = { x: [1], y: [0] };
+  dispatch: [number, number, number];
+  shaderKey: string;
+
+  constructor(
+    readonly outputShape: number[],
+    readonly plan: GemmPlan,
+    readonly info: backend_util.Conv2DInfo,
+    name: string,
+  ) {
+    this.dispatch = plan.dispatch;
+    const c = info;
+    const sizes = [c.inHeight, c.inWidth, c.inChannels, c.outHeight, c.outWidth, c.filterWidth, c.strideHeight, c.strideWidth];
+    this.shaderKey = `${name}_${planKey(plan)}_${[...sizes, c.padInfo.top, c.padInfo.left].join('_')}`;
+  }
+
+  abstract getUserCode(): string;
+}
 
 /** The split planes (splits x the output's size) added up into one tensor of \`shape\`; frees the planes. */
 export function sumSplits(backend: object, planes: TensorInfo, shape: number[], splits: number): TensorInfo {
