@@ -12,31 +12,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { runProgram, webgpuKernels } from './webgpu_program';
+import { ElementwiseProgram, runProgram, webgpuKernels } from './webgpu_program';
 
 let registered = false;
 
 const STEP_GRAD = 'SpadeStepGrad';
 const FILL_MEAN_GRAD = 'SpadeFillMeanGrad';
-
-abstract class ElementwiseProgram implements WebGPUProgram {
-  abstract readonly variableNames: string[];
-  abstract readonly uniforms: string;
-  abstract shaderKey: string;
-  readonly workgroupSize: [number, number, number] = [128, 1, 1];
-  readonly size = true;
-  readonly dispatchLayout = { x: [0] };
-  readonly outputShape: number[];
-  dispatch: [number, number, number];
-
-  constructor(shape: number[]) {
-    this.outputShape = shape;
-    this.dispatch = [Math.ceil(tf.util.sizeFromShape(shape) / 128), 1, 1];
-  }
-
-  abstract getUserCode(): string;
-}
 
 /** dy * (x > 0 ? 1 : alpha); with `nanThrough`, a NaN x gives NaN (TF.js's step does). */
 class StepGradProgram extends ElementwiseProgram {

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { runProgram, webgpuKernels, workgroupSum } from './webgpu_program';
+import { ElementwiseProgram, runProgram, webgpuKernels, workgroupSum } from './webgpu_program';
 
 const MEAN = 'SpadeL1Mean';
 const GRAD = 'SpadeL1MeanGrad';
@@ -41,20 +41,10 @@ class L1MeanProgram implements WebGPUProgram {
   }
 }
 
-class L1MeanGradProgram implements WebGPUProgram {
+class L1MeanGradProgram extends ElementwiseProgram {
   readonly variableNames = ['dy', 'a', 'other'];
   readonly uniforms = 'n : f32,';
-  readonly workgroupSize: [number, number, number] = [128, 1, 1];
-  readonly size = true;
-  readonly dispatchLayout = { x: [0] };
-  readonly outputShape: number[];
-  dispatch: [number, number, number];
   shaderKey = 'spadeL1MeanGrad';
-
-  constructor(shape: number[]) {
-    this.outputShape = shape;
-    this.dispatch = [Math.ceil(tf.util.sizeFromShape(shape) / 128), 1, 1];
-  }
 
   getUserCode(): string {
     // TF.js's order: dy / n first (Mean's gradient), then times step(d, -1) (Abs's), NaN kept.

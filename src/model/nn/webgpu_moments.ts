@@ -20,6 +20,27 @@ const MOMENTS_KERNEL = 'SpadeChannelMoments';
 const FLAG = 'SPADE_WEBGPU_MOMENTS';
 const THREADS = 64;
 
+/**
+ * WGSL: the statistic this workgroup computes (\`out\`: group g, channel c) and \`base\`, the
+ * index of its channel's first value in x viewed as (groups, count, channels).
+ */
+const CHANNEL_OF_WORKGROUP = `let out = i32(workgroupId.x);
+        let lid = i32(localId.x);
+        let g = out / uniforms.channels;
+        let c = out % uniforms.channels;
+        let base = g * uniforms.count * uniforms.channels + c;`;
+
+/** WGSL terms for channelLoop: a value, or its squared deviation from \`mu\`. */
+const VALUE = 's = s + x[base + m * uniforms.channels];';
+const SQUARED_DEVIATION = 'let d = x[base + m * uniforms.channels] - mu; s = s + d * d;';
+
+/** WGSL: this thread's share of the channel's values, \`term\` adding each to \`s\`. */
+function channelLoop(term: string): string {
+  return `for (var m = lid; m < uniforms.count; m = m + ${THREADS}) {
+          ${term}
+        }`;
+}
+
 /** x viewed as (groups, count, channels); the output is (groups, channels), one workgroup each. */
 export class ChannelReduceProgram implements WebGPUProgram {
   readonly variableNames: string[];
@@ -46,20 +67,13 @@ export class ChannelReduceProgram implements WebGPUProgram {
   }
 
   getUserCode(): string {
-    const term = this.squaredDeviation ? 'let d = x[base + m * uniforms.channels] - mu; s = s + d * d;' : 's = s + x[base + m * uniforms.channels];';
     return `
       var<workgroup> partial : array<f32, ${THREADS}>;
       fn main(index : i32) {
-        let out = i32(workgroupId.x);
-        let lid = i32(localId.x);
-        let g = out / uniforms.channels;
-        let c = out % uniforms.channels;
-        let base = g * uniforms.count * uniforms.channels + c;
+        ${CHANNEL_OF_WORKGROUP}
         ${this.squaredDeviation ? 'let mu = mean[out];' : ''}
         var s = 0.0;
-        for (var m = lid; m < uniforms.count; m = m + ${THREADS}) {
-          ${term}
-        }
+        ${channelLoop(this.squaredDeviation ? SQUARED_DEVIATION : VALUE)}
         ${workgroupSum(THREADS)}
         if (lid == 0) {
           result[out] = ${this.sum ? 'partial[0]' : 'partial[0] / f32(uniforms.count)'};
@@ -91,23 +105,14 @@ class ChannelMomentsProgram implements WebGPUProgram {
     return `
       var<workgroup> partial : array<f32, ${THREADS}>;
       fn main(index : i32) {
-        let out = i32(workgroupId.x);
-        let lid = i32(localId.x);
-        let g = out / uniforms.channels;
-        let c = out % uniforms.channels;
-        let base = g * uniforms.count * uniforms.channels + c;
+        ${CHANNEL_OF_WORKGROUP}
         var s = 0.0;
-        for (var m = lid; m < uniforms.count; m = m + ${THREADS}) {
-          s = s + x[base + m * uniforms.channels];
-        }
+        ${channelLoop(VALUE)}
         ${workgroupSum(THREADS)}
         let mu = partial[0] / f32(uniforms.count);
         workgroupBarrier();
         s = 0.0;
-        for (var m = lid; m < uniforms.count; m = m + ${THREADS}) {
-          let d = x[base + m * uniforms.channels] - mu;
-          s = s + d * d;
-        }
+        ${channelLoop(SQUARED_DEVIATION)}
         ${workgroupSum(THREADS)}
         if (lid == 0) {
           result[out] = mu;

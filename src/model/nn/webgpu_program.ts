@@ -32,6 +32,28 @@ export function runProgram(
 }
 
 /**
+ * A program with one thread per output value, 128 to a workgroup; subclasses give its inputs,
+ * uniforms, key and WGSL (a \`main(index)\` that checks \`index < uniforms.size\`).
+ */
+export abstract class ElementwiseProgram implements WebGPUProgram {
+  abstract readonly variableNames: string[];
+  abstract readonly uniforms: string;
+  abstract shaderKey: string;
+  readonly workgroupSize: [number, number, number] = [128, 1, 1];
+  readonly size = true;
+  readonly dispatchLayout = { x: [0] };
+  readonly outputShape: number[];
+  dispatch: [number, number, number];
+
+  constructor(shape: number[]) {
+    this.outputShape = shape;
+    this.dispatch = [Math.ceil(tf.util.sizeFromShape(shape) / 128), 1, 1];
+  }
+
+  abstract getUserCode(): string;
+}
+
+/**
  * WGSL: adds up each thread's \`s\` across a workgroup of \`threads\` (a power of two) into
  * partial[0], a tree of halving strides. The program declares \`partial\` and \`lid\`.
  */

@@ -8,25 +8,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { runProgram, webgpuKernels } from './webgpu_program';
+import { ElementwiseProgram, runProgram, webgpuKernels } from './webgpu_program';
 
 const KERNEL = 'SpadeResizeByIndices';
 
-class ResizeByIndicesProgram implements WebGPUProgram {
+class ResizeByIndicesProgram extends ElementwiseProgram {
   readonly variableNames = ['x', 'rows', 'cols'];
   readonly uniforms = 'inH : i32, inW : i32, outH : i32, outW : i32, channels : i32,';
-  readonly workgroupSize: [number, number, number] = [128, 1, 1];
-  readonly size = true;
-  readonly dispatchLayout = { x: [0] };
-  readonly outputShape: number[];
-  dispatch: [number, number, number];
   shaderKey = 'spadeResizeByIndices';
-
-  constructor(shape: number[]) {
-    this.outputShape = shape;
-    this.dispatch = [Math.ceil(tf.util.sizeFromShape(shape) / 128), 1, 1];
-  }
 
   getUserCode(): string {
     return `
