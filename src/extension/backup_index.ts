@@ -10,6 +10,7 @@
  * wrote is the one the extension host keeps, so a missing backup id is looked up here.
  */
 import * as vscode from 'vscode';
+import { uriExists } from './uri_exists';
 import { writeAtomic } from './fs_atomic';
 
 const INDEX = 'spade-backups.json';
@@ -61,10 +62,5 @@ export async function newestBackup(doc: vscode.Uri, missing: vscode.Uri): Promis
   const uri = vscode.Uri.parse(recorded);
   // Only a file in the same backup folder: the index is data, not a pointer to anywhere.
   if (vscode.Uri.joinPath(uri, '..').toString() !== vscode.Uri.joinPath(missing, '..').toString()) return undefined;
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return uri;
-  } catch {
-    return undefined;
-  }
+  return (await uriExists(uri)) ? uri : undefined;
 }

@@ -6,6 +6,7 @@
  * (a QuickPick showing both sizes in pixels, the last choice first) and remembered.
  */
 import * as vscode from 'vscode';
+import { uriExists } from './uri_exists';
 import type { PictureSize } from '../shared/protocol';
 import type { CheckpointService } from './checkpoint_service';
 import { writeAtomic } from './fs_atomic';
@@ -73,7 +74,7 @@ export async function exportPicture(
   const upsampled = sameAsModel ? undefined : { width: picture.width, height: picture.height };
   const name = pictureFileName(doc.fileName, picture.style, upsampled);
   const file = vscode.Uri.joinPath(doc.uri, '..', name);
-  if ((await exists(file)) && !args?.overwrite && !(await dialogs.confirm(`${name} exists. Overwrite it?`, 'Overwrite'))) {
+  if ((await uriExists(file)) && !args?.overwrite && !(await dialogs.confirm(`${name} exists. Overwrite it?`, 'Overwrite'))) {
     return undefined;
   }
   await writeAtomic(file, picture.png);
@@ -89,13 +90,4 @@ export async function copyPicture(panel: Panel): Promise<string | undefined> {
     void vscode.window.showErrorMessage(`SPADE: could not copy the picture (${error}). ${hint}`);
   } else void vscode.window.setStatusBarMessage('SPADE: picture copied', 3000);
   return error;
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
 }

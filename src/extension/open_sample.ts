@@ -4,6 +4,7 @@
  * folder, or into the extension's global storage when no folder is open, and opened there.
  */
 import * as vscode from 'vscode';
+import { uriExists } from './uri_exists';
 import { VIEW_TYPES } from './label_editor_provider';
 
 export const SAMPLES_DIR = ['media', 'samples'];
@@ -35,10 +36,6 @@ async function freeName(dir: vscode.Uri, file: string): Promise<vscode.Uri> {
   const stem = file.replace(/\.label\.png$/, '');
   for (let i = 1; ; i++) {
     const uri = vscode.Uri.joinPath(dir, i === 1 ? file : `${stem}-${i}.label.png`);
-    try {
-      await vscode.workspace.fs.stat(uri);
-    } catch {
-      return uri;
-    }
+    if (!(await uriExists(uri))) return uri;
   }
 }

@@ -4,6 +4,7 @@
  * saves, atomically, next to the mask.
  */
 import * as vscode from 'vscode';
+import { uriExists } from './uri_exists';
 import { decodeStyleImage } from '../model/io/style_image';
 import { checkStyleFileSize, parseStyleFile, serializeStyleFile } from '../model/io/style_file';
 import type { LoadedStyle, StylePixels } from '../shared/protocol';
@@ -108,7 +109,7 @@ export async function saveStyleSet(panel: Panel, text: string): Promise<vscode.U
 /** Reads `<stem>.spade-style.json` (or a picked one), with each style's image where it can. */
 export async function loadStyleSet(panel: Panel, uri?: vscode.Uri): Promise<void> {
   let target = uri ?? styleSetUri(panel.document.uri);
-  const found = await vscode.workspace.fs.stat(target).then(() => true, () => false);
+  const found = await uriExists(target);
   if (!found) {
     const picked = uri
       ? undefined

@@ -7,6 +7,7 @@
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
+import { uriExists } from '../../../src/extension/uri_exists';
 import { W, H, closeAll, docIds, isDirty, open, readIds, stroke, until, workspaceUri, writeLabelMap } from './editor.test';
 import { encodeLabelMap } from '../../../src/model/io/label_png';
 
@@ -19,15 +20,6 @@ const status = () => vscode.commands.executeCommand<Status>('spade.internal.prev
 /** Waits for a notice matching `re` that came after `since` notices. */
 async function noticeAfter(since: number, re: RegExp): Promise<string> {
   return until(`a notice matching ${re}`, async () => (await status()).notices.slice(since).find((n) => re.test(n)));
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The ids after a stroke of `value` at `indices` on a map filled with 2. */
@@ -76,7 +68,7 @@ suite('label-map editor faults', () => {
     await noticeAfter(since, /deleted\.label\.png was deleted on disk.*save to write it back/);
     assert.deepStrictEqual(await docIds(uri), stroked([3], 4));
     await vscode.commands.executeCommand('workbench.action.files.save');
-    await until('saved back', async () => (await exists(uri)) && !isDirty(uri));
+    await until('saved back', async () => (await uriExists(uri)) && !isDirty(uri));
     assert.deepStrictEqual((await readIds(uri)).ids, stroked([3], 4));
   });
 
@@ -117,7 +109,7 @@ suite('label-map editor faults', () => {
     await until('dirty', () => isDirty(uri));
     // VS Code's own backup tracker calls backupCustomDocument for a dirty document after a short delay.
     const backup = await until('VS Code to back up the document', async () => (await status()).backups.filter((b) => b.file === uri.toString()).pop(), 30_000);
-    assert.ok(await exists(vscode.Uri.parse(backup.id)), 'the backup file exists');
+    assert.ok(await uriExists(vscode.Uri.parse(backup.id)), 'the backup file exists');
     const restored = await vscode.commands.executeCommand<number[]>('spade.internal.openBackup', uri, backup.id);
     assert.deepStrictEqual(restored, stroked([5, 6], 7), 'restored from the backup, not from disk');
     assert.deepStrictEqual((await readIds(uri)).ids, new Array(W * H).fill(2), 'disk still has the saved file');
@@ -132,7 +124,7 @@ suite('label-map editor faults', () => {
     await stroke(uri, [2], 4);
     const second = await until('a second backup', async () => (await backupsOf()).find((b) => b.id !== first.id), 30_000);
     // VS Code's extension host deletes a document's previous backup when it writes the next.
-    await until('the first backup file to be deleted', async () => !(await exists(vscode.Uri.parse(first.id))));
+    await until('the first backup file to be deleted', async () => !(await uriExists(vscode.Uri.parse(first.id))));
     const since = (await status()).notices.length;
     const restored = await vscode.commands.executeCommand<number[]>('spade.internal.openBackup', uri, first.id);
     const want = new Array(W * H).fill(2);
