@@ -1,7 +1,7 @@
 // The host's first-picture renderer (src/extension/first_picture): a real Node worker thread running
 // the built bundle (dist/first_picture.js, made by `npm run build`, which test:unit runs first) on
 // wasm, checked pixel for pixel against the renderer a page's worker uses, in the same seed.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -43,13 +43,18 @@ function paintedMap(ck: SpadeCheckpoint, w: number, h: number, seed: number): In
   return ids;
 }
 
-test('the render thread draws what a page\'s worker draws, and refuses maps the model cannot take', async (t) => {
+/** The stand-in model and a renderer on the built thread, stopped when the test ends; `logs`: what it logged. */
+function start(t: TestContext) {
   assert.ok(fs.existsSync(SCRIPT), `${SCRIPT} is missing: run npm run build`);
   const bytes = new Uint8Array(fs.readFileSync(MODEL));
-  const { ck, preview } = previewCheckpoint(bytes, 'tiny-untrained.safetensors');
   const logs: string[] = [];
   const renderer = new FirstPictureRenderer(SCRIPT, () => true, (l) => logs.push(l));
   t.after(() => renderer.dispose());
+  return { ...previewCheckpoint(bytes, 'tiny-untrained.safetensors'), renderer, logs, bytes };
+}
+
+test('the render thread draws what a page\'s worker draws, and refuses maps the model cannot take', async (t) => {
+  const { ck, preview, renderer, logs } = start(t);
 
   const out = outputSize(ck.config);
   // One map at the output size, one twice as large (shrunk as the page's worker shrinks it).
@@ -81,11 +86,7 @@ test('the render thread draws what a page\'s worker draws, and refuses maps the 
 });
 
 test('a new checkpoint replaces the model, a broken one is reported, and a lost thread is started again', async (t) => {
-  const bytes = new Uint8Array(fs.readFileSync(MODEL));
-  const { ck, preview } = previewCheckpoint(bytes, 'tiny-untrained.safetensors');
-  const logs: string[] = [];
-  const renderer = new FirstPictureRenderer(SCRIPT, () => true, (l) => logs.push(l));
-  t.after(() => renderer.dispose());
+  const { ck, preview, renderer, logs, bytes } = start(t);
   const out = outputSize(ck.config);
   const ids = paintedMap(ck, out.width, out.height, 4);
   const first = await renderer.render(preview, ids, out.width, out.height);
