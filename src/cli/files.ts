@@ -1,4 +1,5 @@
 /** File access for the CLI: errors that name the file, and atomic writes. */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SpadeInputError } from '../model/errors';
@@ -19,6 +20,11 @@ export function readInput(file: string, what: string, check?: (size: number) => 
     if (code === 'EACCES') throw new SpadeInputError(`${what} is not readable (permission denied)`, file);
     throw new SpadeInputError(`cannot read ${what}: ${(e as Error).message}`, file);
   }
+}
+
+/** Hex SHA-256 of bytes: names one file's contents (a kept training state names its weights so). */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 export function readText(file: string, what: string, check?: (size: number) => void): string {

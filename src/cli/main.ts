@@ -58,9 +58,11 @@ const COMMANDS: Record<string, Command> = {
   },
   convert: {
     summary: 'convert an NVlabs .pth checkpoint to safetensors',
-    usage: 'spade convert <G.pth|checkpoint.safetensors> [--opt opt.txt] [--encoder E.pth] [--discriminator D.pth] [--half] [--inference] -o <out.safetensors>\n' +
-      '              (--inference: keep only G and E, dropping D and training state)',
-    options: { encoder: { type: 'string' }, discriminator: { type: 'string' }, half: { type: 'boolean' }, inference: { type: 'boolean' }, out: { type: 'string', short: 'o' }, ...modelOptions() },
+    usage: 'spade convert <G.pth|checkpoint.safetensors> [--opt opt.txt] [--encoder E.pth] [--discriminator D.pth] [--half] [--inference [--state_out <state.safetensors>]] -o <out.safetensors>\n' +
+      '              (--inference: keep only G and E, dropping D and training state; --state_out keeps that in a compact file\n' +
+      '               for spade train --checkpoint <out> --state <state>)',
+    options: { encoder: { type: 'string' }, discriminator: { type: 'string' }, half: { type: 'boolean' }, inference: { type: 'boolean' },
+      state_out: { type: 'string' }, out: { type: 'string', short: 'o' }, ...modelOptions() },
     run: convert,
     tensors: true,
   },
@@ -81,6 +83,8 @@ const COMMANDS: Record<string, Command> = {
       '            [--backend auto|webgpu|wasm|cpu] [--resume] [--check] [--seed S] [--save_every K] [--sample_every K] [--log_every K]\n' +
       '            [--workers N (wasm/cpu: N threads, each on part of every batch; needs --batch N or more)]\n' +
       '            [--lr --beta1 --beta2 --no_TTUR --niter --niter_decay] [--preprocess_mode M --load_size L --no_flip]\n' +
+      '            [--d_warmup N (the run\'s first N steps update D alone: a trained G meeting a fresh D)]\n' +
+      '            [--state <state.safetensors> (with --checkpoint: continue the training kept by spade convert --state_out)]\n' +
       '            [--label_set name] [--max_pixels N] [model options for training from scratch: --ngf --crop_size --spade_hidden --use_vae ...]',
     options: { ...(TRAIN_FLAGS as Record<string, OptionSpec>), ...modelOptions() },
     run: train,

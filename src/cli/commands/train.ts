@@ -18,7 +18,8 @@ import type { PreprocessMode } from '../../model/data/augment';
 import { SpadeTrainer, type StepLosses } from '../../model/train/trainer';
 import { makeTrainOptions, ratesAt, type TrainOptions } from '../../model/train/options';
 import { configFrom, loadCheckpointFile, maxPixelsFrom } from '../load';
-import { readInput } from '../files';
+import { readInput, sha256Hex } from '../files';
+import { readTrainStateFile } from '../../model/checkpoint/train_state_file';
 import { formatDatasetProblems, formatDatasetSummary, scanDataset, type DatasetReport } from '../train/dataset';
 import { DatasetLoader, type LoaderState } from '../train/loader';
 import { DataParallel } from '../train/data_parallel';
@@ -53,6 +54,7 @@ export const TRAIN_FLAGS = {
   niter: { type: 'string' }, niter_decay: { type: 'string' }, preprocess_mode: { type: 'string' }, load_size: { type: 'string' },
   no_flip: { type: 'boolean' }, label_set: { type: 'string' }, max_pixels: { type: 'string' },
   label_dir: { type: 'string' }, image_dir: { type: 'string' }, instance_dir: { type: 'string' }, workers: { type: 'string' },
+  d_warmup: { type: 'string' }, state: { type: 'string' },
 } as const;
 
 function int(v: unknown, flag: string, min: number, fallback: number): number {
@@ -129,10 +131,15 @@ async function trainLocked(
     if (!run?.hasLatest()) throw new SpadeInputError(`--resume: there is no ${LATEST} to resume`, outDir);
     const file = run.file(LATEST);
     ck = readCheckpoint(readInput(file, 'checkpoint'), file);
-    state = parseState(ck, file);
+    state = parseState(ck.info.train_state, file);
   } else if (v.checkpoint) {
     ck = loadCheckpointFile(v.checkpoint as string, configFrom(v, v.checkpoint as string));
+    if (v.state !== undefined) state = attachKeptState(ck, v.checkpoint as string, v.state as string);
   }
+  if (v.state !== undefined && (resume || !v.checkpoint))
+    throw new SpadeInputError('--state continues a kept training state: it needs --checkpoint with the weights it was kept with, and no --resume');
+  // Where the resumed state came from, for messages.
+  const stateSource = resume ? run?.file(LATEST) ?? '' : (v.state as string | undefined) ?? '';
   const flagsConfig = ck ? undefined : configFrom(v);
   const labelSetFlag = v.label_set !== undefined ? findLabelSet(v.label_set as string) : undefined;
   // NVlabs' standard layouts bring their classes (and ADE20K's id shift) with them.
@@ -190,13 +197,15 @@ async function trainLocked(
     ? (nvlabsIteration.epoch - 1) * batchesPerEpoch + Math.floor(nvlabsIteration.epochIter / batch)
     : 0;
   const steps = int(v.steps, 'steps', 1, state?.steps ?? nvlabsStart + 1000);
-  const options =
-    state?.options ??
-    makeTrainOptions(
-      { lr: num(v.lr, 'lr'), beta1: num(v.beta1, 'beta1'), beta2: num(v.beta2, 'beta2'), no_TTUR: v.no_TTUR === true,
-        niter_decay: int(v.niter_decay, 'niter_decay', 0, 0), niter: v.niter !== undefined ? int(v.niter, 'niter', 0, 0) : undefined, batchSize: batch },
-      'training flags',
-    );
+  // A resumed run keeps its options (checked again: one saved before d_warmup existed gets 0).
+  const options = state
+    ? makeTrainOptions(state.options, stateSource)
+    : makeTrainOptions(
+        { lr: num(v.lr, 'lr'), beta1: num(v.beta1, 'beta1'), beta2: num(v.beta2, 'beta2'), no_TTUR: v.no_TTUR === true,
+          niter_decay: int(v.niter_decay, 'niter_decay', 0, 0), niter: v.niter !== undefined ? int(v.niter, 'niter', 0, 0) : undefined,
+          batchSize: batch, d_warmup: int(v.d_warmup, 'd_warmup', 0, 0) },
+        'training flags',
+      );
   if (v.niter === undefined && !state) options.niter = Math.max(0, steps - options.niter_decay);
   const logEvery = int(v.log_every, 'log_every', 1, 10);
   const saveEvery = int(v.save_every, 'save_every', 1, Math.max(50, Math.ceil(steps / 10)));
@@ -213,7 +222,7 @@ async function trainLocked(
   const largest = Math.max(G.paramCount(), E?.paramCount() ?? 0, D!.paramCount());
   const parallel = workers > 1 ? new DataParallel(workers, batch, largest) : undefined;
   const trainer = new SpadeTrainer(model, options, { seed, replica: parallel?.part(0) });
-  if (state) trainer.restoreState(ck!.extra, run!.file(LATEST));
+  if (state) trainer.restoreState(ck!.extra, stateSource);
   if (nvlabsIteration) {
     // NVlabs keeps no optimizer state: Adam starts afresh, as it does in train.py --continue_train.
     loader.seek(nvlabsIteration.epoch - 1, Math.min(nvlabsIteration.epochIter, report.pairs.length));
@@ -370,9 +379,23 @@ function nvlabsRunToResume(checkpoint: string | undefined, outDir: string | unde
   return undefined;
 }
 
-function parseState(ck: SpadeCheckpoint, file: string): TrainState {
+/**
+ * A kept training state (spade convert --state_out) joined to the weights it was kept with: D
+ * and the optimizer state go into the checkpoint, and the run's description comes back.
+ */
+function attachKeptState(ck: SpadeCheckpoint, checkpoint: string, file: string): TrainState {
+  const kept = readTrainStateFile(readInput(file, 'training state'), file);
+  const sha = sha256Hex(readInput(checkpoint, 'checkpoint'));
+  if (sha !== kept.weightsSha256)
+    throw new SpadeInputError(`was kept with other weights (SHA-256 ${kept.weightsSha256.slice(0, 12)}…), not ${path.basename(checkpoint)} (${sha.slice(0, 12)}…)`, file);
+  ck.nets.D = kept.D;
+  ck.extra = kept.extra;
+  return parseState(kept.trainState, file);
+}
+
+function parseState(json: string | undefined, file: string): TrainState {
   try {
-    const s = JSON.parse(ck.info.train_state ?? 'null') as TrainState | null;
+    const s = JSON.parse(json ?? 'null') as TrainState | null;
     if (!s || !Number.isInteger(s.step) || !Number.isInteger(s.steps) || typeof s.loader !== 'object' || typeof s.options !== 'object') throw new Error('missing');
     return s;
   } catch {

@@ -45,6 +45,14 @@ export function floatToHalf(v: number): number {
   return sign | (e << 10) | r;
 }
 
+/** The top half of the float32 bits, rounded to nearest, ties to even (NaN stays NaN). */
+export function floatToBfloat16(v: number): number {
+  f32[0] = v;
+  const x = u32[0];
+  if (Number.isNaN(v)) return (x >>> 16) | 0x40;
+  return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
 export function bfloat16ToFloat(b: number): number {
   u32[0] = b << 16;
   return f32[0];

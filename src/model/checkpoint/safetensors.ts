@@ -6,7 +6,7 @@
  */
 import { SpadeInputError } from '../errors';
 import { numel, type HostTensor, type NamedTensors } from './host_tensor';
-import { bfloat16ToFloat, floatToHalf, halvesToFloats } from './half';
+import { bfloat16ToFloat, floatToHalf, halvesToFloats, floatToBfloat16 } from './half';
 
 const DTYPE_SIZE: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 const MAX_HEADER = 100 * 1024 * 1024;
@@ -97,7 +97,7 @@ function decode(data: Uint8Array, begin: number, count: number, dtype: string): 
   return out;
 }
 
-export type StorageDtype = 'F32' | 'F16';
+export type StorageDtype = 'F32' | 'F16' | 'BF16';
 
 /**
  * Serialises tensors (sorted by name, 8-byte-aligned header as the reference writer does).
@@ -132,7 +132,7 @@ export function writeSafetensors(tensors: NamedTensors, metadata: Record<string,
   for (const { t, dtype, offset: o } of plan) {
     for (let i = 0; i < t.data.length; i++) {
       if (dtype === 'F32') dv.setFloat32(base + o + i * 4, t.data[i], true);
-      else dv.setUint16(base + o + i * 2, floatToHalf(t.data[i]), true);
+      else dv.setUint16(base + o + i * 2, dtype === 'F16' ? floatToHalf(t.data[i]) : floatToBfloat16(t.data[i]), true);
     }
   }
   return out;

@@ -17,6 +17,11 @@ export interface TrainOptions {
   /** Steps of linear decay to zero after `niter`. */
   niter_decay: number;
   batchSize: number;
+  /**
+   * Steps, counted from the run's step 0, that update D alone while G and E stay as they are: for
+   * a trained G that meets a fresh discriminator (no NVlabs counterpart). 0: every step updates both.
+   */
+  d_warmup: number;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: Readonly<Omit<TrainOptions, 'beta1' | 'beta2'>> = Object.freeze({
@@ -25,6 +30,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<Omit<TrainOptions, 'beta1' | 'beta2
   niter: 1000,
   niter_decay: 0,
   batchSize: 1,
+  d_warmup: 0,
 });
 
 export function makeTrainOptions(partial: Partial<TrainOptions>, source = 'training options'): TrainOptions {
@@ -36,7 +42,7 @@ export function makeTrainOptions(partial: Partial<TrainOptions>, source = 'train
   };
   if (!(Number.isFinite(o.lr) && o.lr > 0)) bad(`lr must be a positive number, got ${o.lr}`);
   for (const k of ['beta1', 'beta2'] as const) if (!(Number.isFinite(o[k]) && o[k] >= 0 && o[k] < 1)) bad(`${k} must be in [0, 1), got ${o[k]}`);
-  for (const k of ['niter', 'niter_decay'] as const) if (!(Number.isInteger(o[k]) && o[k] >= 0)) bad(`${k} must be an integer ≥ 0, got ${o[k]}`);
+  for (const k of ['niter', 'niter_decay', 'd_warmup'] as const) if (!(Number.isInteger(o[k]) && o[k] >= 0)) bad(`${k} must be an integer ≥ 0, got ${o[k]}`);
   if (!(Number.isInteger(o.batchSize) && o.batchSize > 0 && o.batchSize <= 256)) bad(`batch size must be an integer in 1..256, got ${o.batchSize}`);
   if (typeof o.no_TTUR !== 'boolean') bad('no_TTUR must be true or false');
   return o;

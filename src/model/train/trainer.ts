@@ -7,6 +7,7 @@
  *   G and E move together under the G optimizer.
  * D step: a fresh fake (G and E in train mode, no gradient) -> D on [fake; real] ->
  *   hinge D loss on fake and real; D moves.
+ * During options.d_warmup steps only the D step runs.
  * Every forward is in train mode, so BatchNorm running stats and spectral-norm u/v update
  * on each call, as they do in PyTorch. No VGG loss: NVlabs' default needs VGG19 weights we
  * do not ship (the equivalent of --no_vgg_loss).
@@ -51,7 +52,8 @@ interface AdamStep {
 
 /** The losses NVlabs logs, by its names. G_KLD only with use_vae, G_GAN_Feat unless disabled. */
 export interface StepLosses {
-  G_GAN: number;
+  /** Absent on D warm-up steps (options.d_warmup), which leave G alone. */
+  G_GAN?: number;
   G_GAN_Feat?: number;
   G_KLD?: number;
   D_Fake: number;
@@ -150,7 +152,8 @@ export class SpadeTrainer {
     const real = tf.tensor4d(images, [n, h, w, 3]);
     let named: Array<[string, tf.Scalar]> = [];
     try {
-      named = this.generatorStep(seg, real, { lr: rates.lrG, beta1: rates.beta1, beta2: rates.beta2 });
+      if (this.step >= this.options.d_warmup)
+        named = this.generatorStep(seg, real, { lr: rates.lrG, beta1: rates.beta1, beta2: rates.beta2 });
       named = [...named, ...this.discriminatorStep(seg, real, { lr: rates.lrD, beta1: rates.beta1, beta2: rates.beta2 })];
     } catch (e) {
       // G's kept losses, when D's step failed.

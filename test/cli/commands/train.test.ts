@@ -171,3 +171,83 @@ test('--workers 2 through the built CLI: batch-norm SPADE trained on two threads
     assert.match(r.stderr, msg);
   }
 });
+
+test('a kept training state (convert --state_out, train --state) continues the run: D and Adam as trained, not afresh', (t) => {
+  const root = tempDir(t);
+  const data = path.join(root, 'data');
+  scenes(data, 4);
+  const common = ['--data', data, '--batch', '2', '--log_every', '1', '--seed', '3', '--backend', 'wasm', '--save_every', '1'];
+  const straight = path.join(root, 'straight');
+  let r = cli('train', ...common, ...TINY, '--out', straight, '--steps', '4');
+  assert.equal(r.status, 0, r.stderr);
+  // The run's step 3, kept as an inference file plus its state (as the default model is kept).
+  const weights = path.join(root, 'model.safetensors');
+  const kept = path.join(root, 'model.state.safetensors');
+  r = cli('convert', path.join(straight, 'step_000003.safetensors'), '--inference', '--half', '-o', weights, '--state_out', kept);
+  assert.equal(r.status, 0, r.stderr);
+  const fullBytes = fs.statSync(path.join(straight, 'step_000003.safetensors')).size;
+  assert.ok(fs.statSync(kept).size < 0.45 * fullBytes, `state ${fs.statSync(kept).size} bytes against the run's ${fullBytes}`);
+
+  r = cli('train', ...common, '--checkpoint', weights, '--state', kept, '--out', path.join(root, 'continued'), '--steps', '4');
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stdout + r.stderr, /start.* from random weights/);
+  r = cli('train', ...common, '--checkpoint', weights, '--out', path.join(root, 'afresh'), '--steps', '1');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout + r.stderr, /D starts from random weights/);
+
+  const metrics = (dir: string) =>
+    fs.readFileSync(path.join(root, dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+  const [truth, continued, afresh] = [metrics('straight')[3], metrics('continued'), metrics('afresh')[0]];
+  assert.deepEqual(continued.map((m) => m.step), [4], 'the step count goes on');
+  // Step 4's losses: the uninterrupted run's within the rounding of the kept file, and far from a fresh D's.
+  const off = (m: Record<string, number>, k: string) => Math.abs(m[k] - truth[k]) / Math.max(0.1, Math.abs(truth[k]));
+  for (const k of ['G_GAN', 'G_GAN_Feat', 'D_Fake', 'D_real'])
+    assert.ok(off(continued[0], k) < 1e-3, `step 4 ${k}: ${continued[0][k]} continued, ${truth[k]} uninterrupted`);
+  assert.ok(['G_GAN', 'G_GAN_Feat'].every((k) => off(afresh, k) > 1e-2), `a fresh D gives step 4's losses: ${JSON.stringify(afresh)}`);
+  // Adam's second moments after step 4: as uninterrupted, to bfloat16's rounding (a fresh v is 0.1·g²).
+  const a = readState(path.join(straight, 'latest.safetensors')).ck.extra;
+  const b = readState(path.join(root, 'continued', 'latest.safetensors')).ck.extra;
+  let diff = 0;
+  let norm = 0;
+  for (const [k, ta] of a) {
+    if (!k.startsWith('optim.D.exp_avg_sq.')) continue;
+    ta.data.forEach((x, i) => ((diff += (x - b.get(k)!.data[i]) ** 2), (norm += x * x)));
+  }
+  assert.ok(norm > 0 && Math.sqrt(diff / norm) < 0.02, `D's v is ${Math.sqrt(diff / norm)} off the uninterrupted run (relative L2)`);
+
+  // The state belongs to its weights, and needs them.
+  const other = path.join(root, 'other.safetensors');
+  assert.equal(cli('convert', path.join(straight, 'latest.safetensors'), '--inference', '--half', '-o', other).status, 0);
+  r = cli('train', ...common, '--checkpoint', other, '--state', kept, '--out', path.join(root, 'bad'), '--steps', '6');
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /model\.state\.safetensors.*was kept with other weights/);
+  r = cli('train', ...common, '--state', kept, '--out', path.join(root, 'bad2'), '--steps', '6');
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--state .* needs --checkpoint/);
+  r = cli('convert', path.join(straight, 'latest.safetensors'), '--half', '-o', other, '--state_out', kept);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--state_out .* pass --inference/);
+});
+
+test('--d_warmup N: the first N steps move D alone; G and E stay as they were', (t) => {
+  const root = tempDir(t);
+  const data = path.join(root, 'data');
+  scenes(data, 2);
+  const out = path.join(root, 'run');
+  const r = cli('train', '--data', data, '--out', out, '--steps', '3', '--batch', '1', '--log_every', '1', '--save_every', '1', '--seed', '2',
+    '--d_warmup', '2', '--use_vae', '--z_dim', '8', ...TINY);
+  assert.equal(r.status, 0, r.stderr);
+  const metrics = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+  assert.deepEqual(metrics.map((m) => 'G_GAN' in m), [false, false, true]);
+  assert.ok(metrics.every((m) => Number.isFinite(m.D_real)));
+  const at = (step: number) => readState(path.join(out, `step_00000${step}.safetensors`)).ck;
+  const changed = (a: Map<string, { data: Float32Array }>, b: Map<string, { data: Float32Array }>) =>
+    [...a].filter(([k, ta]) => /weight_orig|bias|\.weight$/.test(k) && ta.data.some((x, i) => x !== b.get(k)!.data[i])).length;
+  const [s1, s2, s3] = [at(1), at(2), at(3)];
+  for (const net of ['G', 'E'] as const) {
+    assert.equal(changed(s1.nets[net]!, s2.nets[net]!), 0, `${net} moved during the warm-up`);
+    assert.ok(changed(s2.nets[net]!, s3.nets[net]!) > 0, `${net} did not move after the warm-up`);
+  }
+  assert.ok(changed(s1.nets.D!, s2.nets.D!) > 0, 'D did not move during the warm-up');
+  assert.equal(cli('train', '--data', data, '--out', path.join(root, 'bad'), '--d_warmup', '-1', ...TINY).status, 2);
+});
