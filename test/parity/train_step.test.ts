@@ -149,12 +149,9 @@ test('the first step on wasm (with our Conv2DBackpropFilter / Conv2DBackpropInpu
 // WebGPU kernels: the first step, with wasm's tolerances. Later steps amplify float noise (above):
 // with TF.js's conv kernels all three pass; with ours the losses do, but after three steps 28 of
 // G.fc.bias's 256 values have stepped the other way (Adam's ±lr on near-zero gradients).
-// TF.js's moments and the composed spectral norm on this path, not our channel-moments kernel
-// (webgpu_moments.ts) nor our spectral-norm kernel (webgpu_spectral_norm.ts): with either, the
-// first step's losses match, but gradients of D's second layer at scale 1, G's head and fc, and E's
-// first layer end up 1e-3 to 3e-2 away from NVlabs. Both kernels match the composed ops on cpu to
-// about 1e-7 on their own, and both deviations come from E's layers alone (the spectral kernel on
-// E only gives the whole pattern); the cause is not found (docs/benchmarks.md, issue 16).
+// TF.js's moments and the composed spectral norm here, not our channel-moments kernel
+// (webgpu_moments.ts, which the fused norm kernel needs) nor our spectral-norm kernel
+// (webgpu_spectral_norm.ts): see the next test for why, and for the check with them on.
 test('the first step on webgpu (with our tiled conv backprop kernels)', async () => {
   const off = ['SPADE_WEBGPU_MOMENTS', 'SPADE_WEBGPU_SPECTRAL'];
   for (const flag of off) tf.env().set(flag, false);
@@ -163,4 +160,16 @@ test('the first step on webgpu (with our tiled conv backprop kernels)', async ()
   } finally {
     for (const flag of off) tf.env().set(flag, true);
   }
+});
+
+// With every kernel of ours on, E's outputs differ from the run above by float noise, and in
+// this fixture one LeakyReLU input of the G step lies within float noise of zero (on cpu too):
+// in G.up_2, between norm_0 and conv_0. Either kernel tips it to the other slope. That moves the
+// forward pass by float noise only, so the first step's losses are compared as above; but it
+// changes every gradient the G step takes below that point (G from fc to up_2, E through z), and
+// Adam's first step then moves each weight by about ±lr by its gradient's sign, so near-zero
+// gradients that changed sign move G and E before the D step: every D gradient differs too.
+// Compared here: the losses, and the gradients of G after that point (docs/benchmarks.md).
+test('the first step on webgpu with all our kernels: losses, and the G gradients above a kink', async () => {
+  await runReference('webgpu', { steps: 1, skipGrads: /^(E|D)\.|^G\.(fc|head_0|G_middle_\d|up_[012])\./ });
 });
