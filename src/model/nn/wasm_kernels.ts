@@ -4,11 +4,7 @@
  *  - Conv2DBackpropFilter: missing, so no train step ran on wasm at all;
  *  - Conv2DBackpropInput: present, but a plain loop about 27x slower than the forward conv;
  *  - GatherV2: present, but element by element; SPADE's segmap resizing (two gathers in every
- *    SPADE layer) took a large share of a wasm forward pass, in inference as in training;
- *  - Identity: present, but it copies the data, where TF.js's cpu and webgl backends hand out the
- *    same data again. The engine clones every tensor a kernel keeps for its gradient, so a train
- *    step copied thousands of activations. Sharing is safe: no kernel writes into its inputs, and
- *    a variable's assign takes new data.
+ *    SPADE layer) took a large share of a wasm forward pass, in inference as in training.
  * Every other kernel of a full step (generator in all norm_G variants, encoder, multiscale
  * discriminator, GAN/feature/KLD losses) exists on wasm; test/model/nn/wasm_kernels.test.ts checks that.
  *
@@ -74,20 +70,6 @@ function gather(original: KernelConfig | undefined): KernelFunc {
   };
 }
 
-function sharedIdentity(original: KernelConfig | undefined): KernelFunc {
-  return (args) => {
-    const x = args.inputs.x!;
-    const backend = args.backend as Partial<{ incRef(dataId: object): void }>;
-    if (x.dtype === 'string' || typeof backend.incRef !== 'function') {
-      if (!original) throw new Error('internal: wasm has no Identity kernel to fall back to');
-      return original.kernelFunc(args);
-    }
-    // As wasm's Reshape does: the backend counts the new holder, the engine tracks the tensor.
-    backend.incRef(x.dataId);
-    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
-  };
-}
-
 /** Replaces wasm's kernel `name` by `make(original)`, keeping the original's setupFunc. */
 function replace(
   name: string,
@@ -111,5 +93,4 @@ export function registerWasmTrainingKernels(): void {
   replace('Conv2DBackpropInput', backpropInput, installed);
   replace('Conv2DBackpropFilter', () => backpropFilter, installed);
   replace('GatherV2', gather, installed);
-  if (typeof process === 'undefined' || process.env?.SPADE_WASM_SHARED_IDENTITY !== '0') replace('Identity', sharedIdentity, installed);
 }

@@ -110,32 +110,6 @@ test('wasm: the training kernels are registered once, and Conv2DBackpropFilter e
   assert.equal(tf.getKernel('Conv2DBackpropInput', 'wasm').kernelFunc, input.kernelFunc);
 });
 
-test('wasm: Identity (tf.clone, and every tensor the engine keeps for a gradient) shares the data instead of copying it', async () => {
-  await ready();
-  await tf.setBackend('wasm');
-  const backend = tf.engine().backend;
-  const baseIds = backend.numDataIds();
-  const x = tf.tensor2d([[1, 2], [3, 4]]);
-  const y = tf.clone(x);
-  assert.equal(backend.numDataIds(), baseIds + 1, 'one buffer for both');
-  x.dispose();
-  assert.deepEqual(Array.from(await y.data()), [1, 2, 3, 4], 'the clone outlives the original');
-  y.dispose();
-  assert.equal(backend.numDataIds(), baseIds, 'freed with its last holder');
-  // A gradient through kernels that keep their inputs, and a variable assigned after a clone of it.
-  const init = tf.tensor1d([1, -2, 3]);
-  const v = tf.variable(init);
-  const kept = tf.clone(v);
-  const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.square(t), tf.exp(t))))(v);
-  const next = tf.tensor1d([7, 7, 7]);
-  v.assign(next);
-  assert.deepEqual(Array.from(await kept.data()), [1, -2, 3], 'assign gives the variable new data');
-  const want = [1, -2, 3].map((t) => (2 * t + t * t) * Math.exp(t));
-  (await g.data()).forEach((got, i) => assert.ok(Math.abs(got - want[i]) <= 1e-5 * Math.abs(want[i]), `grad ${i}: ${got} vs ${want[i]}`));
-  tf.dispose([init, next, v, kept, g]);
-  assert.equal(backend.numDataIds(), baseIds, 'nothing left behind');
-});
-
 // The shapes SPADE trains with: SPADE/resblock 3x3 pad 1, the 1x1 shortcut, the discriminator's
 // 4x4 pad 2 at strides 2 and 1, the encoder's 3x3 stride 2 pad 1; with batches of 1 and 2; and
 // wide outputs, which take the filter gradient's other path.
