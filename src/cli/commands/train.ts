@@ -25,6 +25,7 @@ import { DatasetLoader, type LoaderState } from '../train/loader';
 import { DataParallel } from '../train/data_parallel';
 import { LATEST, RunDir, sampleGrid } from '../train/run_dir';
 import { RunLock } from '../train/run_lock';
+import { runSteps } from '../train/step_pipeline';
 import { findLabelSet } from '../train/label_set_flag';
 import { layoutFromFlags, type DatasetLayoutChoice } from '../train/dataset_layouts';
 import { isRunFolder } from '../nvlabs_run_folder';
@@ -287,50 +288,48 @@ async function trainLocked(
   const t0 = Date.now();
   bar?.start(steps, startStep, { speed: '-', losses: '' });
   ctx.log(`training ${steps - startStep} step${steps - startStep === 1 ? '' : 's'} on ${ctx.backend} (batch ${batch}${workers > 1 ? ` split over ${workers} workers` : ''}, ${report.pairs.length} pairs, ${model.config.crop_size}px), writing to ${outDir}`);
-  // Only the losses of a step that logs or saves are read back (one readback for all of them,
-  // which also stops a diverged run before it saves); the others stay on the device and are
-  // dropped, so those steps never wait for the GPU.
+  // Only the losses of a step that logs or writes are read back (one readback for all of them,
+  // which also stops a diverged run before it saves); a step that only logs is read while the
+  // next one is queued (train/step_pipeline.ts), and the others are dropped unread, so those steps
+  // never wait for the GPU.
   try {
     // The workers copy this thread's model and optimizer state, resumed or fresh.
     await parallel?.start(model, trainer, { script: process.argv[1], backend: ctx.backend, seed });
-    while (trainer.step < steps && !stop) {
-      const b = loader.next(batch);
-      const next = { labels: b.labels, images: b.images };
-      const queued = parallel ? parallel.queueStep(trainer, next, data) : trainer.queueStep(next, data);
-      const done = queued.step;
-      const logging = done % logEvery === 0 || done === steps;
-      const saving = done % saveEvery === 0 || done === steps || stop !== undefined;
-      let losses: StepLosses | undefined;
-      try {
-        if (logging || saving) {
-          const read = await queued.read();
-          if (logging) losses = read;
-        }
-      } finally {
-        queued.dispose();
-      }
-      const elapsed = (Date.now() - t0) / 1000;
-      const speed = (done - startStep) / Math.max(elapsed, 1e-6);
-      if (losses) {
-        const rates = ratesAt(options, done - 1);
-        run!.appendMetrics({
-          step: done,
-          steps_total: steps,
-          elapsed_s: round(elapsed),
-          steps_per_s: round(speed),
-          eta_s: round((steps - done) / Math.max(speed, 1e-9)),
-          lr_G: rates.lrG,
-          lr_D: rates.lrD,
-          ...roundLosses(losses),
-        });
-        if (!bar) ctx.log(`step ${done}/${steps}  ${speed.toFixed(2)} steps/s  ${formatLosses(losses)}`);
-        bar?.update(done, { speed: speed.toFixed(2), losses: formatLosses(losses) });
-      } else bar?.update(done);
-      // On wasm/cpu a step never waits on I/O, so without this the signal handlers would not run.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (done % sampleEvery === 0 || done === steps) await sample();
-      if (done % saveEvery === 0 || done === steps) await save(true);
-    }
+    await runSteps<StepLosses>({
+      next: () => {
+        if (trainer.step >= steps || stop) return undefined;
+        const b = loader.next(batch);
+        const next = { labels: b.labels, images: b.images };
+        return parallel ? parallel.queueStep(trainer, next, data) : trainer.queueStep(next, data);
+      },
+      plan: (done) => ({
+        logging: done % logEvery === 0 || done === steps,
+        writes: done % saveEvery === 0 || done % sampleEvery === 0 || done === steps || stop !== undefined,
+      }),
+      finish: async (done, losses) => {
+        const elapsed = (Date.now() - t0) / 1000;
+        const speed = (done - startStep) / Math.max(elapsed, 1e-6);
+        if (losses) {
+          const rates = ratesAt(options, done - 1);
+          run!.appendMetrics({
+            step: done,
+            steps_total: steps,
+            elapsed_s: round(elapsed),
+            steps_per_s: round(speed),
+            eta_s: round((steps - done) / Math.max(speed, 1e-9)),
+            lr_G: rates.lrG,
+            lr_D: rates.lrD,
+            ...roundLosses(losses),
+          });
+          if (!bar) ctx.log(`step ${done}/${steps}  ${speed.toFixed(2)} steps/s  ${formatLosses(losses)}`);
+          bar?.update(done, { speed: speed.toFixed(2), losses: formatLosses(losses) });
+        } else bar?.update(done);
+        // On wasm/cpu a step never waits on I/O, so without this the signal handlers would not run.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (done % sampleEvery === 0 || done === steps) await sample();
+        if (done % saveEvery === 0 || done === steps) await save(true);
+      },
+    });
     if (stop) {
       await save(false);
       bar?.stop();
