@@ -13,6 +13,7 @@ import { labelSetFor } from '../io/label_sets';
 import type { HostTensor, NamedTensors } from './host_tensor';
 import { readPth } from './pth';
 import { isSafetensors, readSafetensors, writeSafetensors, type StorageDtype } from './safetensors';
+import { TRAIN_STATE_FORMAT } from './train_state_file';
 
 export const FORMAT = 'spade-studio/1';
 export type NetName = 'G' | 'E' | 'D';
@@ -40,6 +41,8 @@ export function readCheckpoint(bytes: Uint8Array, fileName: string, src: ConfigS
   if (isSafetensors(bytes) || /\.safetensors$/i.test(fileName)) {
     const { tensors, metadata } = readSafetensors(bytes, fileName);
     if (metadata.format === FORMAT) return fromOurMetadata(tensors, metadata, fileName, src);
+    if (metadata.format === TRAIN_STATE_FORMAT)
+      throw new SpadeInputError('is a kept training state, not a model: give it to spade train --state, beside the weights it was kept with', fileName);
     const config = requireConfig(src, fileName, 'safetensors file without spade-studio metadata');
     const prefixed = [...tensors.keys()].some((k) => k.startsWith('G.'));
     return prefixed

@@ -5,6 +5,7 @@ import type { NamedTensors } from '../../../src/model/checkpoint/host_tensor';
 import { readSafetensors, writeSafetensors } from '../../../src/model/checkpoint/safetensors';
 import { readTrainStateFile, writeTrainStateFile, type TrainStateFile } from '../../../src/model/checkpoint/train_state_file';
 import { SpadeInputError } from '../../../src/model/errors';
+import { readCheckpoint } from '../../../src/model/checkpoint/spade_checkpoint';
 
 const SHA = 'ab'.repeat(32);
 
@@ -74,4 +75,11 @@ test('refuses a file that is not a kept state, or names no weights, naming the f
   }
   const noD = writeSafetensors(new Map([['step', tensor([1])]]), { format: 'spade-studio-train-state/1', weights_sha256: SHA, train_state: '{}' });
   assert.throws(() => readTrainStateFile(noD, 'kept.safetensors'), /holds no discriminator/);
+});
+
+test('read as a model, a kept state says what it is', () => {
+  assert.throws(
+    () => readCheckpoint(writeTrainStateFile(sample(), 0), 'kept.safetensors'),
+    (e: unknown) => e instanceof SpadeInputError && /kept\.safetensors.*is a kept training state, not a model: give it to spade train --state/.test(e.message),
+  );
 });
