@@ -1,15 +1,25 @@
 #!/usr/bin/env node
-// `npm run train:default`: reproduces the default model (media/models/default.safetensors):
-//   1. the procedural landscapes dataset (2000 pairs, 256², seed 1),
-//   2. `spade train` from scratch with the flags below for 800 steps (seed 1), resuming when the
-//      run folder exists, then `spade convert --inference --half` (G and E in float16),
-//   3. `spade train` again from that float16 file (D starts afresh, Adam too: the first run's D
-//      and optimizer state lived outside git and were gone by the next session) for
-//      CONTINUE_STEPS more steps (seed 2), and the same conversion into media/models/.
-// Work files go to $SPADE_TRAIN_DIR (default .spade-train/, git-ignored). The learning rate is
-// constant (niter 100000, no decay), so a run stopped at step N equals one run with --steps N,
-// and wasm is deterministic: the same weights come out.
-// Usage: node scripts/train_default.mjs [--steps N] [--continue_steps M] [--backend wasm|webgpu|cpu] [--no_export]
+// `npm run train:default`: reproduces the default model's training, or takes it further.
+//
+// Two things are kept in git: the shipped model (media/models/default.safetensors, G and E in
+// float16) and the training run it comes from (training/default.weights.safetensors, the same
+// kind of file, and training/default.state.safetensors: D, Adam, the step count and the place in
+// the data, written by `spade convert --state_out`). A run's weights are copied to the shipped
+// path only when `spade eval` shows them better (docs/model_card.md); identical files cost git
+// nothing twice.
+//
+// Reproduce (no flags): the procedural landscapes dataset (2000 pairs, 256², seed 1), then the
+// runs below in turn, each from the float16 export of the one before (`spade convert --inference
+// --half`). Runs 1 and 2 were made before the state could be kept, so runs 2 and 3 started D and
+// Adam afresh (run 3 with D alone for its first steps, --d_warmup). The learning rate is constant
+// (niter 100000, no decay), so a run stopped at step N equals one run with --steps N, and wasm is
+// deterministic: the same weights come out.
+//
+// Train further (--more K): continues the kept run (weights and state) for K more steps and
+// replaces both training/ files with the result; the shipped model stays as it is.
+//
+// Work files go to $SPADE_TRAIN_DIR (default .spade-train/, git-ignored).
+// Usage: node scripts/train_default.mjs [--more K] [--backend wasm|webgpu|cpu] [--no_export]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,25 +27,26 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { steps: { type: 'string' }, continue_steps: { type: 'string' }, backend: { type: 'string' }, no_export: { type: 'boolean' } } });
-// The steps of the shipped model's two runs (docs/model_card.md).
-const FIRST_STEPS = '800';
-const CONTINUE_STEPS = '700';
-const steps = values.steps ?? FIRST_STEPS;
-const more = values.continue_steps ?? CONTINUE_STEPS;
-for (const [flag, v] of [['--steps', steps], ['--continue_steps', more]]) {
-  if (!/^(0|[1-9]\d*)$/.test(v) || (flag === '--steps' && v === '0')) {
-    console.error(`[train:default] ${flag} must be a ${flag === '--steps' ? 'positive' : 'non-negative'} integer, got '${v}'`);
-    process.exit(2);
-  }
+const { values } = parseArgs({ options: { more: { type: 'string' }, backend: { type: 'string' }, no_export: { type: 'boolean' } } });
+if (values.more !== undefined && !/^[1-9]\d*$/.test(values.more)) {
+  console.error(`[train:default] --more must be a positive integer, got '${values.more}'`);
+  process.exit(2);
 }
 const work = path.resolve(process.env.SPADE_TRAIN_DIR || path.join(root, '.spade-train'));
 const data = path.join(work, 'landscapes');
-const run = path.join(work, 'default');
-const run2 = path.join(work, 'default-continued');
-const first = path.join(work, 'default-first.safetensors');
 const shipped = path.join(root, 'media', 'models', 'default.safetensors');
+const keptWeights = path.join(root, 'training', 'default.weights.safetensors');
+const keptState = path.join(root, 'training', 'default.state.safetensors');
 const cli = path.join(root, 'dist', 'cli.js');
+
+// The runs (docs/model_card.md); `ships`: the one whose export is the shipped model. Options of
+// the first run make the model; later runs take them from the file they start from.
+const MODEL = ['--use_vae', '--ngf', '16', '--spade_hidden', '32', '--ndf', '32', '--crop_size', '256'];
+const RUNS = [
+  { name: 'default', steps: 800, seed: 1, save_every: 100, flags: MODEL },
+  { name: 'default-continued', steps: 700, seed: 2, save_every: 50, flags: [], ships: true },
+  { name: 'default-run3', steps: 1400, seed: 3, save_every: 50, flags: ['--d_warmup', '200'] },
+];
 
 function spade(args) {
   console.log(`[train:default] $ spade ${args.join(' ')}`);
@@ -47,18 +58,40 @@ if (!fs.existsSync(path.join(data, 'landscapes.json'))) {
   spade(['dataset', 'landscapes', '--count', '2000', '--size', '256', '--seed', '1', '--out', data]);
 }
 const backend = values.backend ? ['--backend', values.backend] : [];
-const common = ['--data', data, '--label_set', 'landscapes', '--batch', '1', '--niter', '100000', '--niter_decay', '0',
-  '--log_every', '10', '--sample_every', '100', ...backend];
+const common = ['--data', data, '--label_set', 'landscapes', '--log_every', '10', '--sample_every', '100', ...backend];
 const resumes = (dir) => (fs.existsSync(path.join(dir, 'latest.safetensors')) ? ['--resume'] : []);
+const exportRun = (dir, weights, state) => {
+  fs.mkdirSync(path.dirname(weights), { recursive: true });
+  spade(['convert', path.join(dir, 'latest.safetensors'), '--inference', '--half', '-o', weights, ...(state ? ['--state_out', state] : [])]);
+};
 
-spade(['train', ...common, '--out', run, ...resumes(run), '--steps', steps, '--seed', '1', '--save_every', '100',
-  '--use_vae', '--ngf', '16', '--spade_hidden', '32', '--ndf', '32', '--crop_size', '256']);
-spade(['convert', path.join(run, 'latest.safetensors'), '--inference', '--half', '-o', first]);
-let result = first;
-if (more !== '0') {
-  spade(['train', ...common, '--out', run2, ...resumes(run2), '--checkpoint', first, '--steps', more, '--seed', '2', '--save_every', '50']);
-  result = path.join(run2, 'latest.safetensors');
-}
-if (!values.no_export) {
-  spade(['convert', result, '--inference', '--half', '-o', shipped]);
+if (values.more !== undefined) {
+  // The step the kept state reached, from its train_state metadata (spade train checks the rest).
+  let at;
+  try {
+    const bytes = fs.readFileSync(keptState);
+    const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8'));
+    at = JSON.parse(header.__metadata__.train_state).step;
+    if (!Number.isSafeInteger(at) || at < 0) throw new Error(`its step count is ${at}`);
+  } catch (e) {
+    console.error(`[train:default] ${path.relative(root, keptState)}: cannot read the kept training state (${e.message})`);
+    process.exit(2);
+  }
+  const dir = path.join(work, `default-from-${at}`);
+  const from = fs.existsSync(path.join(dir, 'latest.safetensors')) ? ['--resume'] : ['--checkpoint', keptWeights, '--state', keptState];
+  spade(['train', ...common, '--out', dir, ...from, '--steps', String(at + Number(values.more)), '--save_every', '50']);
+  if (!values.no_export) exportRun(dir, keptWeights, keptState);
+} else {
+  let from;
+  for (const [i, run] of RUNS.entries()) {
+    const dir = path.join(work, run.name);
+    const last = i === RUNS.length - 1;
+    const start = from ? ['--checkpoint', from] : [];
+    spade(['train', ...common, '--out', dir, ...resumes(dir), ...start, '--batch', '1', '--niter', '100000', '--niter_decay', '0',
+      '--steps', String(run.steps), '--seed', String(run.seed), '--save_every', String(run.save_every), ...run.flags]);
+    if (last && values.no_export) break;
+    // --no_export leaves the repository's files alone: the shipped run's export goes to the work folder.
+    from = last ? keptWeights : run.ships && !values.no_export ? shipped : path.join(work, `${run.name}.safetensors`);
+    exportRun(dir, from, last ? keptState : undefined);
+  }
 }
