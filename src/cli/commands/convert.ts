@@ -23,23 +23,22 @@ export async function convert(ctx: CommandContext): Promise<void> {
   const stateOut = ctx.values.state_out as string | undefined;
   if (stateOut !== undefined && !ctx.values.inference) throw new SpadeInputError('--state_out keeps what --inference drops: pass --inference too');
   if (stateOut !== undefined && !stateOut.endsWith('.safetensors')) throw new SpadeInputError('training state output must end in .safetensors', stateOut);
-  let kept: Omit<TrainStateFile, 'weightsSha256'> | undefined;
-  let beta1 = 0;
+  let kept: { file: string; beta1: number; state: Omit<TrainStateFile, 'weightsSha256'> } | undefined;
   if (ctx.values.inference) {
     // D, the Adam moments and the run's place in its data only matter to training (and are
     // about twice G's size); the step it was trained for is kept as provenance.
-    const step = (JSON.parse(ck.info.train_state ?? 'null') as { step?: number } | null)?.step;
+    const run = JSON.parse(ck.info.train_state ?? 'null') as { step?: number; options?: { beta1?: unknown } } | null;
     if (stateOut !== undefined) {
       if (!ck.nets.D || !ck.info.train_state || !ck.extra.has('step'))
         throw new SpadeInputError('--state_out: this is not a training checkpoint (no D, optimizer state or train_state)', input);
-      beta1 = (JSON.parse(ck.info.train_state) as { options?: { beta1?: unknown } }).options?.beta1 as number;
+      const beta1 = run?.options?.beta1;
       if (typeof beta1 !== 'number' || !(beta1 >= 0 && beta1 < 1)) throw new SpadeInputError('--state_out: train_state has no valid options.beta1', input);
-      kept = { D: ck.nets.D, extra: ck.extra, trainState: ck.info.train_state };
+      kept = { file: stateOut, beta1, state: { D: ck.nets.D, extra: ck.extra, trainState: ck.info.train_state } };
     }
     ck.nets = { G: ck.nets.G, E: ck.nets.E };
     ck.extra = new Map();
     delete ck.info.train_state;
-    if (step !== undefined) ck.info.trained_steps = String(step);
+    if (run?.step !== undefined) ck.info.trained_steps = String(run.step);
   }
   // Building the model checks every tensor against the options before anything is written.
   const model = SpadeModel.fromCheckpoint(ck, input);
@@ -50,9 +49,9 @@ export async function convert(ctx: CommandContext): Promise<void> {
   writeFileAtomic(out, bytes);
   const nets = Object.entries(counts).filter(([, n]) => n !== undefined).map(([k, n]) => `${k} ${n!.toLocaleString('en-US')}`);
   ctx.log(`wrote ${out} (${nets.join(', ')} parameters${ctx.values.half ? ', float16' : ''})`);
-  if (kept && stateOut !== undefined) {
-    const state = writeTrainStateFile({ ...kept, weightsSha256: sha256Hex(bytes) }, beta1);
-    writeFileAtomic(stateOut, state);
-    ctx.log(`wrote ${stateOut} (D, optimizer state and the run's place, for spade train --checkpoint ${out} --state ${stateOut}; ${(state.length / 2 ** 20).toFixed(1)} MiB)`);
+  if (kept) {
+    const state = writeTrainStateFile({ ...kept.state, weightsSha256: sha256Hex(bytes) }, kept.beta1);
+    writeFileAtomic(kept.file, state);
+    ctx.log(`wrote ${kept.file} (D, optimizer state and the run's place, for spade train --checkpoint ${out} --state ${kept.file}; ${(state.length / 2 ** 20).toFixed(1)} MiB)`);
   }
 }
