@@ -13,9 +13,10 @@ import { labelSetFor } from '../io/label_sets';
 import type { HostTensor, NamedTensors } from './host_tensor';
 import { readPth } from './pth';
 import { isSafetensors, readSafetensors, writeSafetensors, type StorageDtype } from './safetensors';
-import { TRAIN_STATE_FORMAT } from './train_state_file';
 
 export const FORMAT = 'spade-studio/1';
+/** A kept training state (train_state_file.ts): safetensors too, but not a model. */
+export const TRAIN_STATE_FORMAT = 'spade-studio-train-state/1';
 export type NetName = 'G' | 'E' | 'D';
 const NETS: NetName[] = ['G', 'E', 'D'];
 
@@ -198,6 +199,10 @@ export function writeCheckpoint(ck: SpadeCheckpoint, opts: WriteOptions = {}): U
     label_set: JSON.stringify(ck.labelSet),
   };
   const half = opts.dtype === 'F16';
-  const isWeight = (name: string) => /\.(weight|weight_orig|bias)$/.test(name) && /^[GED]\./.test(name);
-  return writeSafetensors(all, meta, (name) => (half && isWeight(name) ? 'F16' : 'F32'));
+  return writeSafetensors(all, meta, (name) => (half && isNetWeight(name) ? 'F16' : 'F32'));
+}
+
+/** A net's weight or bias (`G.…weight`, `D.…weight_orig`, `E.…bias`): what float16 storage halves; buffers stay float32. */
+export function isNetWeight(name: string): boolean {
+  return /^[GED]\.(?:.*\.)?(?:weight|weight_orig|bias)$/.test(name);
 }

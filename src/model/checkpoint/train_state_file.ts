@@ -13,8 +13,8 @@
 import { SpadeInputError } from '../errors';
 import type { HostTensor, NamedTensors } from './host_tensor';
 import { readSafetensors, writeSafetensors } from './safetensors';
+import { isNetWeight, TRAIN_STATE_FORMAT } from './spade_checkpoint';
 
-export const TRAIN_STATE_FORMAT = 'spade-studio-train-state/1';
 
 /** What the file holds, as a training checkpoint holds it (`D.*` as `D`, `optim.*` and `step` as `extra`). */
 export interface TrainStateFile {
@@ -42,9 +42,8 @@ export function writeTrainStateFile(s: TrainStateFile, beta1: number): Uint8Arra
     train_state: s.trainState,
     first_moments: dropFirst ? 'omitted: beta1 is 0' : 'kept',
   };
-  const isWeight = (name: string) => /^D\..*\.(weight|weight_orig|bias)$/.test(name);
   const isMoment = (name: string) => FIRST_MOMENT.test(name) || SECOND_MOMENT.test(name);
-  return writeSafetensors(all, meta, (name) => (isWeight(name) ? 'F16' : isMoment(name) ? 'BF16' : 'F32'));
+  return writeSafetensors(all, meta, (name) => (isNetWeight(name) ? 'F16' : isMoment(name) ? 'BF16' : 'F32'));
 }
 
 /** Reads a file written by writeTrainStateFile; omitted first moments come back as zeros. */
