@@ -295,6 +295,8 @@ async function trainLocked(
   try {
     // The workers copy this thread's model and optimizer state, resumed or fresh.
     await parallel?.start(model, trainer, { script: process.argv[1], backend: ctx.backend, seed });
+    const saves = (done: number) => done % saveEvery === 0 || done === steps;
+    const samples = (done: number) => done % sampleEvery === 0 || done === steps;
     await runSteps<StepLosses>({
       next: () => {
         if (trainer.step >= steps || stop) return undefined;
@@ -304,7 +306,7 @@ async function trainLocked(
       },
       plan: (done) => ({
         logging: done % logEvery === 0 || done === steps,
-        writes: done % saveEvery === 0 || done % sampleEvery === 0 || done === steps || stop !== undefined,
+        writes: saves(done) || samples(done) || stop !== undefined,
       }),
       finish: async (done, losses) => {
         const elapsed = (Date.now() - t0) / 1000;
@@ -326,8 +328,8 @@ async function trainLocked(
         } else bar?.update(done);
         // On wasm/cpu a step never waits on I/O, so without this the signal handlers would not run.
         await new Promise((resolve) => setImmediate(resolve));
-        if (done % sampleEvery === 0 || done === steps) await sample();
-        if (done % saveEvery === 0 || done === steps) await save(true);
+        if (samples(done)) await sample();
+        if (saves(done)) await save(true);
       },
     });
     if (stop) {
