@@ -26,9 +26,9 @@ import { installScalarConstants } from '../nn/webgpu_constants';
 import type { ParamStore } from '../nn/params';
 import type { SPADEGenerator } from '../networks/generator';
 import type { BlockStage, SPADEResnetBlock } from '../networks/resblock';
-import type { Modulation } from '../networks/spade';
+import type { Modulation, SPADE } from '../networks/spade';
 import type { LabelBatch } from '../preprocess';
-import { disposeModulations, generatorModulations, preferredMethod, regionConv, spadeModulation, type ModulationMethod, type Modulations } from './modulation';
+import { disposeModulations, preferredMethod, regionConv, spadeModulation, type ModulationMethod, type Modulations } from './modulation';
 import { styleCode } from '../style_code';
 import { changedBox, hostSemantic, latentSemantic, sampling, semanticCrop, withDeviceCopy, type HostSemantic } from './semantic_host';
 
@@ -58,6 +58,22 @@ interface InFlight {
   mainWhole: boolean;
 }
 
+/** A frame under way: its context, what it changes, and how long its steps may take (ms). */
+interface Frame {
+  ctx: Ctx;
+  step: InFlight;
+  stepMs: number;
+}
+
+/** How long a step of a preemptible frame may take on wasm and cpu: about what a newer mask waits. */
+const STEP_MS = 40;
+/** A layer not yet timed is assumed to run at this many multiply-adds a millisecond. */
+const GUESS_MACS_PER_MS = 1e7;
+/** Thinner bands would redo their borders' work (a conv's halo) more than they save in waiting. */
+const MIN_BAND_ROWS = 4;
+/** Layers timed on fewer pixels are not counted (see measured). */
+const MIN_TIMED_PIXELS = 1024;
+
 export class LiveRenderer {
   readonly method: ModulationMethod;
   private readonly localNorm: boolean;
@@ -76,6 +92,10 @@ export class LiveRenderer {
   readonly bucketBoxes: boolean;
   /** Whether a changed mask is recomputed on its dirty region only; see the constructor. */
   readonly dirtyRegions: boolean;
+  /** How long a step of a preemptible frame may take (ms); see the constructor. */
+  readonly stepMs: number;
+  /** Each layer's last measured time per output pixel (ms), by key: how many rows its bands hold. */
+  private readonly msPerPixel = new Map<string, number>();
 
   /**
    * opts.bucketBoxes: round every dirty box up to one of a few sizes, so that the crops' shapes
@@ -86,22 +106,31 @@ export class LiveRenderer {
    * opts.dirtyRegions: recompute a changed mask on its dirty region only. Off by default on WebGL,
    * where a stroke measured slower than a full frame even with bucketed boxes (docs/benchmarks.md):
    * there a changed mask reruns whole, and only a new style keeps the cached modulations.
+   *
+   * opts.stepMs: in a preemptible frame, a SPADE layer's modulations or a block that would take
+   * longer than this runs in bands of rows, with a pause after each, so that a newer mask waits
+   * for a band rather than a whole layer (the finest grids are most of a frame). Each layer's bands
+   * are sized from its last measured speed, which differs between machines, and between Node and
+   * a browser's single-threaded wasm. On wasm and cpu only, whose steps run synchronously; on GPU
+   * backends a step only queues work, so there it is unbounded. 0: bands of the fewest rows.
    */
   constructor(
     readonly G: SPADEGenerator,
     readonly params: ParamStore,
-    opts: { method?: ModulationMethod; bucketBoxes?: boolean; dirtyRegions?: boolean } = {},
+    opts: { method?: ModulationMethod; bucketBoxes?: boolean; dirtyRegions?: boolean; stepMs?: number } = {},
   ) {
     this.method = opts.method ?? preferredMethod(G.cfg);
     this.bucketBoxes = opts.bucketBoxes ?? (tf.getBackend() === 'webgl' || tf.getBackend() === 'webgpu');
     this.dirtyRegions = opts.dirtyRegions ?? tf.getBackend() !== 'webgl';
+    this.stepMs = opts.stepMs ?? (onHost() ? STEP_MS : Infinity);
     // The device crops' index lists and the ops' scalars: uploaded once on WebGPU, not every frame.
     installScalarConstants();
     this.localNorm = parseNormG(G.cfg.norm_G).paramFree !== 'instance';
   }
 
   render(labels: LabelBatch, style: HostStyle = {}, source?: string): LiveFrame {
-    const steps = this.frameSteps(hostSemantic(this.G.cfg, labels, source), style);
+    // Nothing can preempt this frame, so its steps need no bounds.
+    const steps = this.frameSteps(hostSemantic(this.G.cfg, labels, source), style, Infinity);
     return this.guarded(() => {
       for (;;) {
         const r = steps.next();
@@ -111,9 +140,10 @@ export class LiveRenderer {
   }
 
   /**
-   * As render, but between blocks it awaits `pause()` (which lets the caller's messages in) and
-   * gives the frame up when `stop()` says so (a newer mask waits): then it returns null, and the
-   * next frame recomputes whatever the abandoned one had begun to change, so pixels stay exact.
+   * As render, but between steps (a SPADE layer's modulations, a block, or a band of either; see
+   * stepMs) it awaits `pause()` (which lets the caller's messages in) and gives the frame up when
+   * `stop()` says so (a newer mask waits): then it returns null, and the next frame recomputes
+   * whatever the abandoned one had begun to change, so pixels stay exact.
    */
   async renderPreemptible(
     labels: LabelBatch,
@@ -122,12 +152,13 @@ export class LiveRenderer {
     stop: () => boolean,
     pause: () => Promise<void>,
   ): Promise<LiveFrame | null> {
-    const steps = this.frameSteps(hostSemantic(this.G.cfg, labels, source), style);
+    const steps = this.frameSteps(hostSemantic(this.G.cfg, labels, source), style, this.stepMs);
     for (;;) {
       const r = this.guarded(() => steps.next());
       if (r.done) return r.value;
       await pause();
       if (stop()) {
+        steps.return(undefined as never); // frees the bands of a layer under way
         this.abandon(r.value);
         return null;
       }
@@ -145,10 +176,11 @@ export class LiveRenderer {
   }
 
   /**
-   * One frame, in steps (a block's modulations or main path each): yields what was under way, so
-   * that an abandoned frame can be undone (see abandon), and returns the frame.
+   * One frame, in steps (see renderPreemptible) of about `stepMs` at most where they can be split:
+   * yields what was under way, so that an abandoned frame can be undone (see abandon), and returns
+   * the frame.
    */
-  private *frameSteps(sem: HostSemantic, style: HostStyle): Generator<InFlight, LiveFrame, void> {
+  private *frameSteps(sem: HostSemantic, style: HostStyle, stepMs: number): Generator<InFlight, LiveFrame, void> {
     // Without use_vae the style is unused: any style renders the same picture.
     const key = !this.G.cfg.use_vae ? '' : style.z ? `z:${style.z.join(',')}` : `seed:${style.seed ?? 0}`;
     const ctx = new Ctx(this.params, false, undefined, this.kernels);
@@ -159,19 +191,19 @@ export class LiveRenderer {
     prev?.device?.dispose();
     this.sem = sem;
     withDeviceCopy(sem);
-    if (whole) {
-      disposeModulations(this.mods);
-      this.mods = generatorModulations(ctx, this.G, sem, this.method);
-    }
     const styleSame = key === this.styleKey;
     this.styleKey = key;
     const mainWhole = whole || !styleSame || !this.localNorm || !this.x0;
-    const inFlight: InFlight = { changed, whole, mainWhole };
-    const modBoxes = whole || !changed ? this.G.blocks.map(() => null) : yield* this.patchModulations(ctx, changed, inFlight);
+    const f: Frame = { ctx, step: { changed, whole, mainWhole }, stepMs };
+    if (whole) {
+      disposeModulations(this.mods);
+      yield* this.modulations(f);
+    }
+    const modBoxes = whole || !changed ? this.G.blocks.map(() => null) : yield* this.patchModulations(f, changed);
     const incremental = !whole && changed !== null;
     let partialBlocks = 0;
-    if (mainWhole) yield* this.runMainPath(ctx, style, inFlight);
-    else partialBlocks = yield* this.updateMainPath(ctx, changed, modBoxes, inFlight);
+    if (mainWhole) yield* this.runMainPath(f, style);
+    else partialBlocks = yield* this.updateMainPath(f, changed, modBoxes);
     const image = tf.tidy(() => this.G.output(ctx, this.outs[this.outs.length - 1]));
     this.stale = null;
     return { image, changed, incremental, partialBlocks };
@@ -208,8 +240,20 @@ export class LiveRenderer {
     this.stale = null;
   }
 
-  /** Recomputes the modulations around the change, a block at a time; returns each block's changed box. */
-  private *patchModulations(ctx: Ctx, changed: Box, step: InFlight): Generator<InFlight, Array<Box | null>, void> {
+  /** Every SPADE layer's modulations for the whole grid (a new mask), a layer at a time. */
+  private *modulations(f: Frame): Generator<InFlight, void, void> {
+    const grids = this.G.blockGrids();
+    for (const [i, block] of this.G.blocks.entries()) {
+      const { h, w } = grids[i];
+      for (const s of block.spades()) {
+        this.mods.set(s.key, yield* this.spadeOn(f, s, h, w, fullBox(h, w)));
+        yield f.step;
+      }
+    }
+  }
+
+  /** Recomputes the modulations around the change, a layer at a time; returns each block's changed box. */
+  private *patchModulations(f: Frame, changed: Box): Generator<InFlight, Array<Box | null>, void> {
     const grids = this.G.blockGrids();
     const boxes: Array<Box | null> = [];
     for (const [i, block] of this.G.blocks.entries()) {
@@ -220,46 +264,47 @@ export class LiveRenderer {
       // A null seg: no sampled pixel of this grid lies in the change.
       for (const s of seg ? block.spades() : []) {
         const box = this.bucket(dilate(seg!, s.mlp_shared.pad + s.mlp_gamma.pad, h, w), h, w);
-        const patch = spadeModulation(ctx, s, this.sem!, h, w, box, this.method);
+        const patch = yield* this.spadeOn(f, s, h, w, box);
         const old = this.mods.get(s.key)!;
         this.mods.set(s.key, { gamma: pasteKeep(old.gamma, patch.gamma, box), beta: pasteKeep(old.beta, patch.beta, box) });
         tf.dispose([old.gamma, old.beta, patch.gamma, patch.beta]);
         blockBox = union(blockBox, box);
+        yield f.step;
       }
       boxes.push(blockBox);
-      if (blockBox) yield step;
     }
     return boxes;
   }
 
-  private *runMainPath(ctx: Ctx, style: HostStyle, step: InFlight): Generator<InFlight, void, void> {
+  /** One SPADE layer's (gamma, beta) on `box` of its h x w grid. */
+  private *spadeOn(f: Frame, s: SPADE, h: number, w: number, box: Box): Generator<InFlight, Modulation, void> {
+    const macs = convMacs(s.mlp_shared) + convMacs(s.mlp_gamma) + convMacs(s.mlp_beta);
+    const [gamma, beta] = yield* this.inBands(f, s.key, box, macs, (b) => {
+      const m = spadeModulation(f.ctx, s, this.sem!, h, w, b, this.method);
+      return [m.gamma, m.beta];
+    });
+    return { gamma, beta };
+  }
+
+  private *runMainPath(f: Frame, style: HostStyle): Generator<InFlight, void, void> {
     this.dropMainPath();
     const n = this.sem!.n;
     this.x0 = tf.tidy(() => {
       const seg = latentSemantic(this.G, this.sem!);
       const z = style.z ? tf.tensor2d(style.z, [n, this.G.cfg.z_dim]) : undefined;
-      return this.G.input(ctx, seg, styleCode(this.G.cfg, n, { z, seed: style.seed }));
+      return this.G.input(f.ctx, seg, styleCode(this.G.cfg, n, { z, seed: style.seed }));
     });
+    const grids = this.G.blockGrids();
     let x = this.x0;
-    for (const [i, block] of this.G.blocks.entries()) {
-      const input = x;
-      // The modulations are given, so the block's seg argument is unused.
-      x = tf.tidy(() => {
-        const up = this.G.doublesBefore(i) ? upsample2x(input) : input;
-        return block.forward(ctx, up, up, this.mods);
-      });
+    for (let i = 0; i < this.G.blocks.length; i++) {
+      x = yield* this.blockOn(f, i, x, fullBox(grids[i].h, grids[i].w));
       this.outs.push(x);
-      if (i < this.G.blocks.length - 1) yield step;
+      if (i < this.G.blocks.length - 1) yield f.step;
     }
   }
 
   /** Block by block: recompute the box where the input or the modulation changed, grown by 2. */
-  private *updateMainPath(
-    ctx: Ctx,
-    changed: Box | null,
-    modBoxes: Array<Box | null>,
-    step: InFlight,
-  ): Generator<InFlight, number, void> {
+  private *updateMainPath(f: Frame, changed: Box | null, modBoxes: Array<Box | null>): Generator<InFlight, number, void> {
     const grids = this.G.blockGrids();
     let partial = 0;
     let dirty: Box | null = null; // in the current block's grid
@@ -272,33 +317,99 @@ export class LiveRenderer {
         const box = this.bucket(dilate(seg, 1, sh, sw), sh, sw);
         const fc = this.G.fc as Conv2d; // not use_vae: the 3x3 conv
         const inp = dilate(box, 1, sh, sw);
-        this.x0 = this.replace(this.x0!, tf.tidy(() => regionConv(ctx, fc, semanticCrop(this.sem!, sh, sw, inp), box, inp)), box);
+        const patch = tf.tidy(() => regionConv(f.ctx, fc, semanticCrop(this.sem!, sh, sw, inp), box, inp));
+        this.x0 = this.replace(this.x0!, patch, box);
         dirty = box;
       }
     }
-    for (const [i, block] of this.G.blocks.entries()) {
+    for (let i = 0; i < this.G.blocks.length; i++) {
       const { h, w } = grids[i];
-      const up = this.G.doublesBefore(i);
-      if (up && dirty) dirty = doubled(dirty);
+      if (this.G.doublesBefore(i) && dirty) dirty = doubled(dirty);
       const cause = union(dirty, modBoxes[i]);
       if (!cause) continue;
       const out = this.bucket(dilate(cause, 2, h, w), h, w);
-      const prevOut = i === 0 ? this.x0! : this.outs[i - 1];
-      const next = tf.tidy(() => {
-        const x = up ? upsample2x(prevOut) : prevOut;
-        // Whole grid: the plain block (its seg argument is unused when mods are given).
-        if (isFull(out, h, w)) return block.forward(ctx, x, x, this.mods);
-        return blockRegion(ctx, block, x, this.mods, out, h, w);
-      });
+      const next = yield* this.blockOn(f, i, i === 0 ? this.x0! : this.outs[i - 1], out);
       if (isFull(out, h, w)) this.outs[i] = swap(this.outs[i], next);
       else {
         this.outs[i] = this.replace(this.outs[i], next, out);
         partial++;
       }
       dirty = out;
-      if (i < this.G.blocks.length - 1) yield step;
+      if (i < this.G.blocks.length - 1) yield f.step;
     }
     return partial;
+  }
+
+  /** Block i's output on `out` of its grid (the whole tensor when out is the grid) from the block before's. */
+  private *blockOn(f: Frame, i: number, prev: tf.Tensor4D, out: Box): Generator<InFlight, tf.Tensor4D, void> {
+    const block = this.G.blocks[i];
+    const { h, w } = this.G.blockGrids()[i];
+    const x = this.G.doublesBefore(i) ? tf.tidy(() => upsample2x(prev)) : prev;
+    const macs = convMacs(block.conv_0) + convMacs(block.conv_1) + (block.conv_s ? convMacs(block.conv_s) : 0);
+    try {
+      // The whole grid: the plain block (its seg argument is unused when mods are given).
+      const on = (b: Box) =>
+        isFull(b, h, w) ? block.forward(f.ctx, x, x, this.mods) : blockRegion(f.ctx, block, x, this.mods, b, h, w);
+      // Instance norm sees the whole grid, so its blocks cannot run in bands.
+      const bands = this.localNorm ? f : { ...f, stepMs: Infinity };
+      const [y] = yield* this.inBands(bands, block.key, out, macs, (b) => tf.tidy(() => [on(b)]));
+      return y;
+    } finally {
+      if (x !== prev) x.dispose();
+    }
+  }
+
+  /**
+   * `part` on `box` (one tensor or several, each joined along the rows), in bands of rows that
+   * should take f.stepMs each by layer `key`'s measured speed (or, not yet measured, its
+   * multiply-adds a pixel), with a step between bands.
+   */
+  private *inBands(
+    f: Frame,
+    key: string,
+    box: Box,
+    macsPerPixel: number,
+    part: (b: Box) => tf.Tensor4D[],
+  ): Generator<InFlight, tf.Tensor4D[], void> {
+    if (f.stepMs === Infinity) return part(box);
+    const width = box.x1 - box.x0;
+    const pixels = (box.y1 - box.y0) * width;
+    const perPixel = this.msPerPixel.get(key) ?? macsPerPixel / GUESS_MACS_PER_MS;
+    const rows = Math.max(MIN_BAND_ROWS, Math.floor(f.stepMs / (perPixel * width)));
+    let ms = 0;
+    const timed = (b: Box) => {
+      const t0 = performance.now();
+      const r = part(b);
+      ms += performance.now() - t0;
+      return r;
+    };
+    if (rows >= box.y1 - box.y0) {
+      const r = timed(box);
+      this.measured(key, ms, pixels);
+      return r;
+    }
+    const bands: tf.Tensor4D[][] = [];
+    try {
+      for (let y0 = box.y0; y0 < box.y1; y0 += rows) {
+        if (bands.length) yield f.step;
+        bands.push(timed({ ...box, y0, y1: Math.min(y0 + rows, box.y1) }));
+      }
+      this.measured(key, ms, pixels);
+      return bands[0].map((_, k) => tf.concat(bands.map((b) => b[k]), 1));
+    } finally {
+      tf.dispose(bands.flat());
+    }
+  }
+
+  /**
+   * A layer's time on a box of `pixels`, its bands' together. Small boxes (a brush dab) are
+   * mostly fixed costs, which would make the layer look slower per pixel than it is: not counted.
+   */
+  private measured(key: string, ms: number, pixels: number): void {
+    if (pixels < MIN_TIMED_PIXELS) return;
+    const now = ms / pixels;
+    const before = this.msPerPixel.get(key);
+    this.msPerPixel.set(key, before === undefined ? now : (before + now) / 2);
   }
 
   private bucket(b: Box, h: number, w: number): Box {
@@ -317,6 +428,11 @@ export class LiveRenderer {
     this.x0 = null;
     this.outs = [];
   }
+}
+
+/** A conv's multiply-adds per output pixel. */
+function convMacs(c: Conv2d): number {
+  return c.k * c.k * c.cin * c.cout;
 }
 
 function swap(old: tf.Tensor4D, next: tf.Tensor4D): tf.Tensor4D {

@@ -166,9 +166,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
     await useBackend(backend);
     const rnd = mulberry32(23);
     for (const [name, opts] of Object.entries(TOYS)) {
+      const tensors = tf.memory().numTensors;
       const cfg = makeConfig(opts);
       const model = SpadeModel.initialise(cfg, 5);
-      const live = new LiveRenderer(model.G, model.params.G);
+      // The smallest steps: layers run in bands of rows, which frames are given up between too.
+      const live = new LiveRenderer(model.G, model.params.G, { stepMs: 0 });
       const labels = randomLabels(cfg, 4);
       let pauses = 0;
       const pause = async () => {
@@ -182,7 +184,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         // Give up after a random number of steps (0: after the first), once or twice in a row, on
         // this mask or a stroke in between; then a frame that runs to the end must be exact.
         for (let k = 0; k < 1 + (frame % 2); k++) {
-          const after = Math.floor(rnd() * 4);
+          const after = Math.floor(rnd() * 16);
           let seen = 0;
           const stop = () => seen++ >= after;
           const r = await live.renderPreemptible({ ...labels, ids: labels.ids.slice() }, style, undefined, stop, pause);
@@ -198,9 +200,47 @@ for (const backend of ['cpu', 'wasm'] as const) {
       assert.ok(pauses > 0);
       live.dispose();
       model.dispose();
+      assert.equal(tf.memory().numTensors, tensors, `${name}: the frames given up (bands under way among them) left no tensors`);
     }
   });
 }
+
+test('a whole frame can be given up after every SPADE layer\'s modulations and every block but the last (cpu)', async () => {
+  await useBackend('cpu');
+  const cfg = makeConfig(TOYS.bn_vae);
+  const model = SpadeModel.initialise(cfg, 6);
+  const live = new LiveRenderer(model.G, model.params.G);
+  const labels = randomLabels(cfg, 5);
+  const spades = model.G.blocks.reduce((k, b) => k + b.spades().length, 0);
+  let pauses = 0;
+  const frame = await live.renderPreemptible(labels, { seed: 1 }, undefined, () => false, async () => {
+    pauses++;
+  });
+  assert.ok(frame && !frame.incremental, 'the first frame is whole');
+  assert.equal(pauses, spades + model.G.blocks.length - 1);
+  frame.image.dispose();
+  // Given up in the middle of the modulations (two new masks in turn): nothing half-made is kept,
+  // and the next frame is exact.
+  const shifted = (k: number) => ({ ...labels, ids: labels.ids.map((v) => (v + k) % cfg.label_nc) });
+  let seen = 0;
+  assert.equal(await live.renderPreemptible(shifted(1), { seed: 1 }, undefined, () => ++seen > 2, async () => {}), null);
+  seen = 0;
+  assert.equal(await live.renderPreemptible(shifted(2), { seed: 1 }, undefined, () => ++seen > 3, async () => {}), null);
+  assert.ok(seen < spades, 'given up before the modulations were all made');
+  const got = live.render(labels, { seed: 1 });
+  assertSame(await values(got.image), await values(model.synthesize(labels, { seed: 1 })), 'after two frames given up');
+  live.dispose();
+  // With the smallest steps layers run in bands: more pauses, the same pixels.
+  const banded = new LiveRenderer(model.G, model.params.G, { stepMs: 0 });
+  pauses = 0;
+  const inBands = await banded.renderPreemptible(labels, { seed: 1 }, undefined, () => false, async () => {
+    pauses++;
+  });
+  assert.ok(pauses > spades + model.G.blocks.length - 1, `${pauses} pauses`);
+  assertSame(await values(inBands!.image), await values(model.synthesize(labels, { seed: 1 })), 'a whole frame in bands');
+  banded.dispose();
+  model.dispose();
+});
 
 test('bucketed dirty boxes (the GPU default) are exact too, and on by default only on GPU backends (cpu)', async () => {
   await useBackend('cpu');
