@@ -26,8 +26,8 @@ export function liveRender(model: SpadeModel, batch: LabelBatch, style: StyleSpe
 }
 
 /**
- * As liveRender, but pausing between blocks to let messages in, and giving the frame up (null) as
- * soon as `stop()` says a newer mask waits (LiveRenderer.renderPreemptible).
+ * As liveRender, but pausing between steps (a layer, or a band of one) to let messages in, and
+ * giving the frame up (null) as soon as `stop()` says a newer mask waits (LiveRenderer.renderPreemptible).
  */
 export function liveRenderPreemptible(
   model: SpadeModel,

@@ -24,7 +24,7 @@ export interface Synthesized {
 }
 
 export async function synthesize(m: SpadeModel, input: SynthesisInput): Promise<Synthesized>;
-/** With `stop`: the frame may be given up between blocks (a newer mask waits); then null. */
+/** With `stop`: the frame may be given up between steps (a newer mask waits); then null. */
 export async function synthesize(m: SpadeModel, input: SynthesisInput, stop: () => boolean): Promise<Synthesized | null>;
 export async function synthesize(m: SpadeModel, input: SynthesisInput, stop?: () => boolean): Promise<Synthesized | null> {
   const batch = previewBatch(m.config, input.ids, input.width, input.height);

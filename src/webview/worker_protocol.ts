@@ -47,8 +47,9 @@ export type MainToWorker =
   /**
    * Synthesize one frame. Only the newest render request matters: while a frame runs the
    * worker keeps just the latest pending one and drops older ones. `preempt` (the picture after
-   * a finished action, such as pointer-up): a frame under way is given up between two blocks
-   * so that this one starts at once; other requests wait for it (frames run back to back).
+   * a finished action, such as pointer-up): a frame under way is given up between two of its
+   * steps (a layer, or a band of one) so that this one starts at once; other requests wait for it
+   * (frames run back to back).
    */
   | { type: 'render'; frameId: number; ids: Int32Array; width: number; height: number; style: StyleSpec; preempt?: boolean }
   /**
