@@ -29,7 +29,7 @@ type Binding = { buffer: GPUBuffer; offset: number; size: number };
 interface BufferManagerLike {
   /** Free buffers by `${size}_${usage}`; acquireBuffer pops the last. */
   freeBuffers: Map<string, GPUBuffer[]>;
-  acquireBuffer(size: number, usage: number, ...rest: unknown[]): GPUBuffer;
+  releaseBuffer(buffer: GPUBuffer, ...rest: unknown[]): void;
 }
 
 interface WebGPUBackendLike {
@@ -50,45 +50,82 @@ const SLOT = 256;
 /** Slots per uniform buffer, and buffers at most (a step uses some hundreds of distinct uniforms). */
 const SLOTS_PER_BUFFER = 256;
 const MAX_BUFFERS = 32;
+/** A buffer's id, for bind-group keys and the pool's order: given when first seen. */
+const BUFFER_ID = Symbol('spadeBufferId');
 /** Bind groups kept at most; past it the cache starts over. */
 const MAX_BIND_GROUPS = 16384;
 
 /**
- * TF.js's uniform layout (WebGPUBackend.makeUniforms in tfjs-backend-webgpu 4.x): each field
- * aligned to 4, 8 or 16 bytes by its length (16 after a 5- or 6-long one), the whole to its
- * largest alignment. Writes the bytes into `out` (which must be long enough, or a fresh buffer
- * is made) and returns them with their length. Like TF.js, an empty field becomes [1].
+ * TF.js's uniform layout (WebGPUBackend.makeUniforms in tfjs-backend-webgpu 4.x), into one
+ * slot's bytes: each field aligned to 4, 8 or 16 bytes by its length (16 after a 5- or 6-long
+ * one), the whole to its largest alignment; like TF.js, an empty field becomes [1]. Padding is
+ * zero, as the bytes are also the slot's key.
  */
-export function uniformBytes(uniforms: ProgramUniform[], out?: ArrayBuffer): { bytes: ArrayBuffer; size: number } {
-  let offset = 0;
-  let prevLength = 0;
-  let maxAlign = 1;
-  const offsets: number[] = [];
-  for (const u of uniforms) {
-    if (u.data.length === 0) u.data = [1];
-    const n = u.data.length;
-    if (n > 6) throw new Error(`internal: a uniform of ${n} values`);
-    let align = n === 1 ? 4 : n === 2 ? 8 : 16;
-    if (prevLength === 5 || prevLength === 6) align = 16;
-    maxAlign = Math.max(maxAlign, align);
-    offset = Math.ceil(offset / align) * align;
-    prevLength = n;
-    offsets.push(offset);
-    offset += n * 4;
+export class UniformPacker {
+  readonly bytes = new ArrayBuffer(SLOT);
+  private readonly f32 = new Float32Array(this.bytes);
+  private readonly i32 = new Int32Array(this.bytes);
+  private readonly u32 = new Uint32Array(this.bytes);
+  private readonly u16 = new Uint16Array(this.bytes);
+  /** The halfwords of the first 4·k bytes, by k: the key's source without a view per call. */
+  private readonly prefixes: Uint16Array[] = [];
+
+  /** Packs `uniforms`; returns their size in bytes, or -1 where they do not fit in a slot. */
+  pack(uniforms: ProgramUniform[]): number {
+    this.u32.fill(0);
+    let offset = 0;
+    let prevLength = 0;
+    let maxAlign = 1;
+    for (const u of uniforms) {
+      if (u.data.length === 0) u.data = [1];
+      const n = u.data.length;
+      if (n > 6) throw new Error(`internal: a uniform of ${n} values`);
+      const align = prevLength === 5 || prevLength === 6 || n > 2 ? 16 : n * 4;
+      if (align > maxAlign) maxAlign = align;
+      offset = Math.ceil(offset / align) * align;
+      if (offset + n * 4 > SLOT) return -1;
+      const view = u.type === 'int32' ? this.i32 : u.type === 'uint32' ? this.u32 : this.f32;
+      const at = offset / 4;
+      for (let k = 0; k < n; k++) view[at + k] = u.data[k];
+      prevLength = n;
+      offset += n * 4;
+    }
+    const size = Math.ceil(offset / maxAlign) * maxAlign;
+    return size > SLOT ? -1 : size;
   }
-  const size = Math.ceil(offset / maxAlign) * maxAlign;
-  const bytes = out && out.byteLength >= size ? out : new ArrayBuffer(size);
-  const f32 = new Float32Array(bytes, 0, size / 4);
-  const i32 = new Int32Array(bytes, 0, size / 4);
-  const u32 = new Uint32Array(bytes, 0, size / 4);
-  // Padding is part of the cache key: zero it.
-  u32.fill(0);
-  uniforms.forEach((u, k) => {
-    const view = u.type === 'int32' ? i32 : u.type === 'uint32' ? u32 : f32;
-    const at = offsets[k] / 4;
-    for (let j = 0; j < u.data.length; j++) view[at + j] = u.data[j];
-  });
-  return { bytes, size };
+
+  /** The first `size` bytes packed, as a string. */
+  key(size: number): string {
+    const words = size / 4;
+    const view = (this.prefixes[words] ??= this.u16.subarray(0, size / 2));
+    return String.fromCharCode.apply(null, view as unknown as number[]);
+  }
+}
+
+/** A uniform slot of one call site (withUniformSite): its content, and the submit count when last read. */
+interface SiteSlot {
+  binding: Binding;
+  key: string;
+  lastRead: number;
+  generation: number;
+}
+
+let currentSite: object | undefined;
+
+/**
+ * Runs f (one dispatch) with its uniforms in a slot of `site`'s own, rewritten in place when
+ * they change, where they would otherwise take a new slot (and a new bind group) each time: for
+ * a dispatch repeated every step with new numbers (Adam's step size). A slot still to be read by
+ * work not yet submitted is not rewritten; the uniforms then take another.
+ */
+export function withUniformSite<T>(site: object, f: () => T): T {
+  const outer = currentSite;
+  currentSite = site;
+  try {
+    return f();
+  } finally {
+    currentSite = outer;
+  }
 }
 
 /** Per backend where installed: how many uniform slots it may use. */
@@ -138,23 +175,26 @@ export function installBindGroupCache(uniformSlots?: number): void {
     return keepLayout(await createPipelineAsync.call(this, descriptor));
   };
 
-  // Uniform slots by content.
+  // Uniform slots by content, or by the site that asked (withUniformSite).
   const buffers: GPUBuffer[] = [];
   const slots = new Map<string, Binding>();
+  const siteSlots = new WeakMap<object, SiteSlot>();
   let used = 0;
-  const scratch = new ArrayBuffer(SLOT);
-  const original = backend.makeUniforms;
-  backend.makeUniforms = function (this: WebGPUBackendLike, uniforms: ProgramUniform[]): Binding {
-    const { bytes, size } = uniformBytes(uniforms, scratch);
-    if (bytes !== scratch) return original.call(this, uniforms);
-    const key = String.fromCharCode.apply(null, new Uint16Array(scratch, 0, size / 2) as unknown as number[]);
-    let binding = slots.get(key);
-    if (binding) return binding;
+  // Submits so far: a slot last read before the latest one may be rewritten.
+  let submits = 0;
+  const submitQueue = backend.submitQueue;
+  backend.submitQueue = function (this: WebGPUBackendLike) {
+    submitQueue.call(this);
+    submits++;
+  };
+  const packer = new UniformPacker();
+  const newSlot = (self: WebGPUBackendLike, size: number): Binding => {
     if (used >= limits.slots) {
       // Every slot is taken: submit what may read them, then start over.
-      this.endComputePassEncoder();
-      if (this.commandEncoder) this.submitQueue();
+      self.endComputePassEncoder();
+      if (self.commandEncoder) self.submitQueue();
       slots.clear();
+      generation++;
       used = 0;
     }
     const b = Math.floor(used / SLOTS_PER_BUFFER);
@@ -162,35 +202,57 @@ export function installBindGroupCache(uniformSlots?: number): void {
       const usage = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
       buffers.push(device.createBuffer({ size: SLOT * SLOTS_PER_BUFFER, usage }));
     }
-    binding = { buffer: buffers[b], offset: (used % SLOTS_PER_BUFFER) * SLOT, size };
+    const binding = { buffer: buffers[b], offset: (used % SLOTS_PER_BUFFER) * SLOT, size };
     used++;
-    device.queue.writeBuffer(binding.buffer, binding.offset, scratch, 0, size);
+    return binding;
+  };
+  // Slots handed out since the last start-over; site slots from before it are stale.
+  let generation = 0;
+  const original = backend.makeUniforms;
+  backend.makeUniforms = function (this: WebGPUBackendLike, uniforms: ProgramUniform[]): Binding {
+    const size = packer.pack(uniforms);
+    if (size < 0) return original.call(this, uniforms);
+    const key = packer.key(size);
+    const site = currentSite;
+    if (site) {
+      let s = siteSlots.get(site);
+      if (s && s.generation === generation && s.binding.size === size && (s.key === key || s.lastRead < submits)) {
+        // Its last reader was submitted before this write, which the queue orders after it.
+        if (s.key !== key) device.queue.writeBuffer(s.binding.buffer, s.binding.offset, packer.bytes, 0, size);
+      } else {
+        const binding = newSlot(this, size);
+        device.queue.writeBuffer(binding.buffer, binding.offset, packer.bytes, 0, size);
+        s = { binding, key, lastRead: 0, generation };
+        siteSlots.set(site, s);
+      }
+      s.key = key;
+      s.lastRead = submits;
+      return s.binding;
+    }
+    let binding = slots.get(key);
+    if (binding) return binding;
+    binding = newSlot(this, size);
+    device.queue.writeBuffer(binding.buffer, binding.offset, packer.bytes, 0, size);
     slots.set(key, binding);
     return binding;
   };
 
   // Bind groups by what they bind.
-  const bufferIds = new WeakMap<GPUBuffer, number>();
   let nextBufferId = 1;
-  const idOf = (b: GPUBuffer): number => {
-    let id = bufferIds.get(b);
-    if (id === undefined) bufferIds.set(b, (id = nextBufferId++));
-    return id;
-  };
+  const idOf = (b: GPUBuffer): number => ((b as unknown as Record<symbol, number>)[BUFFER_ID] ??= nextBufferId++);
   // TF.js's pool hands out the buffer freed last, so which buffer a tensor gets drifts from step to
-  // step (and no bind group would recur); handing out the free one seen first (the lowest id)
-  // makes it the same every step.
+  // step (and no bind group would recur). Each free list kept in falling id order hands out the
+  // free buffer with the lowest id instead, which makes it the same every step.
   const manager = backend.bufferManager;
-  const acquire = manager.acquireBuffer;
-  manager.acquireBuffer = function (this: BufferManagerLike, size: number, usage: number, ...rest: unknown[]) {
-    const free = this.freeBuffers.get(`${size}_${usage}`);
-    if (free && free.length > 1) {
-      const last = free.length - 1;
-      let first = last;
-      for (let i = 0; i < last; i++) if (idOf(free[i]) < idOf(free[first])) first = i;
-      [free[first], free[last]] = [free[last], free[first]];
-    }
-    return acquire.call(this, size, usage, ...rest);
+  const release = manager.releaseBuffer;
+  manager.releaseBuffer = function (this: BufferManagerLike, buffer: GPUBuffer, ...rest: unknown[]) {
+    release.call(this, buffer, ...rest);
+    const free = this.freeBuffers.get(`${buffer.size}_${buffer.usage}`);
+    if (!free || free[free.length - 1] !== buffer) return;
+    const id = idOf(buffer);
+    let i = free.length - 1;
+    for (; i > 0 && idOf(free[i - 1]) < id; i--) free[i] = free[i - 1];
+    free[i] = buffer;
   };
   const groups = new Map<string, GPUBindGroup>();
   const createBindGroup = device.createBindGroup;
@@ -198,10 +260,11 @@ export function installBindGroupCache(uniformSlots?: number): void {
     const layout = layoutIds.get(descriptor.layout);
     if (layout === undefined) return undefined;
     let key = String(layout);
+    let i = 0;
     for (const e of descriptor.entries as Iterable<GPUBindGroupEntry>) {
       const r = e.resource as Partial<GPUBufferBinding>;
-      if (!(r.buffer instanceof GPUBuffer)) return undefined;
-      key += `,${e.binding}:${idOf(r.buffer)}:${r.offset ?? 0}:${r.size ?? ''}`;
+      if (e.binding !== i++ || !(r.buffer instanceof GPUBuffer)) return undefined;
+      key += r.offset === undefined && r.size === undefined ? `,${idOf(r.buffer)}` : `,${idOf(r.buffer)}@${r.offset}+${r.size}`;
     }
     return key;
   };

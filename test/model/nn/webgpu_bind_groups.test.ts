@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { selectBackend } from '../../../src/cli/backend';
-import { installBindGroupCache, uniformBytes, type ProgramUniform } from '../../../src/model/nn/webgpu_bind_groups';
+import { canNormalizeOnWebGPU, normalizeDetached } from '../../../src/model/nn/webgpu_normalize';
+import { installBindGroupCache, UniformPacker, withUniformSite, type ProgramUniform } from '../../../src/model/nn/webgpu_bind_groups';
 
 /** Few slots, so that one submit's dispatches overrun them. */
 const SLOTS = 5;
@@ -27,7 +28,7 @@ test('setup: webgpu with the cache, counting the bind groups Dawn creates', asyn
   await selectBackend('webgpu');
 });
 
-test("uniformBytes lays out TF.js's uniforms byte for byte", async () => {
+test("UniformPacker lays out TF.js's uniforms byte for byte", async () => {
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   const tfjs = (uniforms: ProgramUniform[]): Uint8Array => {
     let written: Uint8Array | undefined;
@@ -48,13 +49,16 @@ test("uniformBytes lays out TF.js's uniforms byte for byte", async () => {
     type: fc.constantFrom('float32', 'int32', 'uint32'),
     data: fc.array(value, { minLength: 0, maxLength: 6 }),
   });
+  const packer = new UniformPacker();
   fc.assert(
-    fc.property(fc.array(uniform, { minLength: 1, maxLength: 12 }), (list) => {
+    fc.property(fc.array(uniform, { minLength: 1, maxLength: 14 }), (list) => {
       const copy = () => list.map((u) => ({ type: u.type, data: u.data.map((v) => (u.type === 'uint32' ? v >>> 0 : v)) }));
       const want = tfjs(copy());
-      // A dirty buffer: the padding must come out zero all the same.
-      const { bytes, size } = uniformBytes(copy(), new Uint8Array(512).fill(0xab).buffer);
-      assert.deepEqual(new Uint8Array(bytes, 0, size), want);
+      // After other uniforms: the padding must come out zero all the same.
+      packer.pack([{ type: 'float32', data: Array.from({ length: 6 }, () => NaN) }, ...Array(9).fill({ type: 'int32', data: [-1, -1, -1, -1, -1, -1] })]);
+      const size = packer.pack(copy());
+      if (want.length > 256) assert.equal(size, -1);
+      else assert.deepEqual(new Uint8Array(packer.bytes, 0, size), want);
     }),
     { numRuns: 300 },
   );
@@ -83,6 +87,29 @@ test('a computation repeated creates no new bind group', async () => {
   v.assign(tf.mul(v, 2));
   const doubled = await step();
   assert.ok(Math.abs(doubled[0] - 4 * first[0]) <= 1e-4 * Math.abs(first[0]), `${doubled[0]} vs 4 × ${first[0]}`);
+});
+
+test("a site's uniform slot is rewritten only once what read it was submitted", async () => {
+  await tf.setBackend('webgpu');
+  assert.ok(canNormalizeOnWebGPU());
+  // ||x|| = 0.3 < eps: the normalize divides by eps, a uniform.
+  const x = tf.tensor1d([0.1, 0.2, 0.2]);
+  const site = {};
+  const at = (eps: number) => withUniformSite(site, () => normalizeDetached(x, eps));
+  // Two in one submit: the second may not overwrite the first's uniforms.
+  const [a, b] = [at(1), at(2)];
+  const c = at(4);
+  const [ga, gb, gc] = await Promise.all([a.data(), b.data(), c.data()]);
+  // After a submit the slot is rewritten in place.
+  const d = at(8);
+  const gd = await d.data();
+  const close = (got: ArrayLike<number>, div: number) =>
+    [0.1, 0.2, 0.2].forEach((v, i) => assert.ok(Math.abs(got[i] - v / div) < 1e-7, `eps ${div}: ${got[i]} vs ${v / div}`));
+  close(ga, 1);
+  close(gb, 2);
+  close(gc, 4);
+  close(gd, 8);
+  tf.dispose([x, a, b, c, d]);
 });
 
 /** Slices of decreasing length, each added to: every dispatch's uniforms differ. */
