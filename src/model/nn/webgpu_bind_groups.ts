@@ -254,31 +254,57 @@ export function installBindGroupCache(uniformSlots?: number): void {
     for (; i > 0 && idOf(free[i - 1]) < id; i--) free[i] = free[i - 1];
     free[i] = buffer;
   };
-  const groups = new Map<string, GPUBindGroup>();
+  // Kept by a hash of what they bind, each checked number for number (no key strings to build).
+  const groups = new Map<number, KeptGroup>();
+  let keptGroups = 0;
+  const what: number[] = [];
   const createBindGroup = device.createBindGroup;
-  const keyOf = (descriptor: GPUBindGroupDescriptor): string | undefined => {
+  /** Fills `what` (the layout's id, then each entry's buffer id, offset and size, -1 where unset); its hash, or undefined. */
+  const describe = (descriptor: GPUBindGroupDescriptor): number | undefined => {
     const layout = layoutIds.get(descriptor.layout);
     if (layout === undefined) return undefined;
-    let key = String(layout);
+    what.length = 0;
+    what.push(layout);
+    let hash = layout;
     let i = 0;
     for (const e of descriptor.entries as Iterable<GPUBindGroupEntry>) {
       const r = e.resource as Partial<GPUBufferBinding>;
       if (e.binding !== i++ || !(r.buffer instanceof GPUBuffer)) return undefined;
-      key += r.offset === undefined && r.size === undefined ? `,${idOf(r.buffer)}` : `,${idOf(r.buffer)}@${r.offset}+${r.size}`;
+      const id = idOf(r.buffer);
+      const offset = r.offset ?? -1;
+      const size = r.size ?? -1;
+      what.push(id, offset, size);
+      hash = (Math.imul(hash, 0x01000193) ^ id ^ Math.imul(offset, 0x9e3779b1) ^ Math.imul(size, 0x85ebca6b)) | 0;
     }
-    return key;
+    return hash;
   };
   device.createBindGroup = function (this: GPUDevice, descriptor: GPUBindGroupDescriptor): GPUBindGroup {
-    const key = keyOf(descriptor);
-    if (key === undefined) return createBindGroup.call(this, descriptor);
-    let group = groups.get(key);
-    if (!group) {
-      group = createBindGroup.call(this, descriptor);
-      if (groups.size >= MAX_BIND_GROUPS) groups.clear();
-      groups.set(key, group);
+    const hash = describe(descriptor);
+    if (hash === undefined) return createBindGroup.call(this, descriptor);
+    const first = groups.get(hash);
+    for (let k = first; k; k = k.next) if (sameNumbers(k.what, what)) return k.group;
+    const group = createBindGroup.call(this, descriptor);
+    if (keptGroups >= MAX_BIND_GROUPS) {
+      groups.clear();
+      keptGroups = 0;
     }
+    groups.set(hash, { what: what.slice(), group, next: groups.get(hash) });
+    keptGroups++;
     return group;
   };
+}
+
+/** A kept bind group, and the next with the same hash. */
+interface KeptGroup {
+  what: number[];
+  group: GPUBindGroup;
+  next: KeptGroup | undefined;
+}
+
+function sameNumbers(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
