@@ -16,6 +16,7 @@ import { registerDawnWebGPU, type DawnAdapter } from './webgpu_node';
 import { chooseAuto } from './auto_backend';
 import { registerWasmTrainingKernels } from '../model/nn/wasm_kernels';
 import { installScalarConstants } from '../model/nn/webgpu_constants';
+import { installBindGroupCache } from '../model/nn/webgpu_bind_groups';
 
 export const NODE_BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
 
@@ -76,6 +77,8 @@ export async function selectBackend(requested?: string, fallback?: 'auto'): Prom
         // One GPU buffer per distinct scalar constant, not an upload per use.
         if (name === 'webgpu') {
           installScalarConstants();
+          // A bind group and uniforms made once per distinct dispatch, not for every dispatch.
+          installBindGroupCache();
           // TF.js's default submits every few dispatches, which makes submits a train step's largest
           // fixed cost; buffers freed meanwhile return to the pool only at a submit, hence a bound.
           tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', WEBGPU_SUBMIT_BATCH);

@@ -23,7 +23,7 @@ import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { offTape } from './ops';
 import { canComputeMomentsOnWebGPU, packedMomentsDetached } from './webgpu_moments';
-import { runProgram, webgpuKernels } from './webgpu_program';
+import { runProgram, viewAs, webgpuKernels } from './webgpu_program';
 
 const FLAG = 'SPADE_WEBGPU_NORM_TRAIN';
 const APPLY = 'SpadeNormApply';
@@ -257,22 +257,24 @@ function uniformsOf(a: NormAttrs) {
   ];
 }
 
-function normKernel(make: (a: NormAttrs, x: TensorInfo) => NormProgram, names: (p: NormProgram) => string[]): KernelFunc {
+/** `xShaped`: the program is elementwise over x, and its output comes out in x's shape. */
+function normKernel(make: (a: NormAttrs, x: TensorInfo) => NormProgram, xShaped: boolean): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const a = attrs as unknown as NormAttrs;
     const ins = inputs as Record<string, TensorInfo>;
     const program = make(a, ins.x);
-    return runProgram(backend, 'train-mode norm', program, names(program).map((n) => ins[n]), uniformsOf(a));
+    const out = runProgram(backend, 'train-mode norm', program, program.variableNames.map((n) => ins[n]), uniformsOf(a));
+    return xShaped ? viewAs(out, ins.x.shape) : out;
   };
 }
 
 const sizeOf = (t: TensorInfo) => t.shape.reduce((p, q) => p * q, 1);
 
 const canRunKernels = webgpuKernels(FLAG, {
-  [APPLY]: normKernel((a, x) => new NormApplyProgram(a, sizeOf(x)), (p) => p.variableNames),
-  [GRAD_SUMS]: normKernel((a) => new NormGradSumsProgram(a, a.stats), (p) => p.variableNames),
-  [GRAD_X]: normKernel((a, x) => new NormGradInputProgram(a, sizeOf(x)), (p) => p.variableNames),
-  [GRAD_MOD]: normKernel((a, x) => new NormGradModulationProgram(a, sizeOf(x), a.which!), (p) => p.variableNames),
+  [APPLY]: normKernel((a, x) => new NormApplyProgram(a, sizeOf(x)), true),
+  [GRAD_SUMS]: normKernel((a) => new NormGradSumsProgram(a, a.stats), false),
+  [GRAD_X]: normKernel((a, x) => new NormGradInputProgram(a, sizeOf(x)), true),
+  [GRAD_MOD]: normKernel((a, x) => new NormGradModulationProgram(a, sizeOf(x), a.which!), true),
   [RUNNING]: ({ inputs, backend, attrs }) => {
     const { running, stat } = inputs as Record<string, TensorInfo>;
     const { momentum, scale, offset } = attrs as { momentum: number; scale: number; offset: number };
@@ -336,16 +338,16 @@ export function normTrain(
     const mod: tf.NamedTensorMap = modulated ? { gamma: g, beta: b } : {};
     save([xi, moments, ...(modulated ? [g, b] : [])]);
     return {
-      value: tf.reshape(run(APPLY, { x: xi, moments, ...mod }), x.shape),
+      value: run(APPLY, { x: xi, moments, ...mod }),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [sx, sm, sg, sb] = saved;
         const ins: tf.NamedTensorMap = { dy: dy as tf.Tensor, x: sx, moments: sm };
         if (modulated) Object.assign(ins, { gamma: sg, beta: sb });
         const sums = run(GRAD_SUMS, ins);
-        const dx = tf.reshape(run(GRAD_X, { ...ins, sums }), x.shape);
+        const dx = run(GRAD_X, { ...ins, sums });
         if (!modulated) return dx;
-        const dgamma = tf.reshape(run(GRAD_MOD, ins, { which: 'gamma' }), x.shape);
-        const dbeta = opts.leaky ? tf.reshape(run(GRAD_MOD, ins, { which: 'beta' }), x.shape) : tf.clone(dy as tf.Tensor);
+        const dgamma = run(GRAD_MOD, ins, { which: 'gamma' });
+        const dbeta = opts.leaky ? run(GRAD_MOD, ins, { which: 'beta' }) : tf.clone(dy as tf.Tensor);
         return [dx, dgamma, dbeta];
       },
     };

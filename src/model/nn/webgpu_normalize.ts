@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { offTape } from './ops';
-import { runProgram, webgpuKernels, workgroupSum } from './webgpu_program';
+import { runProgram, viewAs, webgpuKernels, workgroupSum } from './webgpu_program';
 
 export const KERNEL_NAME = 'SpadeL2NormalizeDetached';
 const FLAG = 'SPADE_WEBGPU_NORMALIZE';
@@ -55,7 +55,8 @@ const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x } = inputs as Record<string, TensorInfo>;
   const n = x.shape.reduce((a, b) => a * b, 1);
   const eps = (attrs as { eps: number }).eps;
-  return runProgram(backend, KERNEL_NAME, new L2NormalizeProgram(n), [x], [{ type: 'float32', data: [eps] }]);
+  const out = runProgram(backend, KERNEL_NAME, new L2NormalizeProgram(n), [viewAs(x, [n])], [{ type: 'float32', data: [eps] }]);
+  return viewAs(out, x.shape);
 };
 
 /** Whether the fused, detached normalize runs here (registering it on first use). */
@@ -64,8 +65,5 @@ export const canNormalizeOnWebGPU = webgpuKernels(FLAG, { [KERNEL_NAME]: kernelF
 /** stopGradient(x / max(||x||, eps)) over all of x. Call only when canNormalizeOnWebGPU() is true. */
 export function normalizeDetached(x: tf.Tensor, eps: number): tf.Tensor {
   // Off the tape: no node, and no zero gradient computed for it on the way back.
-  return offTape(() => {
-    const flat = tf.engine().runKernel(KERNEL_NAME, { x: tf.reshape(x, [-1]) }, { eps }) as tf.Tensor;
-    return tf.reshape(flat, x.shape);
-  });
+  return offTape(() => tf.engine().runKernel(KERNEL_NAME, { x }, { eps }) as tf.Tensor);
 }

@@ -32,6 +32,17 @@ export function runProgram(
 }
 
 /**
+ * A kernel's tensor seen in another shape of the same size, as TF.js's webgpu Reshape does it
+ * (same data, new shape), but inside our kernel: a tf.reshape around it is a kernel of its own,
+ * with the engine's bookkeeping, for nothing our flat-indexed programs need. For a kernel's
+ * inputs, and for its output (whose one reference it hands over).
+ */
+export function viewAs(t: TensorInfo, shape: number[]): TensorInfo {
+  if (tf.util.sizeFromShape(shape) !== tf.util.sizeFromShape(t.shape)) throw new Error(`internal: view ${t.shape} as ${shape}`);
+  return { dataId: t.dataId, shape, dtype: t.dtype };
+}
+
+/**
  * A program with one thread per output value, 128 to a workgroup; subclasses give its inputs,
  * uniforms, key and WGSL (a \`main(index)\` that checks \`index < uniforms.size\`).
  */

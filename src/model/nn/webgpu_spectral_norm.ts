@@ -22,7 +22,7 @@ import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { offTape } from './ops';
 import { canNormalizeOnWebGPU, normalizeDetached } from './webgpu_normalize';
-import { runProgram, webgpuKernels, workgroupSum } from './webgpu_program';
+import { runProgram, viewAs, webgpuKernels, workgroupSum } from './webgpu_program';
 
 const FLAG = 'SPADE_WEBGPU_SPECTRAL';
 const MATVEC = 'SpadeSpectralMatVec';
@@ -226,18 +226,21 @@ function dimUniforms(d: Dims) {
 }
 
 const sizeOf = (t: TensorInfo) => t.shape.reduce((p, q) => p * q, 1);
+const flat = (t: TensorInfo) => viewAs(t, [sizeOf(t)]);
 
 const canRunKernels = webgpuKernels(FLAG, {
+  // The vectors are read flat, and come out in the shape asked for (u's or v's).
   [MATVEC]: (({ inputs, backend, attrs }) => {
     const { w, vec } = inputs as Record<string, TensorInfo>;
-    const transposed = (attrs as { transposed: boolean }).transposed;
+    const { transposed, shape } = attrs as { transposed: boolean; shape: number[] };
     const d = dimsOf(w);
-    return runProgram(backend, MATVEC, new MatVecProgram(transposed, d), [w, vec], dimUniforms(d));
+    const out = runProgram(backend, MATVEC, new MatVecProgram(transposed, d), [w, viewAs(vec, [sizeOf(vec)])], dimUniforms(d));
+    return viewAs(out, shape);
   }) as KernelFunc,
   [DIVIDE]: (({ inputs, backend }) => {
     const { w, u, t } = inputs as Record<string, TensorInfo>;
     const uniforms = [...dimUniforms(dimsOf(w)), { type: 'int32' as const, data: [0] }];
-    return runProgram(backend, DIVIDE, new DivideProgram(sizeOf(w)), [w, u, t], uniforms);
+    return viewAs(runProgram(backend, DIVIDE, new DivideProgram(sizeOf(w)), [w, flat(u), flat(t)], uniforms), w.shape);
   }) as KernelFunc,
   [PARTIALS]: (({ inputs, backend }) => {
     const { dy, w } = inputs as Record<string, TensorInfo>;
@@ -247,7 +250,8 @@ const canRunKernels = webgpuKernels(FLAG, {
     const { dy, u, v, t, partials } = inputs as Record<string, TensorInfo>;
     const dims = dimsOf(dy);
     const uniforms = [...dimUniforms(dims), { type: 'int32' as const, data: [PARTIAL_GROUPS] }];
-    return runProgram(backend, GRAD, new GradProgram(sizeOf(dy)), [dy, u, v, t, partials], uniforms);
+    const out = runProgram(backend, GRAD, new GradProgram(sizeOf(dy)), [dy, flat(u), flat(v), flat(t), partials], uniforms);
+    return viewAs(out, dy.shape);
   }) as KernelFunc,
 });
 
@@ -271,22 +275,21 @@ export function spectralTrain(
   const run = (kernel: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}) =>
     tf.engine().runKernel(kernel, inputs, attrs) as tf.Tensor;
   const { newU, newV, t } = offTape(() => {
-    const nv = normalizeDetached(run(MATVEC, { w, vec: tf.reshape(u, [-1]) }, { transposed: true }), eps);
-    const tt = run(MATVEC, { w, vec: nv }, { transposed: false });
+    const nv = normalizeDetached(run(MATVEC, { w, vec: u }, { transposed: true, shape: v.shape }), eps);
+    const tt = run(MATVEC, { w, vec: nv }, { transposed: false, shape: u.shape });
     return { newV: nv, newU: normalizeDetached(tt, eps), t: tt };
   });
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const wi = args[0] as tf.Tensor;
     (args[1] as tf.GradSaveFunc)([wi, newU, newV, t]);
     return {
-      value: tf.reshape(run(DIVIDE, { w: wi, u: newU, t }), wi.shape),
+      value: run(DIVIDE, { w: wi, u: newU, t }),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [sw, su, sv, st] = saved;
         const partials = run(PARTIALS, { dy: dy as tf.Tensor, w: sw });
-        const grad = tf.reshape(dy as tf.Tensor, sw.shape);
-        return tf.reshape(run(GRAD, { dy: grad, u: su, v: sv, t: st, partials }), sw.shape);
+        return run(GRAD, { dy: dy as tf.Tensor, u: su, v: sv, t: st, partials });
       },
     };
   });
-  return { weight: op(w), u: tf.reshape(newU, u.shape), v: tf.reshape(newV, v.shape) };
+  return { weight: op(w), u: newU, v: newV };
 }

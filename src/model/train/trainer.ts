@@ -31,6 +31,7 @@ import type { NamedTensors } from '../checkpoint/host_tensor';
 import type { CrossReplica } from '../nn/sync_moments';
 import { Adam } from './adam';
 import { installScalarConstants } from '../nn/webgpu_constants';
+import { installBindGroupCache, submitPending } from '../nn/webgpu_bind_groups';
 import { registerWebGPUGradients } from '../nn/webgpu_gradients';
 import { installChannelSum } from '../nn/webgpu_channel_sum';
 import { registerWebGPUConvBackpropFilter } from '../nn/webgpu_conv_backprop_filter';
@@ -112,6 +113,7 @@ export class SpadeTrainer {
     if (model.config.use_vae && (!model.E || !params.E))
       throw new Error('internal: use_vae needs an encoder (call addTrainingNets)');
     installScalarConstants();
+    installBindGroupCache();
     registerWebGPUGradients();
     installChannelSum();
     if (tf.getBackend() === 'webgpu') {
@@ -148,6 +150,8 @@ export class SpadeTrainer {
     if (part && (part.offset + n > part.total || n < 1))
       throw new Error(`internal: replica rows ${part.offset}..${part.offset + n} of a batch of ${part.total}`);
     const rates = ratesAt(this.options, this.step);
+    // Each step in the same submits, so that its bind groups recur (webgpu_bind_groups.ts).
+    submitPending();
     const seg = semanticInput(this.model.config, labels, source);
     const real = tf.tensor4d(images, [n, h, w, 3]);
     let named: Array<[string, tf.Scalar]> = [];

@@ -21,6 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { ownBuffer } from '../nn/webgpu_constants';
+import { withUniformSite } from '../nn/webgpu_bind_groups';
 import { registerOnFlag } from '../nn/webgpu_program';
 
 const BACKEND = 'webgpu';
@@ -122,7 +123,8 @@ export function adamInPlace(p: tf.Variable, mv: tf.Variable, g: tf.Tensor, s: Ad
   }
   const f = (x: number): Uniform => ({ type: 'float32', data: [x] });
   const run = (stage: Stage, inputs: TensorInfo[], uniforms: Uniform[], out: tf.Variable) => {
-    backend.runWebGPUProgram(new AdamStageProgram(stage, n), inputs, 'float32', uniforms, out);
+    // The step size changes every step: the same uniform slot (and bind group) each time.
+    withUniformSite(out, () => backend.runWebGPUProgram(new AdamStageProgram(stage, n), inputs, 'float32', uniforms, out));
     // A host copy from an earlier read would now be stale.
     const rec = backend.tensorMap.get(out.dataId);
     if (rec) rec.values = null;
