@@ -1,0 +1,91 @@
+// The f16 forward conv on WebGPU (Dawn on an adapter with shader-f16: lavapipe from Mesa >= 25)
+// against TF.js's f32 conv on the cpu backend.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { F16_FLAG, packedFilterCount, registerWebGPUF16Conv } from '../../../src/model/nn/webgpu_conv_f16';
+import { mulberry32 } from '../../../src/model/random';
+import { useBackend } from '../../helpers/reference';
+import { f16Here } from '../../helpers/f16_adapter';
+
+type Act = 'linear' | 'relu' | 'leakyrelu';
+interface Case {
+  x: number[];
+  k: number;
+  cout: number;
+  stride: number;
+  pad: 'same' | 'valid' | number;
+  act: Act;
+  bias: boolean;
+}
+
+const CASES: Case[] = [
+  { x: [1, 9, 11, 5], k: 3, cout: 7, stride: 1, pad: 1, act: 'relu', bias: true },
+  { x: [2, 16, 12, 8], k: 3, cout: 16, stride: 2, pad: 'same', act: 'linear', bias: true },
+  { x: [1, 8, 8, 3], k: 1, cout: 65, stride: 1, pad: 'valid', act: 'leakyrelu', bias: false },
+  // A long reduction (k = 9 * 600 > 4096): split over k, then the finishing pass adds the bias.
+  { x: [1, 6, 5, 600], k: 3, cout: 9, stride: 1, pad: 1, act: 'relu', bias: true },
+];
+
+function run(c: Case, x: tf.Tensor4D, w: tf.Tensor4D, b?: tf.Tensor1D): tf.Tensor4D {
+  const pad = typeof c.pad === 'number' ? ([[0, 0], [c.pad, c.pad], [c.pad, c.pad], [0, 0]] as [[0, 0], [number, number], [number, number], [0, 0]]) : c.pad;
+  return tf.fused.conv2d({ x, filter: w, strides: c.stride, pad, bias: b, activation: c.act, leakyreluAlpha: 0.2 });
+}
+
+test('the f16 conv matches the f32 conv on cpu within f16 rounding', async () => {
+  await useBackend('webgpu');
+  if (!f16Here(registerWebGPUF16Conv())) return;
+  tf.env().set(F16_FLAG, true);
+  const rnd = mulberry32(11);
+  for (const c of CASES) {
+    const cin = c.x[3];
+    const xs = Float32Array.from({ length: c.x.reduce((a, b) => a * b, 1) }, () => rnd() * 2 - 1);
+    const ws = Float32Array.from({ length: c.k * c.k * cin * c.cout }, () => (rnd() * 2 - 1) / Math.sqrt(c.k * c.k * cin));
+    const bs = Float32Array.from({ length: c.cout }, () => rnd() - 0.5);
+    const wshape: [number, number, number, number] = [c.k, c.k, cin, c.cout];
+    const conv = async () => {
+      const out = tf.tidy(() => {
+        const x = tf.tensor4d(xs, c.x as [number, number, number, number]);
+        return run(c, x, tf.tensor4d(ws, wshape), c.bias ? tf.tensor1d(bs) : undefined);
+      });
+      const data = await out.data();
+      out.dispose();
+      return data;
+    };
+    const got = await conv();
+    await tf.setBackend('cpu');
+    const want = await conv();
+    await tf.setBackend('webgpu');
+    assert.equal(got.length, want.length);
+    // Both operands rounded to f16 (relative 2^-11 each); the terms' rounding errors add up
+    // like a random walk, so the bound is a few times 2^-11 times the size of the terms.
+    let worst = 0;
+    let scale = 0;
+    for (let i = 0; i < got.length; i++) {
+      worst = Math.max(worst, Math.abs(got[i] - want[i]));
+      scale = Math.max(scale, Math.abs(want[i]));
+    }
+    assert.ok(worst <= 4e-3 * Math.max(scale, 1), `${JSON.stringify(c)}: max |f16 - f32| ${worst} (output scale ${scale})`);
+    // Not f32 in disguise: f16 rounding shows.
+    assert.ok(worst > 1e-6 * scale, `${JSON.stringify(c)}: no f16 rounding seen (${worst})`);
+  }
+  tf.env().set(F16_FLAG, false);
+});
+
+test('a filter is packed to f16 once and its packed copy goes with it', async () => {
+  await useBackend('webgpu');
+  if (!f16Here(registerWebGPUF16Conv())) return;
+  tf.env().set(F16_FLAG, true);
+  const x = tf.randomNormal([1, 8, 8, 4]) as tf.Tensor4D;
+  const w = tf.randomNormal([3, 3, 4, 6]) as tf.Tensor4D;
+  const before = packedFilterCount();
+  for (let i = 0; i < 3; i++) tf.tidy(() => run(CASES[0], x, w)).dispose();
+  assert.equal(packedFilterCount(), before + 1);
+  w.dispose();
+  const w2 = tf.randomNormal([3, 3, 4, 6]) as tf.Tensor4D;
+  tf.tidy(() => run(CASES[0], x, w2)).dispose();
+  assert.equal(packedFilterCount(), before + 1, 'the disposed filter\'s packed copy was dropped');
+  tf.dispose([x, w2]);
+  tf.env().set(F16_FLAG, false);
+});
