@@ -16,6 +16,7 @@ import { registerDawnWebGPU, type DawnAdapter } from './webgpu_node';
 import { chooseAuto } from './auto_backend';
 import { registerWasmTrainingKernels } from '../model/nn/wasm_kernels';
 import { installScalarConstants } from '../model/nn/webgpu_constants';
+import { F16_FLAG, registerWebGPUF16Conv } from '../model/nn/webgpu_conv_f16';
 
 export const NODE_BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
 
@@ -79,6 +80,10 @@ export async function selectBackend(requested?: string, fallback?: 'auto'): Prom
           // TF.js's default submits every few dispatches, which makes submits a train step's largest
           // fixed cost; buffers freed meanwhile return to the pool only at a submit, hence a bound.
           tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', WEBGPU_SUBMIT_BATCH);
+          if (process.env[F16_FLAG] === '1') {
+            const why = registerWebGPUF16Conv();
+            if (why) console.error(`spade: ${F16_FLAG}=1 ignored, convs stay f32: ${why}`);
+          }
         }
         return name;
       }

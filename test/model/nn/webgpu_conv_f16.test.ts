@@ -1,6 +1,7 @@
 // The f16 forward conv on WebGPU (Dawn on an adapter with shader-f16: lavapipe from Mesa >= 25)
 // against TF.js's f32 conv on the cpu backend.
 import { test } from 'node:test';
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -8,6 +9,11 @@ import { F16_FLAG, packedFilterCount, registerWebGPUF16Conv } from '../../../src
 import { mulberry32 } from '../../../src/model/random';
 import { useBackend } from '../../helpers/reference';
 import { f16Here } from '../../helpers/f16_adapter';
+import { ROOT } from '../../helpers/paths';
+import { configFrom, loadModel, readLabels } from '../../../src/cli/load';
+import { rgbBytes } from '../../../src/model/image_bytes';
+
+const MODEL = path.join(ROOT, 'media', 'models', 'default.safetensors');
 
 type Act = 'linear' | 'relu' | 'leakyrelu';
 interface Case {
@@ -88,4 +94,39 @@ test('a filter is packed to f16 once and its packed copy goes with it', async ()
   assert.equal(packedFilterCount(), before + 1, 'the disposed filter\'s packed copy was dropped');
   tf.dispose([x, w2]);
   tf.env().set(F16_FLAG, false);
+});
+
+test('the default model\'s picture with f16 convs is within one 8-bit level of f32', async () => {
+  await useBackend('webgpu');
+  if (!f16Here(registerWebGPUF16Conv())) return;
+  const model = loadModel(MODEL, configFrom({}, MODEL));
+  try {
+    const labelFile = path.join(ROOT, 'media', 'samples', 'landscape.label.png');
+    const labels = readLabels(model, labelFile);
+    const picture = async (f16: boolean) => {
+      tf.env().set(F16_FLAG, f16);
+      const img = model.synthesize(labels, { seed: 1 }, labelFile);
+      const bytes = rgbBytes(await img.data());
+      img.dispose();
+      return bytes;
+    };
+    const f32 = await picture(false);
+    const f16 = await picture(true);
+    tf.env().set(F16_FLAG, false);
+    let worst = 0;
+    let sum = 0;
+    let off = 0;
+    for (let i = 0; i < f32.length; i++) {
+      const d = Math.abs(f16[i] - f32[i]);
+      worst = Math.max(worst, d);
+      sum += d;
+      if (d > 0) off++;
+    }
+    console.log(`default model, landscape sample, f16 vs f32 convs on webgpu: max ${worst} levels, ` +
+      `mean ${(sum / f32.length).toFixed(4)}, ${((100 * off) / f32.length).toFixed(2)} % of values differ`);
+    assert.ok(off > 0, 'the f16 convs ran (the picture changed)');
+    assert.ok(worst <= 1, `max difference ${worst} 8-bit levels`);
+  } finally {
+    model.dispose();
+  }
 });
