@@ -38,6 +38,13 @@ export function webgpuAdapterInfo(): DawnAdapter | undefined {
   return webgpuAdapter;
 }
 
+/** Set when SPADE_WEBGPU_F16=1 asked for f16 convs and the device has shader-f16. */
+let f16Convs = false;
+
+export function webgpuF16Convs(): boolean {
+  return f16Convs;
+}
+
 /** Set when `auto` chose: which backend and why. */
 let autoNote: string | undefined;
 
@@ -82,6 +89,7 @@ export async function selectBackend(requested?: string, fallback?: 'auto'): Prom
           tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', WEBGPU_SUBMIT_BATCH);
           if (process.env[F16_FLAG] === '1') {
             const why = registerWebGPUF16Conv();
+            f16Convs = why === undefined;
             if (why) console.error(`spade: ${F16_FLAG}=1 ignored, convs stay f32: ${why}`);
           }
         }

@@ -25,11 +25,16 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { ElementwiseProgram, replaceWebgpuKernel, runProgram } from './webgpu_program';
+import { ElementwiseProgram, registerOffFlag, replaceWebgpuKernel, runProgram } from './webgpu_program';
 import { ConvGemmProgram, gemmMain, gemmUniforms, planGemm, type GemmPlan } from './webgpu_gemm';
 import { F16_MARKER, f16Unavailable } from './webgpu_f16';
 
 export const F16_FLAG = 'SPADE_WEBGPU_F16';
+/**
+ * The benchmark's baseline: the same kernel with f32 tiles and weights (SPADE_WEBGPU_F16=1
+ * SPADE_WEBGPU_F16_AS_F32=1), so that f16's own effect is measured apart from the GEMM's.
+ */
+export const AS_F32_FLAG = 'SPADE_WEBGPU_F16_AS_F32';
 
 type Activation = 'linear' | 'relu' | 'leakyrelu';
 
@@ -71,17 +76,26 @@ class ConvF16Program extends ConvGemmProgram {
     readonly hasBias: boolean,
     readonly act: Activation,
     readonly alpha: number,
+    readonly half = true,
   ) {
-    super(outputShape, plan, info, `spadeConvF16_${hasBias}_${act}_${alpha}_${info.outChannels}_${info.filterHeight}`);
-    this.variableNames = hasBias ? ['x', 'W16', 'bias'] : ['x', 'W16'];
+    const name = `spadeConv${half ? 'F16' : 'F32'}_${hasBias}_${act}_${alpha}_${info.outChannels}_${info.filterHeight}`;
+    super(outputShape, plan, info, name);
+    const w = half ? 'W16' : 'W';
+    this.variableNames = hasBias ? ['x', w, 'bias'] : ['x', w];
   }
 
   getUserCode(): string {
     const c = this.info;
     // Rows m are output pixels (n, oh, ow); the reduction index k is (kh, kw, ci), ci fastest,
     // which is also the packed filter's order (HWIO: k * outChannels + co).
-    return `${F16_MARKER}
-      fn loadA(k : u32, m : u32) -> f16 {
+    const t = this.half ? 'f16' : 'f32';
+    const loadB = this.half
+      ? `let i = k * ${c.outChannels}u + n;
+        let pair = bitcast<vec2<f16>>(W16[i / 2u]);
+        return select(pair.x, pair.y, (i & 1u) == 1u);`
+      : `return W[k * ${c.outChannels}u + n];`;
+    return `${this.half ? F16_MARKER : ''}
+      fn loadA(k : u32, m : u32) -> ${t} {
         let ci = k % ${c.inChannels}u;
         let khw = k / ${c.inChannels}u;
         let kw = i32(khw % ${c.filterWidth}u);
@@ -93,21 +107,19 @@ class ConvF16Program extends ConvGemmProgram {
         let ih = oh * ${c.strideHeight} - ${c.padInfo.top} + kh;
         let iw = ow * ${c.strideWidth} - ${c.padInfo.left} + kw;
         if (ih < 0 || iw < 0 || ih >= ${c.inHeight} || iw >= ${c.inWidth}) {
-          return f16(0.0);
+          return ${t}(0.0);
         }
-        return f16(x[((n * ${c.inHeight}u + u32(ih)) * ${c.inWidth}u + u32(iw)) * ${c.inChannels}u + ci]);
+        return ${t}(x[((n * ${c.inHeight}u + u32(ih)) * ${c.inWidth}u + u32(iw)) * ${c.inChannels}u + ci]);
       }
-      fn loadB(k : u32, n : u32) -> f16 {
-        let i = k * ${c.outChannels}u + n;
-        let pair = bitcast<vec2<f16>>(W16[i / 2u]);
-        return select(pair.x, pair.y, (i & 1u) == 1u);
+      fn loadB(k : u32, n : u32) -> ${t} {
+        ${loadB}
       }
       fn finish(n : u32, v : f32) -> f32 {
         var y = v${this.hasBias ? ' + bias[n]' : ''};
         ${activate(this.act, this.alpha)}
         return y;
       }
-      ${gemmMain(this.plan, { a: true, b: false }, { tile: 'f16', finish: true })}`;
+      ${gemmMain(this.plan, { a: true, b: false }, { tile: t, finish: true })}`;
   }
 }
 
@@ -214,16 +226,17 @@ export function conv2dF16(
   const alpha = act === 'leakyrelu' ? (leakyreluAlpha ?? 0.2) : 0;
   const m = info.batchSize * info.outHeight * info.outWidth;
   const plan = planGemm(m, info.outChannels, info.filterHeight * info.filterWidth * info.inChannels);
-  const w16 = packedFilter(backend as Backend, filter);
+  const half = !tf.env().getBool(AS_F32_FLAG);
+  const w = half ? packedFilter(backend as Backend, filter) : filter;
   const extra = bias ? [bias] : [];
   const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
   if (plan.splits === 1) {
-    const program = new ConvF16Program(outShape, plan, info, !!bias, act, alpha);
-    return runProgram(backend, 'FusedConv2D f16', program, [x, w16, ...extra], gemmUniforms(plan));
+    const program = new ConvF16Program(outShape, plan, info, !!bias, act, alpha, half);
+    return runProgram(backend, 'FusedConv2D f16', program, [x, w, ...extra], gemmUniforms(plan));
   }
   // Split: the GEMM writes plain sums (a binding it does not read would break its layout).
-  const planes = new ConvF16Program([plan.splits, m * info.outChannels], plan, info, false, 'linear', 0);
-  const product = runProgram(backend, 'FusedConv2D f16', planes, [x, w16], gemmUniforms(plan));
+  const planes = new ConvF16Program([plan.splits, m * info.outChannels], plan, info, false, 'linear', 0, half);
+  const product = runProgram(backend, 'FusedConv2D f16', planes, [x, w], gemmUniforms(plan));
   const finish = new FinishSplitsProgram(outShape, !!bias, act, alpha);
   const uniforms = [
     { type: 'int32' as const, data: [plan.splits] },
@@ -250,6 +263,7 @@ function f16ConvKernel(fallback: KernelFunc, enabled: () => boolean): KernelFunc
 export function registerWebGPUF16Conv(): string | undefined {
   const why = f16Unavailable();
   if (why) return why;
+  registerOffFlag(AS_F32_FLAG);
   replaceWebgpuKernel(F16_FLAG, 'FusedConv2D', f16ConvKernel, false);
   return undefined;
 }

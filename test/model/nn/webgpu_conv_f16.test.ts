@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { F16_FLAG, packedFilterCount, registerWebGPUF16Conv } from '../../../src/model/nn/webgpu_conv_f16';
+import { AS_F32_FLAG, F16_FLAG, packedFilterCount, registerWebGPUF16Conv } from '../../../src/model/nn/webgpu_conv_f16';
 import { mulberry32 } from '../../../src/model/random';
 import { useBackend } from '../../helpers/reference';
 import { f16Here } from '../../helpers/f16_adapter';
@@ -59,6 +59,9 @@ test('the f16 conv matches the f32 conv on cpu within f16 rounding', async () =>
       out.dispose();
       return data;
     };
+    tf.env().set(AS_F32_FLAG, true);
+    const gemm32 = await conv();
+    tf.env().set(AS_F32_FLAG, false);
     const got = await conv();
     await tf.setBackend('cpu');
     const want = await conv();
@@ -67,11 +70,15 @@ test('the f16 conv matches the f32 conv on cpu within f16 rounding', async () =>
     // Both operands rounded to f16 (relative 2^-11 each); the terms' rounding errors add up
     // like a random walk, so the bound is a few times 2^-11 times the size of the terms.
     let worst = 0;
+    let worst32 = 0;
     let scale = 0;
     for (let i = 0; i < got.length; i++) {
       worst = Math.max(worst, Math.abs(got[i] - want[i]));
+      worst32 = Math.max(worst32, Math.abs(gemm32[i] - want[i]));
       scale = Math.max(scale, Math.abs(want[i]));
     }
+    // The benchmark's baseline (the same kernel in f32) is f32 to float rounding.
+    assert.ok(worst32 <= 1e-5 * Math.max(scale, 1), `${JSON.stringify(c)}: max |f32 GEMM - cpu| ${worst32}`);
     assert.ok(worst <= 4e-3 * Math.max(scale, 1), `${JSON.stringify(c)}: max |f16 - f32| ${worst} (output scale ${scale})`);
     // Not f32 in disguise: f16 rounding shows.
     assert.ok(worst > 1e-6 * scale, `${JSON.stringify(c)}: no f16 rounding seen (${worst})`);
