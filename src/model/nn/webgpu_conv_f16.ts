@@ -15,7 +15,7 @@
  *
  * Off unless SPADE_WEBGPU_F16=1 and the device has shader-f16 (webgpu_f16.ts); NHWC, no
  * dilation, activations linear, relu and leakyrelu; anything else goes to TF.js's own kernel.
- * Inference only: the gradients stay f32 (training never turns it on).
+ * Inference only: under a gradient (a train step) TF.js's f32 kernel runs.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -247,10 +247,16 @@ export function conv2dF16(
   return out;
 }
 
+/** Whether a gradient is being taken (a train step): the f16 conv is for inference only. */
+function underGradient(): boolean {
+  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+}
+
 function f16ConvKernel(fallback: KernelFunc, enabled: () => boolean): KernelFunc {
   return (args) => {
     const inputs = args.inputs as unknown as Parameters<typeof conv2dF16>[1];
-    const out = enabled() ? conv2dF16(args.backend, inputs, args.attrs as unknown as FusedConv2DAttrs) : null;
+    const use = enabled() && !underGradient();
+    const out = use ? conv2dF16(args.backend, inputs, args.attrs as unknown as FusedConv2DAttrs) : null;
     return out ?? fallback(args);
   };
 }

@@ -86,6 +86,31 @@ test('the f16 conv matches the f32 conv on cpu within f16 rounding', async () =>
   tf.env().set(F16_FLAG, false);
 });
 
+test('under a gradient (a train step) the conv stays f32', async () => {
+  await useBackend('webgpu');
+  if (!f16Here(registerWebGPUF16Conv())) return;
+  const x = tf.randomNormal([1, 6, 6, 4]) as tf.Tensor4D;
+  const w = tf.randomNormal([3, 3, 4, 5]) as tf.Tensor4D;
+  // Linear: TF.js fuses under a gradient only without an activation (else it runs Conv2D).
+  const c: Case = { ...CASES[0], act: 'linear' };
+  const conv = (f16: boolean) => {
+    tf.env().set(F16_FLAG, f16);
+    return tf.tidy(() => run(c, x, w));
+  };
+  const plain = await conv(false).data();
+  const half = await conv(true).data();
+  const seen: tf.Tensor[] = [];
+  tf.grad((xx: tf.Tensor) => {
+    const y = run(c, xx as tf.Tensor4D, w);
+    seen.push(tf.keep(tf.clone(y)));
+    return tf.sum(y);
+  })(x).dispose();
+  tf.env().set(F16_FLAG, false);
+  assert.notDeepEqual(half, plain, 'f16 outside a gradient');
+  assert.deepEqual(await seen[0].data(), plain, 'f32 under a gradient');
+  tf.dispose([x, w, ...seen]);
+});
+
 test('a filter is packed to f16 once and its packed copy goes with it', async () => {
   await useBackend('webgpu');
   if (!f16Here(registerWebGPUF16Conv())) return;
