@@ -17,6 +17,7 @@ import { chooseAuto } from './auto_backend';
 import { registerWasmTrainingKernels } from '../model/nn/wasm_kernels';
 import { installScalarConstants } from '../model/nn/webgpu_constants';
 import { installBindGroupCache } from '../model/nn/webgpu_bind_groups';
+import { F16_FLAG, registerWebGPUF16Conv } from '../model/nn/webgpu_conv_f16';
 
 export const NODE_BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
 
@@ -36,6 +37,13 @@ let webgpuAdapter: DawnAdapter | undefined;
 
 export function webgpuAdapterInfo(): DawnAdapter | undefined {
   return webgpuAdapter;
+}
+
+/** Set when SPADE_WEBGPU_F16=1 asked for f16 convs and the device has shader-f16. */
+let f16Convs = false;
+
+export function webgpuF16Convs(): boolean {
+  return f16Convs;
 }
 
 /** Set when `auto` chose: which backend and why. */
@@ -82,6 +90,11 @@ export async function selectBackend(requested?: string, fallback?: 'auto'): Prom
           // TF.js's default submits every few dispatches, which makes submits a train step's largest
           // fixed cost; buffers freed meanwhile return to the pool only at a submit, hence a bound.
           tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', WEBGPU_SUBMIT_BATCH);
+          if (process.env[F16_FLAG] === '1') {
+            const why = registerWebGPUF16Conv();
+            f16Convs = why === undefined;
+            if (why) console.error(`spade: ${F16_FLAG}=1 ignored, convs stay f32: ${why}`);
+          }
         }
         return name;
       }

@@ -59,7 +59,8 @@ export async function registerDawnWebGPU(): Promise<DawnAdapter> {
     tf.registerBackend('webgpu', async () => {
       const limits = adapter.limits;
       const device = await adapter.requestDevice({
-        requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
+        // shader-f16: the opt-in half-precision conv (SPADE_WEBGPU_F16=1) needs the device to have it.
+        requiredFeatures: (['timestamp-query', 'shader-f16'] as GPUFeatureName[]).filter((f) => adapter.features.has(f)),
         // TF.js needs the adapter's full limits (large buffers), not WebGPU's defaults.
         requiredLimits: {
           maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,

@@ -11,9 +11,10 @@
  * output, which a second, elementwise program adds up (split-K) when the output alone makes too
  * few workgroups to fill a GPU.
  *
- * The program that uses this supplies `fn loadA(k : u32, m : u32) -> f32` and
- * `fn loadB(k : u32, n : u32) -> f32`, called only inside the operands, and declares the
- * uniforms GEMM_UNIFORMS, set by gemmUniforms.
+ * The program that uses this supplies `fn loadA(k : u32, m : u32) -> T` and
+ * `fn loadB(k : u32, n : u32) -> T`, called only inside the operands, and declares the
+ * uniforms GEMM_UNIFORMS, set by gemmUniforms. T is the shared tiles' type: f32, or f16 for the
+ * half-precision forward (webgpu_conv_f16.ts), whose products and sums are still f32.
  */
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
@@ -90,14 +91,16 @@ export function planKey(plan: GemmPlan): string {
  * operand, whether neighbouring threads should load neighbouring k (where k, not the row or
  * column, is the contiguous axis in memory).
  */
-export function gemmMain(plan: GemmPlan, kFastest: { a: boolean; b: boolean }): string {
+export function gemmMain(plan: GemmPlan, kFastest: { a: boolean; b: boolean }, opts: GemmOptions = {}): string {
   const tn = plan.tileN;
+  const t = opts.tile ?? 'f32';
+  const store = opts.finish && plan.splits === 1 ? 'finish(n, acc[i][j])' : 'acc[i][j]';
   const rowsPerThread = TILE_M / SIDE;
   const colsPerThread = tn / SIDE;
   const threads = SIDE * SIDE;
   return `
-      var<workgroup> tileA : array<f32, ${TILE_K * TILE_M}>;
-      var<workgroup> tileB : array<f32, ${TILE_K * tn}>;
+      var<workgroup> tileA : array<${t}, ${TILE_K * TILE_M}>;
+      var<workgroup> tileB : array<${t}, ${TILE_K * tn}>;
       fn main() {
         let tx = localId.x;
         let ty = localId.y;
@@ -121,7 +124,7 @@ export function gemmMain(plan: GemmPlan, kFastest: { a: boolean; b: boolean }): 
             ${tileIndex(kFastest.a, TILE_M)}
             let k = k0 + kk;
             let m = m0 + j;
-            var v = 0.0;
+            var v = ${t}(0.0);
             if (k < kEnd && m < ${plan.m}u) {
               v = loadA(k, m);
             }
@@ -131,7 +134,7 @@ export function gemmMain(plan: GemmPlan, kFastest: { a: boolean; b: boolean }): 
             ${tileIndex(kFastest.b, tn)}
             let k = k0 + kk;
             let n = n0 + j;
-            var v = 0.0;
+            var v = ${t}(0.0);
             if (k < kEnd && n < ${plan.n}u) {
               v = loadB(k, n);
             }
@@ -141,10 +144,10 @@ export function gemmMain(plan: GemmPlan, kFastest: { a: boolean; b: boolean }): 
           for (var kk = 0u; kk < ${TILE_K}u; kk++) {
             var a : array<f32, ${rowsPerThread}>;
             for (var i = 0u; i < ${rowsPerThread}u; i++) {
-              a[i] = tileA[kk * ${TILE_M}u + ty + i * ${SIDE}u];
+              a[i] = f32(tileA[kk * ${TILE_M}u + ty + i * ${SIDE}u]);
             }
             for (var j = 0u; j < ${colsPerThread}u; j++) {
-              let b = tileB[kk * ${tn}u + tx + j * ${SIDE}u];
+              let b = f32(tileB[kk * ${tn}u + tx + j * ${SIDE}u]);
               for (var i = 0u; i < ${rowsPerThread}u; i++) {
                 acc[i][j] = fma(a[i], b, acc[i][j]);
               }
@@ -158,11 +161,18 @@ export function gemmMain(plan: GemmPlan, kFastest: { a: boolean; b: boolean }): 
           for (var j = 0u; j < ${colsPerThread}u; j++) {
             let n = n0 + tx + j * ${SIDE}u;
             if (m < ${plan.m}u && n < ${plan.n}u) {
-              result[plane + m * ${plan.n}u + n] = acc[i][j];
+              result[plane + m * ${plan.n}u + n] = ${store};
             }
           }
         }
       }`;
+}
+
+export interface GemmOptions {
+  /** The shared tiles' type (f16 needs \`enable f16\`, see webgpu_f16.ts). */
+  tile?: 'f32' | 'f16';
+  /** Without a split, write \`finish(n, sum)\` (the program supplies it: bias, activation). */
+  finish?: boolean;
 }
 
 /** WGSL: the shared tile's row kk (reduction) and column j for a thread's e-th load. */

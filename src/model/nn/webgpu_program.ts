@@ -10,7 +10,7 @@ import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 export type Uniforms = Array<{ type: 'float32' | 'int32'; data: number[] }>;
 
 interface ProgramRunner {
-  runWebGPUProgram(program: WebGPUProgram, inputs: TensorInfo[], dtype: 'float32', uniforms?: Uniforms): TensorInfo;
+  runWebGPUProgram(program: WebGPUProgram, inputs: TensorInfo[], dtype: 'float32' | 'int32', uniforms?: Uniforms): TensorInfo;
 }
 
 /** Whether `backend` can run our programs (tfjs-backend-webgpu's backend). */
@@ -18,17 +18,21 @@ export function canRunPrograms(backend: KernelBackend | object): boolean {
   return typeof (backend as Partial<ProgramRunner>).runWebGPUProgram === 'function';
 }
 
-/** program's float32 output on `backend`; `kernel` names the caller when the backend is not webgpu. */
+/**
+ * program's output on `backend` (float32, or int32 for packed data); `kernel` names the caller
+ * when the backend is not webgpu.
+ */
 export function runProgram(
   backend: object,
   kernel: string,
   program: WebGPUProgram,
   inputs: TensorInfo[],
   uniforms?: Uniforms,
+  dtype: 'float32' | 'int32' = 'float32',
 ): TensorInfo {
   const runner = backend as Partial<ProgramRunner>;
   if (typeof runner.runWebGPUProgram !== 'function') throw new Error(`${kernel} runs only on tfjs-backend-webgpu`);
-  return runner.runWebGPUProgram(program, inputs, 'float32', uniforms);
+  return runner.runWebGPUProgram(program, inputs, dtype, uniforms);
 }
 
 /**
@@ -87,6 +91,11 @@ export function registerOnFlag(flag: string): void {
   tf.env().registerFlag(flag, () => (typeof process !== 'undefined' ? process.env?.[flag] !== '0' : true));
 }
 
+/** An off-by-default flag: in Node, FLAG=1 in the environment turns it on. */
+export function registerOffFlag(flag: string): void {
+  tf.env().registerFlag(flag, () => typeof process !== 'undefined' && process.env?.[flag] === '1');
+}
+
 /**
  * Kernels of ours for the webgpu backend, registered on first use. The returned function says
  * whether they run here: the webgpu backend is active and `flag` is on.
@@ -110,15 +119,18 @@ const replaced = new Map<string, KernelFunc>();
 
 /**
  * Replaces TF.js's own webgpu kernel `kernelName` by `make(its kernel)`, which falls back to it
- * where ours does not apply; idempotent. `flag` (on by default, FLAG=0 in Node turns it off) is
- * read on every call, so the A/B needs no re-registration.
+ * where ours does not apply; idempotent. `flag` (on by default, FLAG=0 in Node turns it off;
+ * with defaultOn false, off unless FLAG=1) is read on every call, so the A/B needs no
+ * re-registration.
  */
 export function replaceWebgpuKernel(
   flag: string,
   kernelName: string,
   make: (original: KernelFunc, enabled: () => boolean) => KernelFunc,
+  defaultOn = true,
 ): void {
-  registerOnFlag(flag);
+  if (defaultOn) registerOnFlag(flag);
+  else registerOffFlag(flag);
   const current = tf.getKernel(kernelName, 'webgpu');
   if (!current || current.kernelFunc === replaced.get(kernelName)) return;
   const kernelFunc = make(current.kernelFunc, () => tf.env().getBool(flag));

@@ -1,0 +1,275 @@
+/**
+ * The forward convolution (FusedConv2D: conv, bias, activation) in half precision on WebGPU, for
+ * adapters with `shader-f16`, as a tiled implicit GEMM (webgpu_gemm.ts):
+ *
+ *   out[(n, oh, ow), co] = act(bias[co] + sum over (kh, kw, ci) of x[n, ih, iw, ci] * W[kh, kw, ci, co])
+ *
+ * What is f16 here, and what is not:
+ * - the weights: each filter is packed to f16 once (two to a 32-bit word, a GPU pass over its
+ *   f32 copy, which stays) and the packed copy is kept while the filter lives;
+ * - the activations are rounded to f16 as they enter the conv's shared-memory tiles; in memory
+ *   between kernels they stay f32 (TF.js's tensors have no f16 type);
+ * - products and sums are f32 (an f16 times an f16 is exact in f32), and so are the bias, the
+ *   activation and the output.
+ * Shared memory per workgroup is half that of the f32 GEMM.
+ *
+ * Off unless SPADE_WEBGPU_F16=1 and the device has shader-f16 (webgpu_f16.ts); NHWC, no
+ * dilation, activations linear, relu and leakyrelu; anything else goes to TF.js's own kernel.
+ * Inference only: under a gradient (a train step) TF.js's f32 kernel runs.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  type FusedConv2DAttrs,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { ElementwiseProgram, registerOffFlag, replaceWebgpuKernel, runProgram } from './webgpu_program';
+import { ConvGemmProgram, gemmMain, gemmUniforms, planGemm, type GemmPlan } from './webgpu_gemm';
+import { F16_MARKER, f16Unavailable } from './webgpu_f16';
+
+export const F16_FLAG = 'SPADE_WEBGPU_F16';
+/**
+ * The benchmark's baseline: the same kernel with f32 tiles and weights (SPADE_WEBGPU_F16=1
+ * SPADE_WEBGPU_F16_AS_F32=1), so that f16's own effect is measured apart from the GEMM's.
+ */
+export const AS_F32_FLAG = 'SPADE_WEBGPU_F16_AS_F32';
+
+type Activation = 'linear' | 'relu' | 'leakyrelu';
+
+/** WGSL: y after the activation. */
+function activate(act: Activation, alpha: number): string {
+  if (act === 'relu') return 'y = max(y, 0.0);';
+  if (act === 'leakyrelu') return `y = select(y, y * ${alpha.toExponential()}, y < 0.0);`;
+  return '';
+}
+
+/** Pairs of f32 packed into one 32-bit word as two f16 (low half first). */
+class PackF16Program extends ElementwiseProgram {
+  readonly variableNames = ['w'];
+  readonly uniforms = 'count : i32,';
+  shaderKey = 'spadePackF16';
+
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          let i = 2 * index;
+          var hi = 0.0;
+          if (i + 1 < uniforms.count) {
+            hi = w[i + 1];
+          }
+          result[index] = bitcast<i32>(pack2x16float(vec2<f32>(w[i], hi)));
+        }
+      }`;
+  }
+}
+
+class ConvF16Program extends ConvGemmProgram {
+  readonly variableNames: string[];
+
+  constructor(
+    outputShape: number[],
+    plan: GemmPlan,
+    info: backend_util.Conv2DInfo,
+    readonly hasBias: boolean,
+    readonly act: Activation,
+    readonly alpha: number,
+    readonly half = true,
+  ) {
+    const name = `spadeConv${half ? 'F16' : 'F32'}_${hasBias}_${act}_${alpha}_${info.outChannels}_${info.filterHeight}`;
+    super(outputShape, plan, info, name);
+    const w = half ? 'W16' : 'W';
+    this.variableNames = hasBias ? ['x', w, 'bias'] : ['x', w];
+  }
+
+  getUserCode(): string {
+    const c = this.info;
+    // Rows m are output pixels (n, oh, ow); the reduction index k is (kh, kw, ci), ci fastest,
+    // which is also the packed filter's order (HWIO: k * outChannels + co).
+    const t = this.half ? 'f16' : 'f32';
+    const loadB = this.half
+      ? `let i = k * ${c.outChannels}u + n;
+        let pair = bitcast<vec2<f16>>(W16[i / 2u]);
+        return select(pair.x, pair.y, (i & 1u) == 1u);`
+      : `return W[k * ${c.outChannels}u + n];`;
+    return `${this.half ? F16_MARKER : ''}
+      fn loadA(k : u32, m : u32) -> ${t} {
+        let ci = k % ${c.inChannels}u;
+        let khw = k / ${c.inChannels}u;
+        let kw = i32(khw % ${c.filterWidth}u);
+        let kh = i32(khw / ${c.filterWidth}u);
+        let ow = i32(m % ${c.outWidth}u);
+        let nh = m / ${c.outWidth}u;
+        let oh = i32(nh % ${c.outHeight}u);
+        let n = nh / ${c.outHeight}u;
+        let ih = oh * ${c.strideHeight} - ${c.padInfo.top} + kh;
+        let iw = ow * ${c.strideWidth} - ${c.padInfo.left} + kw;
+        if (ih < 0 || iw < 0 || ih >= ${c.inHeight} || iw >= ${c.inWidth}) {
+          return ${t}(0.0);
+        }
+        return ${t}(x[((n * ${c.inHeight}u + u32(ih)) * ${c.inWidth}u + u32(iw)) * ${c.inChannels}u + ci]);
+      }
+      fn loadB(k : u32, n : u32) -> ${t} {
+        ${loadB}
+      }
+      fn finish(n : u32, v : f32) -> f32 {
+        var y = v${this.hasBias ? ' + bias[n]' : ''};
+        ${activate(this.act, this.alpha)}
+        return y;
+      }
+      ${gemmMain(this.plan, { a: true, b: false }, { tile: t, finish: true })}`;
+  }
+}
+
+/** The split planes added up, then the bias and the activation: one thread per output value. */
+class FinishSplitsProgram implements WebGPUProgram {
+  readonly variableNames: string[];
+  readonly uniforms = 'splits : i32, channels : i32,';
+  readonly workgroupSize: [number, number, number] = [64, 1, 1];
+  readonly size = true;
+  readonly dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  shaderKey: string;
+
+  constructor(
+    readonly outputShape: number[],
+    readonly hasBias: boolean,
+    readonly act: Activation,
+    readonly alpha: number,
+  ) {
+    this.variableNames = hasBias ? ['planes', 'bias'] : ['planes'];
+    this.dispatchLayout = { x: outputShape.map((_, i) => i) };
+    this.dispatch = [Math.ceil(outputShape.reduce((a, b) => a * b, 1) / 64), 1, 1];
+    this.shaderKey = `spadeConvF16Finish_${hasBias}_${act}_${alpha}`;
+  }
+
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          var y = 0.0;
+          for (var p = 0; p < uniforms.splits; p++) {
+            y = y + planes[p * uniforms.size + index];
+          }
+          ${this.hasBias ? 'y = y + bias[index % uniforms.channels];' : ''}
+          ${activate(this.act, this.alpha)}
+          setOutputAtIndex(index, y);
+        }
+      }`;
+  }
+}
+
+interface Backend {
+  tensorMap: { has(dataId: object): boolean; get(dataId: object): { refCount: number } };
+  disposeData(dataId: object): void;
+}
+
+/** Packed f16 copies of filters, by the filter's dataId; dropped once the filter is gone. */
+const packed = new Map<object, TensorInfo>();
+
+/** Filters packed to f16 so far that are still held (for the tests). */
+export function packedFilterCount(): number {
+  prune(tf.backend() as unknown as Backend);
+  return packed.size;
+}
+
+function prune(backend: Backend): void {
+  for (const [dataId, info] of packed) {
+    // Disposed: gone, or (while queued GPU work still reads it) held with no references.
+    if (!backend.tensorMap.has(dataId) || backend.tensorMap.get(dataId).refCount <= 0) {
+      backend.disposeData(info.dataId);
+      packed.delete(dataId);
+    }
+  }
+}
+
+function packedFilter(backend: Backend, filter: TensorInfo): TensorInfo {
+  prune(backend);
+  const hit = packed.get(filter.dataId);
+  if (hit) return hit;
+  const count = filter.shape.reduce((a, b) => a * b, 1);
+  const program = new PackF16Program([Math.ceil(count / 2)]);
+  const out = runProgram(backend, 'PackF16', program, [filter], [{ type: 'int32', data: [count] }], 'int32');
+  packed.set(filter.dataId, out);
+  // The packed copy outlives this kernel on purpose; TF.js's leak check (in tests) counts data
+  // kept by a kernel, less the data moved meanwhile, so it is counted as one such move.
+  const moves = (tf.engine() as unknown as { state: { numDataMovesStack: number[] } }).state.numDataMovesStack;
+  if (moves.length > 0) moves[moves.length - 1]++;
+  return out;
+}
+
+/** Our f16 conv, or null where it does not apply (the caller then runs TF.js's). */
+export function conv2dF16(
+  backend: object,
+  inputs: { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo },
+  attrs: FusedConv2DAttrs,
+): TensorInfo | null {
+  const { x, filter, bias, preluActivationWeights } = inputs;
+  const { strides, pad, dataFormat, dilations, dimRoundingMode, activation, leakyreluAlpha } = attrs;
+  const act = activation ?? 'linear';
+  if (act !== 'linear' && act !== 'relu' && act !== 'leakyrelu') return null;
+  if (preluActivationWeights || dataFormat !== 'NHWC' || x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
+  if (bias && (bias.dtype !== 'float32' || bias.shape.reduce((a, b) => a * b, 1) !== filter.shape[3])) return null;
+  if (dilations !== undefined && !backend_util.tupleValuesAreOne(dilations)) return null;
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const alpha = act === 'leakyrelu' ? (leakyreluAlpha ?? 0.2) : 0;
+  const m = info.batchSize * info.outHeight * info.outWidth;
+  const plan = planGemm(m, info.outChannels, info.filterHeight * info.filterWidth * info.inChannels);
+  const half = !tf.env().getBool(AS_F32_FLAG);
+  const w = half ? packedFilter(backend as Backend, filter) : filter;
+  const extra = bias ? [bias] : [];
+  const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  if (plan.splits === 1) {
+    const program = new ConvF16Program(outShape, plan, info, !!bias, act, alpha, half);
+    return runProgram(backend, 'FusedConv2D f16', program, [x, w, ...extra], gemmUniforms(plan));
+  }
+  // Split: the GEMM writes plain sums (a binding it does not read would break its layout).
+  const planes = new ConvF16Program([plan.splits, m * info.outChannels], plan, info, false, 'linear', 0, half);
+  const product = runProgram(backend, 'FusedConv2D f16', planes, [x, w], gemmUniforms(plan));
+  const finish = new FinishSplitsProgram(outShape, !!bias, act, alpha);
+  const uniforms = [
+    { type: 'int32' as const, data: [plan.splits] },
+    { type: 'int32' as const, data: [info.outChannels] },
+  ];
+  const out = runProgram(backend, 'FusedConv2D f16', finish, [product, ...extra], uniforms);
+  (backend as Backend).disposeData(product.dataId);
+  return out;
+}
+
+/** Whether a gradient is being taken (a train step): the f16 conv is for inference only. */
+function underGradient(): boolean {
+  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+}
+
+function f16ConvKernel(fallback: KernelFunc, enabled: () => boolean): KernelFunc {
+  return (args) => {
+    const inputs = args.inputs as unknown as Parameters<typeof conv2dF16>[1];
+    const use = enabled() && !underGradient();
+    const out = use ? conv2dF16(args.backend, inputs, args.attrs as unknown as FusedConv2DAttrs) : null;
+    return out ?? fallback(args);
+  };
+}
+
+/**
+ * Puts the f16 conv in TF.js's FusedConv2D's place on webgpu where the device has shader-f16;
+ * the flag SPADE_WEBGPU_F16 (off unless =1) then turns it on. Returns why it cannot, or
+ * undefined once it is in place.
+ */
+export function registerWebGPUF16Conv(): string | undefined {
+  const why = f16Unavailable();
+  if (why) return why;
+  registerOffFlag(AS_F32_FLAG);
+  replaceWebgpuKernel(F16_FLAG, 'FusedConv2D', f16ConvKernel, false);
+  return undefined;
+}
