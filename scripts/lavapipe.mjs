@@ -3,7 +3,7 @@
 // Debian 12's own Mesa 22.3 is too old for Dawn's Vulkan backend, so the f16 WebGPU tests fail
 // there. This fetches three packages from bookworm-backports with `apt-get download` (no root:
 // apt's lists and the .debs stay in the cache), unpacks them with dpkg-deb, and prints the
-// environment that points Dawn at them. Not wired into CI (the CI script would source its output).
+// environment that points Dawn at them (`npm run test:f16` runs the f16 tests with it).
 // Usage: node scripts/lavapipe.mjs [cache folder, default .lavapipe]   (prints KEY=value lines)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -44,7 +44,8 @@ export function commands(cache, debs = []) {
 }
 
 function run(cmd, cwd) {
-  const r = spawnSync(cmd[0], cmd.slice(1), { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+  // apt's progress goes to stderr: stdout carries only the environment lines.
+  const r = spawnSync(cmd[0], cmd.slice(1), { cwd, stdio: ['ignore', process.stderr, 'inherit'] });
   if (r.error || r.status !== 0) {
     process.stderr.write(`lavapipe: ${cmd.slice(0, 1).concat(cmd.slice(-3)).join(' ')} failed${r.error ? `: ${r.error.message}` : ''}\n`);
     process.exit(1);
