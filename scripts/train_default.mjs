@@ -9,11 +9,13 @@
 // nothing twice.
 //
 // Reproduce (no flags): the procedural landscapes dataset (2000 pairs, 256², seed 1), then the
-// runs below in turn, each from the float16 export of the one before (`spade convert --inference
-// --half`). Runs 1 and 2 were made before the state could be kept, so runs 2 and 3 started D and
-// Adam afresh (run 3 with D alone for its first steps, --d_warmup). The learning rate is constant
-// (niter 100000, no decay), so a run stopped at step N equals one run with --steps N, and wasm is
-// deterministic: the same weights come out.
+// runs below in turn. Runs 1 and 2 were made before the training state could be kept: runs 2 and 3
+// each started from the float16 export of the one before with D and Adam afresh (run 3 with D
+// alone for its first steps, --d_warmup). Run 4 continued run 3's export and state (what
+// `--more` does) and was stopped at step 2,104; its step 2,000 scored best on the held-out scenes
+// and is the shipped model, its last step the kept run (docs/model_card.md). The learning rate is
+// constant (niter 100000, no decay), so a run stopped at step N equals one run with --steps N,
+// and wasm is deterministic: the same weights come out.
 //
 // Train further (--more K): continues the kept run (weights and state) for K more steps and
 // replaces both training/ files with the result; the shipped model stays as it is.
@@ -39,13 +41,15 @@ const keptWeights = path.join(root, 'training', 'default.weights.safetensors');
 const keptState = path.join(root, 'training', 'default.state.safetensors');
 const cli = path.join(root, 'dist', 'cli.js');
 
-// The runs (docs/model_card.md); `ships`: the one whose export is the shipped model. Options of
-// the first run make the model; later runs take them from the file they start from.
+// The runs (docs/model_card.md). Options of the first run make the model; later runs take them
+// from the file they start from. `continues`: from the run before's weights and training state,
+// to an absolute step count; `ships`: the step whose export is the shipped model.
 const MODEL = ['--use_vae', '--ngf', '16', '--spade_hidden', '32', '--ndf', '32', '--crop_size', '256'];
 const RUNS = [
   { name: 'default', steps: 800, seed: 1, save_every: 100, flags: MODEL },
-  { name: 'default-continued', steps: 700, seed: 2, save_every: 50, flags: [], ships: true },
+  { name: 'default-continued', steps: 700, seed: 2, save_every: 50, flags: [] },
   { name: 'default-run3', steps: 1400, seed: 3, save_every: 50, flags: ['--d_warmup', '200'] },
+  { name: 'default-run4', steps: 2104, continues: true, save_every: 50, flags: [], ships: 2000 },
 ];
 
 function spade(args) {
@@ -82,16 +86,26 @@ if (values.more !== undefined) {
   spade(['train', ...common, '--out', dir, ...from, '--steps', String(at + Number(values.more)), '--save_every', '50']);
   if (!values.no_export) exportRun(dir, keptWeights, keptState);
 } else {
+  // The export the next run starts from: weights, and the training state where the next continues it.
   let from;
   for (const [i, run] of RUNS.entries()) {
     const dir = path.join(work, run.name);
     const last = i === RUNS.length - 1;
-    const start = from ? ['--checkpoint', from] : [];
-    spade(['train', ...common, '--out', dir, ...resumes(dir), ...start, '--batch', '1', '--niter', '100000', '--niter_decay', '0',
-      '--steps', String(run.steps), '--seed', String(run.seed), '--save_every', String(run.save_every), ...run.flags]);
-    if (last && values.no_export) break;
-    // --no_export leaves the repository's files alone: the shipped run's export goes to the work folder.
-    from = last ? keptWeights : run.ships && !values.no_export ? shipped : path.join(work, `${run.name}.safetensors`);
-    exportRun(dir, from, last ? keptState : undefined);
+    const start = resumes(dir).length
+      ? ['--resume']
+      : run.continues
+        ? ['--checkpoint', from.weights, '--state', from.state]
+        : [...(from ? ['--checkpoint', from.weights] : []), '--batch', '1', '--niter', '100000', '--niter_decay', '0', '--seed', String(run.seed)];
+    spade(['train', ...common, '--out', dir, ...start, '--steps', String(run.steps), '--save_every', String(run.save_every), ...run.flags]);
+    // --no_export leaves the repository's files alone: the exports go to the work folder.
+    if (run.ships) {
+      const step = path.join(dir, `step_${String(run.ships).padStart(6, '0')}.safetensors`);
+      spade(['convert', step, '--inference', '--half', '-o', values.no_export ? path.join(work, 'shipped.safetensors') : shipped]);
+    }
+    const next = RUNS[i + 1];
+    const weights = last && !values.no_export ? keptWeights : path.join(work, `${run.name}.safetensors`);
+    const state = last && !values.no_export ? keptState : next?.continues ? path.join(work, `${run.name}.state.safetensors`) : undefined;
+    exportRun(dir, weights, state);
+    from = { weights, state };
   }
 }
