@@ -24,23 +24,11 @@ class FilterGemmProgram extends ConvGemmProgram {
 
   getUserCode(): string {
     const c = this.info;
-    // Rows m are weights (kh, kw, ci); the reduction index k is an output pixel (n, oh, ow).
+    // Rows m are weights (kh, kw, ci), a filter tap; the reduction index k is an output pixel (n, oh, ow).
     return `
+      ${this.im2col()}
       fn loadA(k : u32, m : u32) -> f32 {
-        let ci = m % ${c.inChannels}u;
-        let khw = m / ${c.inChannels}u;
-        let kw = i32(khw % ${c.filterWidth}u);
-        let kh = i32(khw / ${c.filterWidth}u);
-        let ow = i32(k % ${c.outWidth}u);
-        let nh = k / ${c.outWidth}u;
-        let oh = i32(nh % ${c.outHeight}u);
-        let n = nh / ${c.outHeight}u;
-        let ih = oh * ${c.strideHeight} - ${c.padInfo.top} + kh;
-        let iw = ow * ${c.strideWidth} - ${c.padInfo.left} + kw;
-        if (ih < 0 || ih >= ${c.inHeight} || iw < 0 || iw >= ${c.inWidth}) {
-          return 0.0;
-        }
-        return x[((n * ${c.inHeight}u + u32(ih)) * ${c.inWidth}u + u32(iw)) * ${c.inChannels}u + ci];
+        return im2col(k, m);
       }
       fn loadB(k : u32, n : u32) -> f32 {
         return dy[k * ${c.outChannels}u + n];

@@ -24,9 +24,8 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { ElementwiseProgram, registerOffFlag, replaceWebgpuKernel, runProgram } from './webgpu_program';
-import { ConvGemmProgram, gemmMain, gemmUniforms, planGemm, type GemmPlan } from './webgpu_gemm';
+import { ConvGemmProgram, gemmMain, gemmUniforms, planGemm, sumSplits, type GemmPlan } from './webgpu_gemm';
 import { F16_MARKER, f16Unavailable } from './webgpu_f16';
 
 export const F16_FLAG = 'SPADE_WEBGPU_F16';
@@ -95,21 +94,9 @@ class ConvF16Program extends ConvGemmProgram {
         return select(pair.x, pair.y, (i & 1u) == 1u);`
       : `return W[k * ${c.outChannels}u + n];`;
     return `${this.half ? F16_MARKER : ''}
+      ${this.im2col()}
       fn loadA(k : u32, m : u32) -> ${t} {
-        let ci = k % ${c.inChannels}u;
-        let khw = k / ${c.inChannels}u;
-        let kw = i32(khw % ${c.filterWidth}u);
-        let kh = i32(khw / ${c.filterWidth}u);
-        let ow = i32(m % ${c.outWidth}u);
-        let nh = m / ${c.outWidth}u;
-        let oh = i32(nh % ${c.outHeight}u);
-        let n = nh / ${c.outHeight}u;
-        let ih = oh * ${c.strideHeight} - ${c.padInfo.top} + kh;
-        let iw = ow * ${c.strideWidth} - ${c.padInfo.left} + kw;
-        if (ih < 0 || iw < 0 || ih >= ${c.inHeight} || iw >= ${c.inWidth}) {
-          return ${t}(0.0);
-        }
-        return ${t}(x[((n * ${c.inHeight}u + u32(ih)) * ${c.inWidth}u + u32(iw)) * ${c.inChannels}u + ci]);
+        return ${t}(im2col(m, k));
       }
       fn loadB(k : u32, n : u32) -> ${t} {
         ${loadB}
@@ -120,44 +107,6 @@ class ConvF16Program extends ConvGemmProgram {
         return y;
       }
       ${gemmMain(this.plan, { a: true, b: false }, { tile: t, finish: true })}`;
-  }
-}
-
-/** The split planes added up, then the bias and the activation: one thread per output value. */
-class FinishSplitsProgram implements WebGPUProgram {
-  readonly variableNames: string[];
-  readonly uniforms = 'splits : i32, channels : i32,';
-  readonly workgroupSize: [number, number, number] = [64, 1, 1];
-  readonly size = true;
-  readonly dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  shaderKey: string;
-
-  constructor(
-    readonly outputShape: number[],
-    readonly hasBias: boolean,
-    readonly act: Activation,
-    readonly alpha: number,
-  ) {
-    this.variableNames = hasBias ? ['planes', 'bias'] : ['planes'];
-    this.dispatchLayout = { x: outputShape.map((_, i) => i) };
-    this.dispatch = [Math.ceil(outputShape.reduce((a, b) => a * b, 1) / 64), 1, 1];
-    this.shaderKey = `spadeConvF16Finish_${hasBias}_${act}_${alpha}`;
-  }
-
-  getUserCode(): string {
-    return `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          var y = 0.0;
-          for (var p = 0; p < uniforms.splits; p++) {
-            y = y + planes[p * uniforms.size + index];
-          }
-          ${this.hasBias ? 'y = y + bias[index % uniforms.channels];' : ''}
-          ${activate(this.act, this.alpha)}
-          setOutputAtIndex(index, y);
-        }
-      }`;
   }
 }
 
@@ -237,14 +186,7 @@ export function conv2dF16(
   // Split: the GEMM writes plain sums (a binding it does not read would break its layout).
   const planes = new ConvF16Program([plan.splits, m * info.outChannels], plan, info, false, 'linear', 0, half);
   const product = runProgram(backend, 'FusedConv2D f16', planes, [x, w], gemmUniforms(plan));
-  const finish = new FinishSplitsProgram(outShape, !!bias, act, alpha);
-  const uniforms = [
-    { type: 'int32' as const, data: [plan.splits] },
-    { type: 'int32' as const, data: [info.outChannels] },
-  ];
-  const out = runProgram(backend, 'FusedConv2D f16', finish, [product, ...extra], uniforms);
-  (backend as Backend).disposeData(product.dataId);
-  return out;
+  return sumSplits(backend, product, outShape, plan.splits, { bias, code: activate(act, alpha), key: `${act}_${alpha}` });
 }
 
 /** Whether a gradient is being taken (a train step): the f16 conv is for inference only. */

@@ -211,42 +211,97 @@ export abstract class ConvGemmProgram implements WebGPUProgram {
   }
 
   abstract getUserCode(): string;
+
+  /**
+   * WGSL \`fn im2col(pixel : u32, tap : u32) -> f32\`: the input \`x\` as the conv reads it for
+   * output pixel (n, oh, ow) and filter tap (kh, kw, ci), ci fastest; 0 in the padding.
+   */
+  protected im2col(): string {
+    const c = this.info;
+    return `
+      fn im2col(pixel : u32, tap : u32) -> f32 {
+        let ci = tap % ${c.inChannels}u;
+        let khw = tap / ${c.inChannels}u;
+        let kw = i32(khw % ${c.filterWidth}u);
+        let kh = i32(khw / ${c.filterWidth}u);
+        let ow = i32(pixel % ${c.outWidth}u);
+        let nh = pixel / ${c.outWidth}u;
+        let oh = i32(nh % ${c.outHeight}u);
+        let n = nh / ${c.outHeight}u;
+        let ih = oh * ${c.strideHeight} - ${c.padInfo.top} + kh;
+        let iw = ow * ${c.strideWidth} - ${c.padInfo.left} + kw;
+        if (ih < 0 || ih >= ${c.inHeight} || iw < 0 || iw >= ${c.inWidth}) {
+          return 0.0;
+        }
+        return x[((n * ${c.inHeight}u + u32(ih)) * ${c.inWidth}u + u32(iw)) * ${c.inChannels}u + ci];
+      }`;
+  }
 }
 
-/** The split planes (splits x the output's size) added up into one tensor of \`shape\`; frees the planes. */
-export function sumSplits(backend: object, planes: TensorInfo, shape: number[], splits: number): TensorInfo {
-  const sum = runProgram(backend, 'split-K sum', new SumSplitsProgram(shape), [planes], [{ type: 'int32', data: [splits] }]);
+/** What follows the sum of the split planes: a per-channel bias (the last axis), then WGSL on \`y\`. */
+export interface SplitsEpilogue {
+  bias?: TensorInfo;
+  /** WGSL that changes \`y\` (an activation); part of the shader, so also named by \`key\`. */
+  code: string;
+  key: string;
+}
+
+/**
+ * The split planes (splits x the output's size) added up into one tensor of \`shape\`, then the
+ * epilogue if any; frees the planes.
+ */
+export function sumSplits(
+  backend: object,
+  planes: TensorInfo,
+  shape: number[],
+  splits: number,
+  epilogue?: SplitsEpilogue,
+): TensorInfo {
+  const program = new SumSplitsProgram(shape, epilogue);
+  const uniforms = [
+    { type: 'int32' as const, data: [splits] },
+    { type: 'int32' as const, data: [shape[shape.length - 1]] },
+  ];
+  const inputs = epilogue?.bias ? [planes, epilogue.bias] : [planes];
+  const sum = runProgram(backend, 'split-K sum', program, inputs, uniforms);
   (backend as { disposeData(id: object): void }).disposeData(planes.dataId);
   return sum;
 }
 
 /** Adds up the split planes (splits x size) into the result, one thread per output value. */
 export class SumSplitsProgram implements WebGPUProgram {
-  readonly variableNames = ['planes'];
-  readonly uniforms = 'splits : i32,';
+  readonly variableNames: string[];
+  readonly uniforms = 'splits : i32, channels : i32,';
   readonly workgroupSize: [number, number, number] = [64, 1, 1];
   readonly size = true;
   readonly outputShape: number[];
   readonly dispatchLayout: { x: number[] };
   dispatch: [number, number, number];
-  shaderKey = 'spadeSumSplits';
+  shaderKey: string;
 
-  constructor(outputShape: number[]) {
+  constructor(
+    outputShape: number[],
+    private readonly epilogue?: SplitsEpilogue,
+  ) {
     this.outputShape = outputShape;
     this.dispatchLayout = { x: outputShape.map((_, i) => i) };
     const size = outputShape.reduce((a, b) => a * b, 1);
     this.dispatch = [Math.ceil(size / this.workgroupSize[0]), 1, 1];
+    this.variableNames = epilogue?.bias ? ['planes', 'bias'] : ['planes'];
+    this.shaderKey = epilogue ? `spadeSumSplits_${!!epilogue.bias}_${epilogue.key}` : 'spadeSumSplits';
   }
 
   getUserCode(): string {
     return `
       fn main(index : i32) {
         if (index < uniforms.size) {
-          var s = 0.0;
+          var y = 0.0;
           for (var p = 0; p < uniforms.splits; p++) {
-            s = s + planes[p * uniforms.size + index];
+            y = y + planes[p * uniforms.size + index];
           }
-          setOutputAtIndex(index, s);
+          ${this.epilogue?.bias ? 'y = y + bias[index % uniforms.channels];' : ''}
+          ${this.epilogue?.code ?? ''}
+          setOutputAtIndex(index, y);
         }
       }`;
   }
