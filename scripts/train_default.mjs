@@ -35,6 +35,8 @@ if (values.more !== undefined && !/^[1-9]\d*$/.test(values.more)) {
   process.exit(2);
 }
 const work = path.resolve(process.env.SPADE_TRAIN_DIR || path.join(root, '.spade-train'));
+// A fresh checkout has no work folder yet; spade itself never creates an output's parents.
+fs.mkdirSync(work, { recursive: true });
 const data = path.join(work, 'landscapes');
 const shipped = path.join(root, 'media', 'models', 'default.safetensors');
 const keptWeights = path.join(root, 'training', 'default.weights.safetensors');
