@@ -17,7 +17,7 @@ import { chooseAuto } from './auto_backend';
 import { registerWasmTrainingKernels } from '../model/nn/wasm_kernels';
 import { installScalarConstants } from '../model/nn/webgpu_constants';
 import { installBindGroupCache } from '../model/nn/webgpu_bind_groups';
-import { F16_FLAG, registerWebGPUF16Conv } from '../model/nn/webgpu_conv_f16';
+import { F16_FLAG, registerWebGPUF16Conv } from '../model/nn/webgpu_conv';
 
 export const NODE_BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
 

@@ -14,7 +14,7 @@
  * The program that uses this supplies `fn loadA(k : u32, m : u32) -> T` and
  * `fn loadB(k : u32, n : u32) -> T`, called only inside the operands, and declares the
  * uniforms GEMM_UNIFORMS, set by gemmUniforms. T is the shared tiles' type: f32, or f16 for the
- * half-precision forward (webgpu_conv_f16.ts), whose products and sums are still f32.
+ * half-precision forward (webgpu_conv.ts), whose products and sums are still f32.
  */
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';

@@ -36,6 +36,7 @@ import { registerWebGPUGradients } from '../nn/webgpu_gradients';
 import { installChannelSum } from '../nn/webgpu_channel_sum';
 import { registerWebGPUConvBackpropFilter } from '../nn/webgpu_conv_backprop_filter';
 import { registerWebGPUConvBackpropInput } from '../nn/webgpu_conv_backprop_input';
+import { registerWebGPUConv } from '../nn/webgpu_conv';
 import { ratesAt, type TrainOptions } from './options';
 
 export interface TrainBatch {
@@ -117,7 +118,9 @@ export class SpadeTrainer {
     registerWebGPUGradients();
     installChannelSum();
     if (tf.getBackend() === 'webgpu') {
-      // Tiled conv backprop in place of TF.js's untiled kernels (each falls back to TF.js's own).
+      // The conv and its gradients as our tiled GEMMs, in place of TF.js's untiled backprop kernels
+      // and its forward conv (each falls back to TF.js's own where ours does not apply).
+      registerWebGPUConv();
       registerWebGPUConvBackpropFilter();
       registerWebGPUConvBackpropInput();
     }

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../src/cli/backend';
 import { planGemm } from '../../../src/model/nn/webgpu_gemm';
 import { registerWebGPUConvBackpropFilter } from '../../../src/model/nn/webgpu_conv_backprop_filter';
-import { closeTo, convCase, convCases, values, type ConvCase } from '../../helpers/conv_backprop_cases';
+import { closeTo, convCase, convCases, values, type ConvCase } from '../../helpers/conv_cases';
 
 async function backpropFilter(backend: string, c: ConvCase): Promise<Float32Array> {
   await tf.setBackend(backend);

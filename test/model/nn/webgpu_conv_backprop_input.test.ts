@@ -10,7 +10,7 @@ import type { Conv2DBackpropInputAttrs } from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../src/cli/backend';
 import { planGemm } from '../../../src/model/nn/webgpu_gemm';
 import { conv2dBackpropInputGemm, registerWebGPUConvBackpropInput, usesGemm } from '../../../src/model/nn/webgpu_conv_backprop_input';
-import { closeTo, convCase, convCases, values, type ConvCase } from '../../helpers/conv_backprop_cases';
+import { closeTo, convCase, convCases, values, type ConvCase } from '../../helpers/conv_cases';
 
 /** cpu's kernel, or on webgpu our GEMM itself (the registered kernel uses it at stride 1 only). */
 async function backpropInput(backend: string, c: ConvCase): Promise<Float32Array> {

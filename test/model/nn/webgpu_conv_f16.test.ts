@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { AS_F32_FLAG, F16_FLAG, packedFilterCount, registerWebGPUF16Conv } from '../../../src/model/nn/webgpu_conv_f16';
+import { AS_F32_FLAG, F16_FLAG, packedFilterCount, registerWebGPUF16Conv } from '../../../src/model/nn/webgpu_conv';
 import { mulberry32 } from '../../../src/model/random';
 import { useBackend } from '../../helpers/reference';
 import { f16Here } from '../../helpers/f16_adapter';

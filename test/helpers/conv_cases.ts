@@ -1,4 +1,4 @@
-/** Random conv shapes for the WebGPU conv backprop kernels' property tests, and a tolerance check. */
+/** Random conv shapes for the WebGPU conv kernels' property tests (forward and backprop), and a tolerance check. */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';

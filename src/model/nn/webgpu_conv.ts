@@ -1,25 +1,28 @@
 /**
- * The forward convolution (FusedConv2D: conv, bias, activation) in half precision on WebGPU, for
- * adapters with `shader-f16`, as a tiled implicit GEMM (webgpu_gemm.ts):
+ * The forward convolution (Conv2D, and FusedConv2D: conv, bias, activation) on WebGPU as a tiled
+ * implicit GEMM (webgpu_gemm.ts), in one of two modes:
  *
  *   out[(n, oh, ow), co] = act(bias[co] + sum over (kh, kw, ci) of x[n, ih, iw, ci] * W[kh, kw, ci, co])
  *
- * What is f16 here, and what is not:
- * - the weights: each filter is packed to f16 once (two to a 32-bit word, a GPU pass over its
- *   f32 copy, which stays) and the packed copy is kept while the filter lives;
- * - the activations are rounded to f16 as they enter the conv's shared-memory tiles; in memory
- *   between kernels they stay f32 (TF.js's tensors have no f16 type);
- * - products and sums are f32 (an f16 times an f16 is exact in f32), and so are the bias, the
- *   activation and the output.
- * Shared memory per workgroup is half that of the f32 GEMM.
- *
- * Off unless SPADE_WEBGPU_F16=1 and the device has shader-f16 (webgpu_f16.ts); NHWC, no
- * dilation, activations linear, relu and leakyrelu; anything else goes to TF.js's own kernel.
- * Inference only: under a gradient (a train step) TF.js's f32 kernel runs.
+ * - f32, the train step's conv (registerWebGPUConv, by the trainer; flag SPADE_WEBGPU_CONV, on
+ *   unless =0): the same GEMM as the conv gradients, where TF.js's conv2d_mm tiles waste most of
+ *   their work on SPADE's few channels. Inference keeps TF.js's conv unless a trainer is in the
+ *   process: on the default model's forward pass TF.js's was the faster (docs/benchmarks.md).
+ * - f16, for inference on adapters with `shader-f16` (registerWebGPUF16Conv; SPADE_WEBGPU_F16=1):
+ *   - the weights: each filter is packed to f16 once (two to a 32-bit word, a GPU pass over its
+ *     f32 copy, which stays) and the packed copy is kept while the filter lives;
+ *   - the activations are rounded to f16 as they enter the conv's shared-memory tiles; in memory
+ *     between kernels they stay f32 (TF.js's tensors have no f16 type);
+ *   - products and sums are f32 (an f16 times an f16 is exact in f32), and so are the bias, the
+ *     activation and the output.
+ *   Shared memory per workgroup is half that of the f32 GEMM. Under a gradient (a train step) the
+ *   f32 mode (or TF.js's kernel) runs instead.
+ * NHWC, no dilation, activations linear, relu and leakyrelu; anything else goes to TF.js's kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
   backend_util,
+  type Conv2DAttrs,
   type FusedConv2DAttrs,
   type KernelFunc,
   type TensorInfo,
@@ -28,6 +31,7 @@ import { ElementwiseProgram, registerOffFlag, replaceWebgpuKernel, runProgram } 
 import { ConvGemmProgram, gemmMain, gemmUniforms, planGemm, sumSplits, type GemmPlan } from './webgpu_gemm';
 import { F16_MARKER, f16Unavailable } from './webgpu_f16';
 
+export const CONV_FLAG = 'SPADE_WEBGPU_CONV';
 export const F16_FLAG = 'SPADE_WEBGPU_F16';
 /**
  * The benchmark's baseline: the same kernel with f32 tiles and weights (SPADE_WEBGPU_F16=1
@@ -65,7 +69,7 @@ class PackF16Program extends ElementwiseProgram {
   }
 }
 
-class ConvF16Program extends ConvGemmProgram {
+class ConvProgram extends ConvGemmProgram {
   readonly variableNames: string[];
 
   constructor(
@@ -75,7 +79,7 @@ class ConvF16Program extends ConvGemmProgram {
     readonly hasBias: boolean,
     readonly act: Activation,
     readonly alpha: number,
-    readonly half = true,
+    readonly half: boolean,
   ) {
     const name = `spadeConv${half ? 'F16' : 'F32'}_${hasBias}_${act}_${alpha}_${info.outChannels}_${info.filterHeight}`;
     super(outputShape, plan, info, name);
@@ -149,11 +153,12 @@ function packedFilter(backend: Backend, filter: TensorInfo): TensorInfo {
   return out;
 }
 
-/** Our f16 conv, or null where it does not apply (the caller then runs TF.js's). */
-export function conv2dF16(
+/** Our conv (f16 tiles where `half`), or null where it does not apply (the caller then runs TF.js's). */
+export function conv2dGemm(
   backend: object,
   inputs: { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo },
-  attrs: FusedConv2DAttrs,
+  attrs: Partial<FusedConv2DAttrs> & Conv2DAttrs,
+  half: boolean,
 ): TensorInfo | null {
   const { x, filter, bias, preluActivationWeights } = inputs;
   const { strides, pad, dataFormat, dilations, dimRoundingMode, activation, leakyreluAlpha } = attrs;
@@ -175,16 +180,15 @@ export function conv2dF16(
   const alpha = act === 'leakyrelu' ? (leakyreluAlpha ?? 0.2) : 0;
   const m = info.batchSize * info.outHeight * info.outWidth;
   const plan = planGemm(m, info.outChannels, info.filterHeight * info.filterWidth * info.inChannels);
-  const half = !tf.env().getBool(AS_F32_FLAG);
   const w = half ? packedFilter(backend as Backend, filter) : filter;
   const extra = bias ? [bias] : [];
   const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
   if (plan.splits === 1) {
-    const program = new ConvF16Program(outShape, plan, info, !!bias, act, alpha, half);
+    const program = new ConvProgram(outShape, plan, info, !!bias, act, alpha, half);
     return runProgram(backend, 'FusedConv2D f16', program, [x, w, ...extra], gemmUniforms(plan));
   }
   // Split: the GEMM writes plain sums (a binding it does not read would break its layout).
-  const planes = new ConvF16Program([plan.splits, m * info.outChannels], plan, info, false, 'linear', 0, half);
+  const planes = new ConvProgram([plan.splits, m * info.outChannels], plan, info, false, 'linear', 0, half);
   const product = runProgram(backend, 'FusedConv2D f16', planes, [x, w], gemmUniforms(plan));
   return sumSplits(backend, product, outShape, plan.splits, { bias, code: activate(act, alpha), key: `${act}_${alpha}` });
 }
@@ -194,24 +198,45 @@ function underGradient(): boolean {
   return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
 }
 
-function f16ConvKernel(fallback: KernelFunc, enabled: () => boolean): KernelFunc {
+/** Which modes have been registered in this process (each by its own register function). */
+const modes = { f32: false, f16: false };
+
+/** Conv2D's or FusedConv2D's kernel: ours in the mode that applies, else `fallback` (TF.js's). */
+function convKernel(fallback: KernelFunc, f32On: () => boolean): KernelFunc {
   return (args) => {
-    const inputs = args.inputs as unknown as Parameters<typeof conv2dF16>[1];
-    const use = enabled() && !underGradient();
-    const out = use ? conv2dF16(args.backend, inputs, args.attrs as unknown as FusedConv2DAttrs) : null;
+    const inputs = args.inputs as unknown as Parameters<typeof conv2dGemm>[1];
+    const attrs = args.attrs as unknown as Parameters<typeof conv2dGemm>[2];
+    let out: TensorInfo | null = null;
+    if (modes.f16 && tf.env().getBool(F16_FLAG) && !underGradient()) {
+      out = conv2dGemm(args.backend, inputs, attrs, !tf.env().getBool(AS_F32_FLAG));
+    } else if (modes.f32 && f32On()) {
+      out = conv2dGemm(args.backend, inputs, attrs, false);
+    }
     return out ?? fallback(args);
   };
 }
 
+function replaceConvKernels(): void {
+  for (const kernelName of ['Conv2D', 'FusedConv2D']) replaceWebgpuKernel(CONV_FLAG, kernelName, convKernel);
+}
+
+/** Puts our f32 conv in TF.js's Conv2D's and FusedConv2D's place on webgpu (flag SPADE_WEBGPU_CONV). */
+export function registerWebGPUConv(): void {
+  modes.f32 = true;
+  replaceConvKernels();
+}
+
 /**
- * Puts the f16 conv in TF.js's FusedConv2D's place on webgpu where the device has shader-f16;
- * the flag SPADE_WEBGPU_F16 (off unless =1) then turns it on. Returns why it cannot, or
- * undefined once it is in place.
+ * Makes the f16 conv available on webgpu where the device has shader-f16; the flag
+ * SPADE_WEBGPU_F16 (off unless =1) then turns it on. Returns why it cannot, or undefined once it
+ * is in place.
  */
 export function registerWebGPUF16Conv(): string | undefined {
   const why = f16Unavailable();
   if (why) return why;
+  registerOffFlag(F16_FLAG);
   registerOffFlag(AS_F32_FLAG);
-  replaceWebgpuKernel(F16_FLAG, 'FusedConv2D', f16ConvKernel, false);
+  modes.f16 = true;
+  replaceConvKernels();
   return undefined;
 }
