@@ -8,12 +8,13 @@ import { fileURLToPath } from 'node:url';
 /**
  * test: Chromium for the browser and VS Code tests; libkrb5-dev and pkg-config for code-server's
  * native modules; Mesa's EGL/GLES for Dawn's software adapter in the WebGPU tests (Dawn opens the
- * unversioned libEGL.so, which only libegl-dev ships); CPU PyTorch for the cross-checks against it
- * (spade export's files among them).
+ * unversioned libEGL.so, which only libegl-dev ships); the Vulkan loader, through which Dawn opens
+ * the lavapipe that `npm run test:f16` fetches (scripts/lavapipe.mjs); CPU PyTorch for the
+ * cross-checks against it (spade export's files among them).
  * start: only what code-server's native modules build against.
  */
 export const NEEDS = {
-  test: ['chromium', 'libkrb5-dev', 'pkg-config', 'libegl1', 'libegl-dev', 'libegl-mesa0', 'libgles2', 'python3-torch'],
+  test: ['chromium', 'libkrb5-dev', 'pkg-config', 'libegl1', 'libegl-dev', 'libegl-mesa0', 'libgles2', 'libvulkan1', 'python3-torch'],
   start: ['libkrb5-dev', 'pkg-config'],
 };
 

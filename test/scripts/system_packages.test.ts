@@ -19,7 +19,7 @@ test('as root with apt-get: update, then install exactly the missing packages', 
   assert.equal(p.action, 'install');
   assert.deepEqual(p.commands, [
     ['apt-get', 'update', '-qq'],
-    ['apt-get', 'install', '-y', 'chromium', 'libkrb5-dev', 'libegl-dev', 'libegl-mesa0', 'libgles2', 'python3-torch'],
+    ['apt-get', 'install', '-y', 'chromium', 'libkrb5-dev', 'libegl-dev', 'libegl-mesa0', 'libgles2', 'libvulkan1', 'python3-torch'],
   ]);
 });
 
