@@ -2,7 +2,8 @@
 /**
  * npm run bench:gpu: every GPU measurement of issue 16 in one run, for a lent GPU machine.
  * WebGPU through Dawn (Vulkan) against PyTorch on CUDA (bench/torch_spade.py) on the same
- * weights and batch: forward ms, and train steps/s at each batch size, per config; then, where
+ * weights and batch: forward ms, and train steps/s at each batch size, per config (and at the
+ * largest batch once more with TF.js's forward conv in place of ours); then, where
  * Dawn offers timestamp queries, GPU ms per TF.js kernel of one train step and of one forward
  * frame (else it says the adapter offers none); and their GPU work counted (dispatches, uploads,
  * ...). Needs dist/ (npm run build) and the `webgpu` package.
@@ -78,6 +79,11 @@ for (const config of configs) {
     const rows = bench(`train-${config}-b${batch}`, ['train', '--config', config, '--backend', 'webgpu', '--batch', String(batch), '--runs', runs], adapter);
     table.push(...rows.map((r) => ({ ...r, batch })));
   }
+  // The train step with TF.js's forward conv instead of ours (webgpu_conv.ts), at the largest
+  // batch: which of the two a GPU should train with is measured on no GPU yet.
+  const big = String(batches[batches.length - 1]);
+  const tfjsConv = bench(`train-${config}-b${big}-tfjs-conv`, ['train', '--config', config, '--backend', 'webgpu', '--batch', big, '--runs', runs, '--no_torch'], { ...adapter, SPADE_WEBGPU_CONV: '0' });
+  table.push(...tfjsConv.map((r) => ({ ...r, batch: big, note: `TF.js's forward conv (SPADE_WEBGPU_CONV=0); ${r.note ?? ''}` })));
   // Counts on the null backend, then GPU time per kernel on the real adapter (timestamp queries).
   for (const mode of ['train', 'forward']) {
     const counts = bench(`profile-${mode}-${config}`, [mode, '--profile', '--config', config, '--backend', 'webgpu', '--runs', '2', '--no_torch']);
