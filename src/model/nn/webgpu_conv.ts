@@ -5,9 +5,10 @@
  *   out[(n, oh, ow), co] = act(bias[co] + sum over (kh, kw, ci) of x[n, ih, iw, ci] * W[kh, kw, ci, co])
  *
  * - f32, the train step's conv (registerWebGPUConv, by the trainer; flag SPADE_WEBGPU_CONV, on
- *   unless =0): the same GEMM as the conv gradients, where TF.js's conv2d_mm tiles waste most of
- *   their work on SPADE's few channels. Inference keeps TF.js's conv unless a trainer is in the
- *   process: on the default model's forward pass TF.js's was the faster (docs/benchmarks.md).
+ *   unless =0): the same GEMM as the conv gradients, whose tile narrows to the output's channels,
+ *   where TF.js's conv2d_mm was the slower on convs to few channels (and so on the train steps
+ *   measured). Inference keeps TF.js's conv unless a trainer is in the process: on convs to many
+ *   channels, and the default model's forward pass, TF.js's was the faster (docs/benchmarks.md).
  * - f16, for inference on adapters with `shader-f16` (registerWebGPUF16Conv; SPADE_WEBGPU_F16=1):
  *   - the weights: each filter is packed to f16 once (two to a 32-bit word, a GPU pass over its
  *     f32 copy, which stays) and the packed copy is kept while the filter lives;
@@ -185,11 +186,11 @@ export function conv2dGemm(
   const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
   if (plan.splits === 1) {
     const program = new ConvProgram(outShape, plan, info, !!bias, act, alpha, half);
-    return runProgram(backend, 'FusedConv2D f16', program, [x, w, ...extra], gemmUniforms(plan));
+    return runProgram(backend, 'conv GEMM', program, [x, w, ...extra], gemmUniforms(plan));
   }
   // Split: the GEMM writes plain sums (a binding it does not read would break its layout).
   const planes = new ConvProgram([plan.splits, m * info.outChannels], plan, info, false, 'linear', 0, half);
-  const product = runProgram(backend, 'FusedConv2D f16', planes, [x, w], gemmUniforms(plan));
+  const product = runProgram(backend, 'conv GEMM', planes, [x, w], gemmUniforms(plan));
   return sumSplits(backend, product, outShape, plan.splits, { bias, code: activate(act, alpha), key: `${act}_${alpha}` });
 }
 
