@@ -13,9 +13,10 @@
 // each started from the float16 export of the one before with D and Adam afresh (run 3 with D
 // alone for its first steps, --d_warmup). Run 4 continued run 3's export and state (what
 // `--more` does) and was stopped at step 2,104; its step 2,000 scored best on the held-out scenes
-// and is the shipped model, its last step the kept run (docs/model_card.md). The learning rate is
-// constant (niter 100000, no decay), so a run stopped at step N equals one run with --steps N,
-// and wasm is deterministic: the same weights come out.
+// and is the shipped model. Run 5 continued run 4 the same way to step 3,202 and ships nothing
+// (no checkpoint of it beat the shipped one); its last step is the kept run (docs/model_card.md).
+// The learning rate is constant (niter 100000, no decay), so a run stopped at step N equals one
+// run with --steps N, and wasm is deterministic: the same weights come out.
 //
 // Train further (--more K): continues the kept run (weights and state) for K more steps and
 // replaces both training/ files with the result; the shipped model stays as it is.
@@ -52,6 +53,7 @@ const RUNS = [
   { name: 'default-continued', steps: 700, seed: 2, save_every: 50, flags: [] },
   { name: 'default-run3', steps: 1400, seed: 3, save_every: 50, flags: ['--d_warmup', '200'] },
   { name: 'default-run4', steps: 2104, continues: true, save_every: 50, flags: [], ships: 2000 },
+  { name: 'default-run5', steps: 3202, continues: true, save_every: 50, flags: [] },
 ];
 
 function spade(args) {
