@@ -29,7 +29,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { ElementwiseProgram, registerOffFlag, replaceWebgpuKernel, runProgram } from './webgpu_program';
-import { ConvGemmProgram, gemmMain, gemmUniforms, planGemm, sumSplits, type GemmPlan } from './webgpu_gemm';
+import { ConvGemmProgram, gemmMain, gemmUniforms, nhwcConvInfo, planGemm, sumSplits, type GemmPlan } from './webgpu_gemm';
 import { F16_MARKER, f16Unavailable } from './webgpu_f16';
 
 export const CONV_FLAG = 'SPADE_WEBGPU_CONV';
@@ -168,16 +168,7 @@ export function conv2dGemm(
   if (preluActivationWeights || dataFormat !== 'NHWC' || x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
   if (bias && (bias.dtype !== 'float32' || bias.shape.reduce((a, b) => a * b, 1) !== filter.shape[3])) return null;
   if (dilations !== undefined && !backend_util.tupleValuesAreOne(dilations)) return null;
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcConvInfo(x.shape, filter.shape, strides, pad, dimRoundingMode);
   const alpha = act === 'leakyrelu' ? (leakyreluAlpha ?? 0.2) : 0;
   const m = info.batchSize * info.outHeight * info.outWidth;
   const plan = planGemm(m, info.outChannels, info.filterHeight * info.filterWidth * info.inChannels);

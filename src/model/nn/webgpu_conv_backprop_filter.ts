@@ -11,9 +11,9 @@
  * NHWC only (what our networks use), any stride and padding TF.js accepts; anything else goes to
  * TF.js's own kernel, as does everything while SPADE_WEBGPU_CONV_BACKPROP_FILTER=0 (the benchmark's A/B).
  */
-import { backend_util, type Conv2DBackpropFilterAttrs, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { type backend_util, type Conv2DBackpropFilterAttrs, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { replaceWebgpuKernel, runProgram } from './webgpu_program';
-import { ConvGemmProgram, gemmMain, gemmUniforms, planGemm, sumSplits, type GemmPlan } from './webgpu_gemm';
+import { ConvGemmProgram, gemmMain, gemmUniforms, nhwcConvInfo, planGemm, sumSplits, type GemmPlan } from './webgpu_gemm';
 
 class FilterGemmProgram extends ConvGemmProgram {
   readonly variableNames = ['x', 'dy'];
@@ -49,16 +49,7 @@ export function conv2dBackpropFilterGemm(
 ): TensorInfo | null {
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
   if (dataFormat !== 'NHWC' || x.dtype !== 'float32' || dy.dtype !== 'float32') return null;
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcConvInfo(x.shape, filterShape, strides, pad, dimRoundingMode);
   const m = info.filterHeight * info.filterWidth * info.inChannels;
   const k = info.batchSize * info.outHeight * info.outWidth;
   const plan = planGemm(m, info.outChannels, k);

@@ -11,9 +11,9 @@
  * NHWC only; anything else goes to TF.js's own kernel, as does everything while
  * SPADE_WEBGPU_CONV_BACKPROP_INPUT=0 (the benchmark's A/B).
  */
-import { backend_util, type Conv2DBackpropInputAttrs, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { type backend_util, type Conv2DBackpropInputAttrs, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { replaceWebgpuKernel, runProgram } from './webgpu_program';
-import { ConvGemmProgram, gemmMain, gemmUniforms, planGemm, sumSplits, type GemmPlan } from './webgpu_gemm';
+import { ConvGemmProgram, gemmMain, gemmUniforms, nhwcConvInfo, planGemm, sumSplits, type GemmPlan } from './webgpu_gemm';
 
 class InputGemmProgram extends ConvGemmProgram {
   readonly variableNames = ['dy', 'W'];
@@ -68,16 +68,7 @@ export function conv2dBackpropInputGemm(
 ): TensorInfo | null {
   const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs;
   if (dataFormat !== 'NHWC' || dy.dtype !== 'float32' || filter.dtype !== 'float32') return null;
-  const info = backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcConvInfo(inputShape, filter.shape, strides, pad, dimRoundingMode);
   const m = info.batchSize * info.inHeight * info.inWidth;
   const k = info.filterHeight * info.filterWidth * info.outChannels;
   const plan = planGemm(m, info.inChannels, k);

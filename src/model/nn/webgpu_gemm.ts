@@ -16,7 +16,7 @@
  * uniforms GEMM_UNIFORMS, set by gemmUniforms. T is the shared tiles' type: f32, or f16 for the
  * half-precision forward (webgpu_conv.ts), whose products and sums are still f32.
  */
-import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { runProgram } from './webgpu_program';
 
@@ -236,6 +236,21 @@ export abstract class ConvGemmProgram implements WebGPUProgram {
         return x[((n * ${c.inHeight}u + u32(ih)) * ${c.inWidth}u + u32(iw)) * ${c.inChannels}u + ci];
       }`;
   }
+}
+
+/**
+ * The conv's sizes as TF.js computes them, for the NHWC, undilated, non-depthwise convs our GEMM
+ * kernels take (forward, and both gradients from the forward conv's shapes).
+ */
+export function nhwcConvInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  strides: number | [number, number],
+  pad: Parameters<typeof backend_util.computeConv2DInfo>[4],
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+): backend_util.Conv2DInfo {
+  const four = (s: readonly number[]) => s as [number, number, number, number];
+  return backend_util.computeConv2DInfo(four(xShape), four(filterShape), strides, 1, pad, dimRoundingMode, false, 'channelsLast');
 }
 
 /** What follows the sum of the split planes: a per-channel bias (the last axis), then WGSL on \`y\`. */

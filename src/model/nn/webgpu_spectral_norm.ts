@@ -234,7 +234,7 @@ const canRunKernels = webgpuKernels(FLAG, {
     const { w, vec } = inputs as Record<string, TensorInfo>;
     const { transposed, shape } = attrs as { transposed: boolean; shape: number[] };
     const d = dimsOf(w);
-    const out = runProgram(backend, MATVEC, new MatVecProgram(transposed, d), [w, viewAs(vec, [sizeOf(vec)])], dimUniforms(d));
+    const out = runProgram(backend, MATVEC, new MatVecProgram(transposed, d), [w, flat(vec)], dimUniforms(d));
     return viewAs(out, shape);
   }) as KernelFunc,
   [DIVIDE]: (({ inputs, backend }) => {
